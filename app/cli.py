@@ -1,0 +1,51 @@
+"""`jincai` command line: no sub-command starts the desktop client; sub-commands run headless.
+
+Each sub-command lives in its own module that provides ``add_arguments(parser)`` and
+``run(args) -> int``; they are imported only when used so that ``jincai --version`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from app import __version__
+
+# name -> (module, one-line help). Modules are imported lazily.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "ocr": ("app.ocr.cli", "识别凭证 / OCR vouchers and print their fields as JSON"),
+    "excel": ("app.excel.cli", "Excel 模板、导入与导出 / Excel templates, imports and exports"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jincai", description="金财桌面端 Jincai Desk")
+    parser.add_argument("--version", action="version", version=f"jincai {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub_parser = sub.add_parser(name, help=help_text)
+        sub_parser.set_defaults(_module=module_name)
+        try:
+            importlib.import_module(module_name).add_arguments(sub_parser)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            sub_parser.set_defaults(_missing=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from app.ui.application import run_desktop
+
+        return run_desktop()
+    if getattr(args, "_missing", False):
+        parser.error(f"sub-command {args.command!r} is not available in this build")
+    return int(importlib.import_module(args._module).run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
