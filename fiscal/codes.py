@@ -200,7 +200,7 @@ def code_tables(year: int) -> CodeTables:
     return CodeTables(year, tables["functional"], tables["dep_economic"], tables["gov_economic"], mapping)
 
 
-_CODE_TEXT_RE = re.compile(r"^'?\s*\[?(?P<code>\d+)\]?\s*(?:[-－—_:：.、\s]+\s*(?P<name>.+?))?\s*$")
+_CODE_TEXT_RE = re.compile(r"^'?\s*(?P<code>\d+)\s*(?:[-－—_:：.、\s]+\s*(?P<name>.+?))?\s*$")
 
 
 def split_code_text(text: str) -> tuple[str, str | None]:
@@ -210,6 +210,7 @@ def split_code_text(text: str) -> tuple[str, str | None]:
     Raises ValueError when the text does not start with a code.
     """
     cleaned = unicodedata.normalize("NFKC", str(text)).replace("\u3000", " ").strip()
+    cleaned = re.sub(r"^'?\s*[\[【(](\d+)[\]】)]", r"\1 ", cleaned)
     match = _CODE_TEXT_RE.match(cleaned)
     if not match:
         # "2050202小学教育" with no separator

@@ -52,7 +52,7 @@ def _normalise_number_text(text: str) -> str:
     # A minus sign written as a dash, and the ideographic full stop OCR sometimes produces
     cleaned = cleaned.replace("−", "-").replace("。", ".")
     sign = ""
-    if cleaned[:1] in "+-":
+    if cleaned and cleaned[0] in "+-":
         sign, cleaned = cleaned[0], cleaned[1:]
     for prefix in _CURRENCY_PREFIXES:
         if cleaned.upper().startswith(prefix):
@@ -363,9 +363,11 @@ def _parse_integer_daxie(text: str, original: str, strict: bool) -> tuple[int, l
         if char == "零":
             if pending_digit is not None:
                 close_digit(0)
-            if pending_zero and strict:
-                raise _daxie_error("superfluous_zero", original, "连续写了两个“零”")
-            if index + 1 >= len(text) or text[index + 1] not in _DIGIT_VALUE:
+            following = text[index + 1] if index + 1 < len(text) else ""
+            if following == "零":
+                if strict:
+                    raise _daxie_error("superfluous_zero", original, "连续写了两个“零”")
+            elif following not in _DIGIT_VALUE:
                 raise _daxie_error("misplaced_zero", original, "“零”后面应是数字")
             pending_zero = True
         elif char in _DIGIT_VALUE:
