@@ -1,0 +1,242 @@
+"""app.db: pragmas, backups with rotation, migrations with data intact, integrity recovery."""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from app import db as appdb
+from app.db import (
+    DatabaseCorruptError,
+    DatabaseTooNewError,
+    check_integrity,
+    default_db_path,
+    list_backups,
+    make_backup,
+    open_database,
+    restore_backup,
+    start_fresh,
+)
+from app.migrations import head_revision
+from app.models import Base, Indicator, PaymentApplication, SyncState
+
+
+def test_data_dir_honours_env(data_dir: Path) -> None:
+    assert default_db_path() == data_dir / "jincai.sqlite3"
+
+
+def test_pragmas_on_every_connection(db) -> None:
+    assert db.pragma("journal_mode") == "wal"
+    assert db.pragma("foreign_keys") == 1
+    assert db.pragma("synchronous") == 2  # FULL
+    assert db.pragma("busy_timeout") == appdb.BUSY_TIMEOUT_MS
+    assert db.revision == head_revision()
+    with db.read() as s:
+        assert s.get(SyncState, 1).stage == "idle"
+
+
+def test_foreign_keys_enforced(db) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.transaction() as s:
+        s.add(PaymentApplication(fiscal_year=2026, indicator_id="nope"))
+
+
+def test_transactions_are_real_including_ddl(db) -> None:
+    with db.engine.connect() as conn:
+        conn.begin()
+        conn.exec_driver_sql("CREATE TABLE scratch (x)")
+        conn.rollback()
+    with db.engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+    assert "scratch" not in names
+
+
+def test_models_match_migrations(db) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], "models changed without a migration: python -m app.migrations revision"
+
+
+def test_backup_at_start_keeps_last_three(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    open_database(path).close()  # creation: nothing to back up yet
+    assert list_backups(path) == []
+    taken = []
+    for _ in range(5):
+        d = open_database(path)
+        taken.append(d.backup)
+        d.close()
+    kept = list_backups(path)
+    assert [b.path for b in kept] == taken[::-1][:3]
+    assert all(check_integrity(b.path).ok for b in kept)
+    assert kept[0].revision == head_revision()
+
+
+def test_rotation_by_date_not_by_mtime(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    open_database(path).close()
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for days in (5, 1, 3, 4, 2):
+        make_backup(path, revision="0002", now=base + timedelta(days=days))
+    assert [b.created_at.day for b in list_backups(path)] == [6, 5, 4]
+
+
+def test_backup_of_live_wal_database_sees_committed_rows(db) -> None:
+    with db.transaction() as s:
+        s.add(Indicator(id="I1", fiscal_year=2026, agency_code="001", amount=100, available=100))
+    # the row may still be only in the -wal file: the online backup API includes it
+    target = make_backup(db.path, revision=db.revision)
+    with closing(sqlite3.connect(target)) as conn:
+        assert conn.execute("SELECT amount FROM indicators").fetchall() == [(100,)]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    assert appdb.upgrade(path, "0001") == "0001"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(
+            "INSERT INTO indicators (id, fiscal_year, agency_code, amount, paid, reserved,"
+            " available, server_version, server_seq) VALUES ('I1', 2026, '001', 500000, 1000,"
+            " 2000, 497000, 3, 42)"
+        )
+        conn.execute(
+            "INSERT INTO payment_applications (id, fiscal_year, indicator_id, amount, purpose,"
+            " payee_name, local_status, created_at, updated_at)"
+            " VALUES ('a-1', 2026, 'I1', 12345, '办公用品', '某某文具店', 'draft',"
+            " '2026-11-01 08:00:00.000000', '2026-11-01 08:00:00.000000')"
+        )
+        conn.execute(
+            "INSERT INTO attachments (id, application_id, sha256, file_name, created_at)"
+            " VALUES ('t-1', 'a-1', ?, 'fp.jpg', '2026-11-01 08:00:00.000000')",
+            ("ab" * 32,),
+        )
+        conn.execute(
+            "INSERT INTO outbox_commands (idempotency_key, kind, entity_type, entity_id,"
+            " payload, created_at, updated_at) VALUES ('a-1', 'application.submit',"
+            " 'application', 'a-1', '{\"amount\": 12345}', '2026-11-01 08:00:00',"
+            " '2026-11-01 08:00:00')"
+        )
+    d = open_database(path)
+    try:
+        assert d.revision == head_revision() != "0001"
+        assert d.backup is not None and d.backup.name.endswith("-0001.sqlite3")
+        with d.read() as s:
+            app = s.get(PaymentApplication, "a-1")
+            assert (app.amount, app.purpose, app.payee_name) == (12345, "办公用品", "某某文具店")
+            assert app.payee_kind == "unit"  # column added by 0002 with its default
+            assert app.created_at == datetime(2026, 11, 1, 8, tzinfo=UTC)
+            assert [a.sha256 for a in app.attachments] == ["ab" * 32]
+            ind = s.get(Indicator, "I1")
+            assert (ind.amount, ind.paid, ind.reserved, ind.available) == (
+                500000, 1000, 2000, 497000,
+            )
+            assert s.scalar(text("SELECT payload FROM outbox_commands")) == '{"amount": 12345}'
+    finally:
+        d.close()
+    # the backup still holds the first revision, untouched
+    with closing(sqlite3.connect(list_backups(path)[0].path)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+def test_database_from_newer_client_is_refused(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    open_database(path).close()
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DatabaseTooNewError, match="9999"):
+        open_database(path)
+
+
+def _corrupt(path: Path, table: str = "indicators") -> None:
+    """Overwrite the root b-tree page of one table with garbage (the others stay readable)."""
+    with closing(sqlite3.connect(path)) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with open(path, "r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+
+
+def _seed(path: Path, *, drafts: list[str]) -> None:
+    d = open_database(path)
+    with d.transaction() as s:
+        s.add(Indicator(id="I1", fiscal_year=2026, agency_code="001", amount=10, available=10))
+        for i, name in enumerate(drafts):
+            s.add(PaymentApplication(id=f"d-{i}", fiscal_year=2026, purpose=name, amount=i))
+    d.close()
+
+
+def test_corrupt_database_offers_recovery_and_start_fresh_keeps_drafts(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    _seed(path, drafts=["差旅费报销", "会议费"])
+    _corrupt(path)
+    with pytest.raises(DatabaseCorruptError) as err:
+        open_database(path)
+    assert "损坏" in err.value.message and err.value.problems
+    result = start_fresh(path)
+    try:
+        assert result.moved_aside is not None and result.moved_aside.exists()
+        assert result.drafts_export is not None and result.drafts_export.exists()
+        with result.database.read() as s:
+            purposes = set(s.scalars(select(PaymentApplication.purpose)))
+            assert s.get(Indicator, "I1") is None  # server data: re-downloaded by the next sync
+        assert purposes == {"差旅费报销", "会议费"}
+        assert result.drafts_reimported == result.drafts_salvaged == 2
+        assert check_integrity(path).ok
+    finally:
+        result.database.close()
+
+
+def test_restore_backup_brings_back_newer_drafts(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    _seed(path, drafts=["old"])
+    d = open_database(path)  # start-up backup holds "old"
+    with d.transaction() as s:
+        s.add(PaymentApplication(id="new", fiscal_year=2026, purpose="typed after backup"))
+    d.close()
+    export = data_dir / "exports" / "manual.json"
+    assert appdb.export_unsent_drafts(path, export) == 2
+    _corrupt(path)
+    assert not check_integrity(path).ok
+    result = restore_backup(path)
+    try:
+        assert result.restored_from == list_backups(path)[0].path
+        with result.database.read() as s:
+            assert s.get(Indicator, "I1").available == 10
+            purposes = set(s.scalars(select(PaymentApplication.purpose)))
+        assert "old" in purposes
+        assert "typed after backup" in purposes  # salvaged from the damaged file
+        assert result.drafts_reimported == 1  # "old" was already in the backup
+    finally:
+        result.database.close()
+    # and the manual export re-imports cleanly (idempotent: nothing newer, nothing doubled)
+    d = open_database(path)
+    try:
+        appdb.import_drafts(d, export)
+        with d.read() as s:
+            ids = sorted(s.scalars(select(PaymentApplication.id)))
+        assert ids == ["d-0", "new"]
+    finally:
+        d.close()
+
+
+def test_not_a_database_file(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    data_dir.mkdir(parents=True)
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseCorruptError) as err:
+        open_database(path)
+    assert err.value.backups == []
+    result = start_fresh(path)
+    assert result.drafts_salvaged == 0
+    result.database.close()
