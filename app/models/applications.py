@@ -4,6 +4,8 @@
 both sides and the idempotency key of its creation on the server, so a command replayed
 after a crash or a dropped connection never creates a second application.
 
+Field names follow the wire schema (``fiscal.schemas.applications.ApplicationDraft`` /
+``ApplicationPublic``; ``amount`` is ``amount_fen`` there).
 ``base_server_version`` is the server version the local edit started from: when the
 server sends a newer version of a record the user has edited (``dirty``), the sync
 engine records a conflict instead of overwriting either side.
@@ -44,22 +46,24 @@ class PaymentApplication(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     app_no: Mapped[str | None] = mapped_column(String(40), unique=True)  # server-assigned 编号
     fiscal_year: Mapped[int] = mapped_column(Integer)
-    agency_code: Mapped[str] = mapped_column(String(21), server_default="")
+    region_code: Mapped[str] = mapped_column(String(9), server_default="")
+    unit_code: Mapped[str] = mapped_column(String(21), server_default="")
     indicator_id: Mapped[str | None] = mapped_column(
         ForeignKey("indicators.id", ondelete="RESTRICT"), index=True
     )
     amount: Mapped[int] = mapped_column(Fen, server_default=text("0"))  # fen
-    purpose: Mapped[str] = mapped_column(String(300), server_default="")  # 用途 / 摘要
+    use_des: Mapped[str] = mapped_column(String(300), server_default="")  # 用途 / 摘要
     payee_name: Mapped[str] = mapped_column(String(200), server_default="")
-    payee_account_no: Mapped[str] = mapped_column(String(40), server_default="")
-    payee_bank_name: Mapped[str] = mapped_column(String(200), server_default="")
-    payee_bank_code: Mapped[str | None] = mapped_column(String(20))  # 联行号 (revision 0002)
-    payee_kind: Mapped[str] = mapped_column(String(10), server_default="unit")  # unit | person
-    exp_func_code: Mapped[str | None] = mapped_column(String(13))
+    payee_account: Mapped[str] = mapped_column(String(40), server_default="")
+    payee_bank: Mapped[str | None] = mapped_column(String(200))
+    # revision 0002: what the personal-payee and 公务卡 rules need to know
+    payee_is_personal: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    card_not_accepted: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    func_code: Mapped[str | None] = mapped_column(String(13))
     gov_eco_code: Mapped[str | None] = mapped_column(String(11))
     dep_eco_code: Mapped[str | None] = mapped_column(String(20))
     pay_type_code: Mapped[str | None] = mapped_column(String(10))
-    settlement_mode_code: Mapped[str | None] = mapped_column(String(10))
+    settlement_mode: Mapped[str | None] = mapped_column(String(20))  # 结算方式 (name)
     contract_no: Mapped[str | None] = mapped_column(String(60))
     extra: Mapped[dict[str, Any] | None]  # fields the local schema does not model yet
 
@@ -97,9 +101,10 @@ class Attachment(Base):
     )
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     file_name: Mapped[str] = mapped_column(String(260))
-    mime_type: Mapped[str] = mapped_column(String(100), server_default="application/octet-stream")
+    media_type: Mapped[str] = mapped_column(String(100), server_default="application/octet-stream")
     size: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    kind: Mapped[str] = mapped_column(String(20), server_default="other")  # invoice|receipt|other
+    # invoice | contract | basis | receipt | other (fiscal.schemas.applications.ATTACHMENT_ROLES)
+    role: Mapped[str] = mapped_column(String(20), server_default="other")
     ocr_result: Mapped[dict[str, Any] | None]
     invoice_key: Mapped[str | None] = mapped_column(String(40), index=True)  # fiscal.ids.invoice_key
     uploaded: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))

@@ -38,8 +38,9 @@ class OutboxCommand(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))  # application.submit, decision.create, ...
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # fiscal.schemas.sync.CommandType: application.save_draft, application.submit, ...
+    kind: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]]
@@ -106,7 +107,7 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(100), server_default="")
     roles: Mapped[list[Any] | None]
-    agency_code: Mapped[str | None] = mapped_column(String(21))
+    unit_code: Mapped[str | None] = mapped_column(String(21))
     password_verifier: Mapped[str | None] = mapped_column(String(200))  # argon2id hash
     last_online_sign_in_at: Mapped[datetime | None]
     last_unlock_at: Mapped[datetime | None]

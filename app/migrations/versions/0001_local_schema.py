@@ -7,7 +7,7 @@ so that later model changes never alter what this revision creates.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 21:23:54.772215
+Create Date: 2026-11-21 21:26:27.616762
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -30,7 +31,7 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=100), nullable=False),
     sa.Column('display_name', sa.String(length=100), server_default='', nullable=False),
     sa.Column('roles', sa.JSON(), nullable=True),
-    sa.Column('agency_code', sa.String(length=21), nullable=True),
+    sa.Column('unit_code', sa.String(length=21), nullable=True),
     sa.Column('password_verifier', sa.String(length=200), nullable=True),
     sa.Column('last_online_sign_in_at', sa.DateTime(), nullable=True),
     sa.Column('last_unlock_at', sa.DateTime(), nullable=True),
@@ -84,41 +85,43 @@ def upgrade() -> None:
     op.create_table('indicators',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
-    sa.Column('mof_div_code', sa.String(length=9), nullable=True),
-    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('region_code', sa.String(length=9), server_default='', nullable=False),
+    sa.Column('unit_code', sa.String(length=21), nullable=False),
     sa.Column('doc_no', sa.String(length=100), nullable=True),
-    sa.Column('title', sa.String(length=300), server_default='', nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('doc_title', sa.String(length=200), nullable=True),
+    sa.Column('memo', sa.Text(), nullable=True),
     sa.Column('fund_type_code', sa.String(length=10), nullable=True),
-    sa.Column('exp_func_code', sa.String(length=13), nullable=True),
+    sa.Column('func_code', sa.String(length=13), nullable=True),
     sa.Column('gov_eco_code', sa.String(length=11), nullable=True),
     sa.Column('dep_eco_code', sa.String(length=20), nullable=True),
     sa.Column('pro_code', sa.String(length=21), nullable=True),
+    sa.Column('pro_name', sa.String(length=200), nullable=True),
     sa.Column('bgt_type_code', sa.String(length=10), nullable=True),
     sa.Column('source_type_code', sa.String(length=10), nullable=True),
     sa.Column('pay_type_code', sa.String(length=10), nullable=True),
-    sa.Column('is_gov_pur', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('is_gov_procurement', sa.Boolean(), server_default=sa.text('0'), nullable=False),
     sa.Column('executable', sa.Boolean(), server_default=sa.text('1'), nullable=False),
-    sa.Column('frozen', sa.Boolean(), server_default=sa.text('0'), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.text('1'), nullable=False),
     sa.Column('amount', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('paid', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('reserved', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    sa.Column('frozen', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('available', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('server_version', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('server_seq', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_indicators_amount_nonnegative')),
+    sa.CheckConstraint('frozen >= 0', name=op.f('ck_indicators_frozen_nonnegative')),
     sa.CheckConstraint('paid >= 0', name=op.f('ck_indicators_paid_nonnegative')),
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_indicators_reserved_nonnegative')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_indicators'))
     )
     with op.batch_alter_table('indicators', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_indicators_fiscal_year_agency_code'), ['fiscal_year', 'agency_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_indicators_fiscal_year_unit_code'), ['fiscal_year', 'unit_code'], unique=False)
 
     op.create_table('outbox_commands',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('idempotency_key', sa.String(length=80), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('entity_type', sa.String(length=30), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=False),
@@ -210,18 +213,19 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('app_no', sa.String(length=40), nullable=True),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
-    sa.Column('agency_code', sa.String(length=21), server_default='', nullable=False),
+    sa.Column('region_code', sa.String(length=9), server_default='', nullable=False),
+    sa.Column('unit_code', sa.String(length=21), server_default='', nullable=False),
     sa.Column('indicator_id', sa.String(length=64), nullable=True),
     sa.Column('amount', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('purpose', sa.String(length=300), server_default='', nullable=False),
+    sa.Column('use_des', sa.String(length=300), server_default='', nullable=False),
     sa.Column('payee_name', sa.String(length=200), server_default='', nullable=False),
-    sa.Column('payee_account_no', sa.String(length=40), server_default='', nullable=False),
-    sa.Column('payee_bank_name', sa.String(length=200), server_default='', nullable=False),
-    sa.Column('exp_func_code', sa.String(length=13), nullable=True),
+    sa.Column('payee_account', sa.String(length=40), server_default='', nullable=False),
+    sa.Column('payee_bank', sa.String(length=200), nullable=True),
+    sa.Column('func_code', sa.String(length=13), nullable=True),
     sa.Column('gov_eco_code', sa.String(length=11), nullable=True),
     sa.Column('dep_eco_code', sa.String(length=20), nullable=True),
     sa.Column('pay_type_code', sa.String(length=10), nullable=True),
-    sa.Column('settlement_mode_code', sa.String(length=10), nullable=True),
+    sa.Column('settlement_mode', sa.String(length=20), nullable=True),
     sa.Column('contract_no', sa.String(length=60), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=True),
     sa.Column('local_status', sa.String(length=12), server_default='draft', nullable=False),
@@ -251,9 +255,9 @@ def upgrade() -> None:
     sa.Column('application_id', sa.String(length=36), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('file_name', sa.String(length=260), nullable=False),
-    sa.Column('mime_type', sa.String(length=100), server_default='application/octet-stream', nullable=False),
+    sa.Column('media_type', sa.String(length=100), server_default='application/octet-stream', nullable=False),
     sa.Column('size', sa.Integer(), server_default=sa.text('0'), nullable=False),
-    sa.Column('kind', sa.String(length=20), server_default='other', nullable=False),
+    sa.Column('role', sa.String(length=20), server_default='other', nullable=False),
     sa.Column('ocr_result', sa.JSON(), nullable=True),
     sa.Column('invoice_key', sa.String(length=40), nullable=True),
     sa.Column('uploaded', sa.Boolean(), server_default=sa.text('0'), nullable=False),
@@ -303,7 +307,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox_commands')
     with op.batch_alter_table('indicators', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_indicators_fiscal_year_agency_code'))
+        batch_op.drop_index(batch_op.f('ix_indicators_fiscal_year_unit_code'))
 
     op.drop_table('indicators')
     with op.batch_alter_table('conflicts', schema=None) as batch_op:

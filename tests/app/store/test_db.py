@@ -88,7 +88,7 @@ def test_rotation_by_date_not_by_mtime(data_dir: Path) -> None:
 
 def test_backup_of_live_wal_database_sees_committed_rows(db) -> None:
     with db.transaction() as s:
-        s.add(Indicator(id="I1", fiscal_year=2026, agency_code="001", amount=100, available=100))
+        s.add(Indicator(id="I1", fiscal_year=2026, unit_code="001", amount=100, available=100))
     # the row may still be only in the -wal file: the online backup API includes it
     target = make_backup(db.path, revision=db.revision)
     with closing(sqlite3.connect(target)) as conn:
@@ -102,14 +102,20 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(
-            "INSERT INTO indicators (id, fiscal_year, agency_code, amount, paid, reserved,"
+            "INSERT INTO payees (name, account_no, kind) VALUES ('张三', '6222000011112222',"
+            " 'person')"
+        )
+        conn.execute(
+            "INSERT INTO indicators (id, fiscal_year, unit_code, amount, paid, reserved,"
             " available, server_version, server_seq) VALUES ('I1', 2026, '001', 500000, 1000,"
             " 2000, 497000, 3, 42)"
         )
         conn.execute(
-            "INSERT INTO payment_applications (id, fiscal_year, indicator_id, amount, purpose,"
-            " payee_name, local_status, created_at, updated_at)"
-            " VALUES ('a-1', 2026, 'I1', 12345, '办公用品', '某某文具店', 'draft',"
+            "INSERT INTO payment_applications (id, fiscal_year, indicator_id, amount, use_des,"
+            " payee_name, payee_account, local_status, created_at, updated_at)"
+            " VALUES ('a-1', 2026, 'I1', 12345, '办公用品', '某某文具店', '110', 'draft',"
+            " '2026-11-01 08:00:00.000000', '2026-11-01 08:00:00.000000'),"
+            " ('a-2', 2026, 'I1', 500, '劳务费', '张三', '6222000011112222', 'queued',"
             " '2026-11-01 08:00:00.000000', '2026-11-01 08:00:00.000000')"
         )
         conn.execute(
@@ -129,8 +135,9 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
         assert d.backup is not None and d.backup.name.endswith("-0001.sqlite3")
         with d.read() as s:
             app = s.get(PaymentApplication, "a-1")
-            assert (app.amount, app.purpose, app.payee_name) == (12345, "办公用品", "某某文具店")
-            assert app.payee_kind == "unit"  # column added by 0002 with its default
+            assert (app.amount, app.use_des, app.payee_name) == (12345, "办公用品", "某某文具店")
+            assert app.payee_is_personal is False  # column added by 0002 with its default
+            assert s.get(PaymentApplication, "a-2").payee_is_personal is True  # 0002 data step
             assert app.created_at == datetime(2026, 11, 1, 8, tzinfo=UTC)
             assert [a.sha256 for a in app.attachments] == ["ab" * 32]
             ind = s.get(Indicator, "I1")
@@ -170,9 +177,9 @@ def _corrupt(path: Path, table: str = "indicators") -> None:
 def _seed(path: Path, *, drafts: list[str]) -> None:
     d = open_database(path)
     with d.transaction() as s:
-        s.add(Indicator(id="I1", fiscal_year=2026, agency_code="001", amount=10, available=10))
+        s.add(Indicator(id="I1", fiscal_year=2026, unit_code="001", amount=10, available=10))
         for i, name in enumerate(drafts):
-            s.add(PaymentApplication(id=f"d-{i}", fiscal_year=2026, purpose=name, amount=i))
+            s.add(PaymentApplication(id=f"d-{i}", fiscal_year=2026, use_des=name, amount=i))
     d.close()
 
 
@@ -188,7 +195,7 @@ def test_corrupt_database_offers_recovery_and_start_fresh_keeps_drafts(data_dir:
         assert result.moved_aside is not None and result.moved_aside.exists()
         assert result.drafts_export is not None and result.drafts_export.exists()
         with result.database.read() as s:
-            purposes = set(s.scalars(select(PaymentApplication.purpose)))
+            purposes = set(s.scalars(select(PaymentApplication.use_des)))
             assert s.get(Indicator, "I1") is None  # server data: re-downloaded by the next sync
         assert purposes == {"差旅费报销", "会议费"}
         assert result.drafts_reimported == result.drafts_salvaged == 2
@@ -202,7 +209,7 @@ def test_restore_backup_brings_back_newer_drafts(data_dir: Path) -> None:
     _seed(path, drafts=["old"])
     d = open_database(path)  # start-up backup holds "old"
     with d.transaction() as s:
-        s.add(PaymentApplication(id="new", fiscal_year=2026, purpose="typed after backup"))
+        s.add(PaymentApplication(id="new", fiscal_year=2026, use_des="typed after backup"))
     d.close()
     export = data_dir / "exports" / "manual.json"
     assert appdb.export_unsent_drafts(path, export) == 2
@@ -213,7 +220,7 @@ def test_restore_backup_brings_back_newer_drafts(data_dir: Path) -> None:
         assert result.restored_from == list_backups(path)[0].path
         with result.database.read() as s:
             assert s.get(Indicator, "I1").available == 10
-            purposes = set(s.scalars(select(PaymentApplication.purpose)))
+            purposes = set(s.scalars(select(PaymentApplication.use_des)))
         assert "old" in purposes
         assert "typed after backup" in purposes  # salvaged from the damaged file
         assert result.drafts_reimported == 1  # "old" was already in the backup
