@@ -203,6 +203,7 @@ def import_workbook(
 
 def _finish(result: ImportResult, sink: ImportSink | None, cancelled: bool) -> ImportResult:
     what = KIND_NAMES[result.kind]
+    result.errors.sort(key=lambda e: (e.row or 0, e.col_index if e.col_index is not None else -1))
     skipped = ""
     if result.skipped_total_rows:
         skipped = f"（已跳过 {result.skipped_total_rows} 行合计/小计）"
