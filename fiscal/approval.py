@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
@@ -197,6 +197,12 @@ def _require_aware(value: datetime, what: str) -> datetime:
     return value
 
 
+def _dicts() -> Any:
+    from fiscal.dictionaries import dictionaries
+
+    return dictionaries()
+
+
 def _yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
@@ -341,10 +347,10 @@ class _RuleSetFile(_Data):
 
 
 def default_rules_path() -> Path:
-    """``resources/rules/approval_default.json`` (``JINCAI_RULES_DIR`` overrides the folder)."""
-    base = os.environ.get("JINCAI_RULES_DIR")
-    folder = Path(base) if base else Path(__file__).resolve().parent.parent / "resources" / "rules"
-    return folder / "approval_default.json"
+    """``resources/rules/approval_default.json`` (see :mod:`fiscal.resources` for overrides)."""
+    from fiscal.resources import resource_path
+
+    return resource_path("rules", "approval_default.json")
 
 
 def parse_rule_sets(data: Mapping[str, Any] | str | bytes) -> tuple[RuleSet, ...]:
@@ -417,18 +423,26 @@ class RoutingFacts:
                          dep_eco_code: str | None = None, bgt_type: str | None = None,
                          settlement_mode: str | None = None, payee_is_personal: bool = False,
                          special_fund: bool = False,
-                         bgt_type_names: Mapping[str, str] | None = None) -> RoutingFacts:
+                         bgt_type_names: Mapping[str, str] | None = None,
+                         cash_settlement_modes: Collection[str] | None = None) -> RoutingFacts:
         """Build facts from application fields. ``bgt_type`` is a 指标类型 code or name; a
-        code is mapped through ``bgt_type_names`` (``fiscal.dictionaries().bgt_types``)
-        and the name decides: containing 项目 → project, 基本 → basic."""
+        code is mapped through ``bgt_type_names`` (default ``fiscal.dictionaries().bgt_types``)
+        and the name decides: containing 项目 → project, 基本 → basic. ``settlement_mode`` is a
+        结算方式 code or name; cash = a code in ``cash_settlement_modes`` (default the
+        dictionaries' ``cash_settlement_modes``) or a name such as 现金/提现."""
         kind: SpendingKind | None = None
         if bgt_type:
-            name = (bgt_type_names or {}).get(bgt_type, bgt_type)
+            if bgt_type_names is None:
+                bgt_type_names = _dicts().bgt_types
+            name = bgt_type_names.get(bgt_type, bgt_type)
             if "项目" in name or name == SpendingKind.PROJECT:
                 kind = SpendingKind.PROJECT
             elif "基本" in name or name == SpendingKind.BASIC:
                 kind = SpendingKind.BASIC
-        cash = (settlement_mode or "").strip() in CASH_SETTLEMENT_NAMES
+        if cash_settlement_modes is None:
+            cash_settlement_modes = _dicts().cash_settlement_modes
+        mode = (settlement_mode or "").strip()
+        cash = mode in cash_settlement_modes or mode in CASH_SETTLEMENT_NAMES
         return cls(amount_fen=amount_fen, fund_type=fund_type, dep_eco_code=dep_eco_code,
                    spending_kind=kind, special_fund=special_fund, cash=cash,
                    personal_payee=payee_is_personal)
@@ -789,7 +803,8 @@ def _why_no_authority(actor: Actor, step: ChainStep, application: ApplicationPar
                            f"{d.delegator} 对您的授权已于 {d.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 到期，"
                            f"不能再代为审批“{need}”。")
     same_role = [g for g in actor.grants if g.role == step.role] + [
-        d.grant for d in actor.delegations if d.grant.role == step.role and d.in_force(at)]
+        d.grant for d in actor.delegations
+        if d.delegate == actor.user_id and d.grant.role == step.role and d.in_force(at)]
     if same_role:
         return Refusal("scope_mismatch",
                        f"您的“{ROLE_NAMES[step.role]}”权限不覆盖本申请"
