@@ -316,7 +316,8 @@ def _detect_layout(head: list[list], merged: list, offset: int, kind: str, sheet
             if key:
                 matched.add(key)
         score = (len(matched & required), len(matched))
-        if score[1] >= 2 and score > best:
+        # the lowest row of a multi-row header wins a tie (its merged cells carry the row above)
+        if score[1] >= 2 and (score > best or (score == best and r == best_row + 1)):
             best, best_row = score, r
     if best_row < 0:
         return None, (-1, -1)
