@@ -1,0 +1,195 @@
+"""Indicator balances and the offline budget pre-check (issue 5, item 5).
+
+Two figures per indicator:
+
+* ``confirmed_available`` — ``Indicator.available`` exactly as the server last confirmed it;
+* ``available_after_pending`` — that minus the user's own applications the server has not
+  accounted for yet (``pending_own``):
+  - applications ``queued`` in the outbox, and
+  - applications ``submitted`` whose server copy is newer than the indicator snapshot
+    (``application.server_seq`` unknown or greater than ``indicator.server_seq``): the server
+    reserved the money, but the mirror has not seen that reservation yet.
+
+Queueing an application whose amount exceeds ``available_after_pending`` is refused, naming
+the rule (不得超指标) and the figures. The server's answer at sync time is final.
+Arithmetic is integer fen only.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.models import Indicator, PaymentApplication
+from app.services.results import BudgetCheck, IndicatorBalance
+
+try:  # the shared rules (another engineer's module); fall back to the same arithmetic
+    from fiscal.rules.budget import format_fen as _format_fen
+except ImportError:  # pragma: no cover - only before fiscal.rules exists
+
+    def _format_fen(fen: int) -> str:
+        sign = "-" if fen < 0 else ""
+        fen = abs(int(fen))
+        return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+RULE_CODE = "insufficient_balance"
+RULE_NAME = "不得超指标"
+
+
+def pending_condition() -> ColumnElement[bool]:
+    """SQL condition: an application that counts against ``available_after_pending``.
+    Needs ``Indicator`` joined on ``PaymentApplication.indicator_id``."""
+    return or_(
+        PaymentApplication.local_status == "queued",
+        and_(
+            PaymentApplication.local_status == "submitted",
+            or_(
+                PaymentApplication.server_seq.is_(None),
+                PaymentApplication.server_seq > Indicator.server_seq,
+            ),
+        ),
+    )
+
+
+def pending_own_amount(
+    session: Session, indicator_id: str, *, exclude_application_id: str | None = None
+) -> int:
+    stmt = (
+        select(func.coalesce(func.sum(PaymentApplication.amount), 0))
+        .join(Indicator, Indicator.id == PaymentApplication.indicator_id)
+        .where(PaymentApplication.indicator_id == indicator_id, pending_condition())
+    )
+    if exclude_application_id is not None:
+        stmt = stmt.where(PaymentApplication.id != exclude_application_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def evaluate_budget(
+    *, indicator: Indicator, requested: int, pending_own: int
+) -> BudgetCheck:
+    """The pre-check itself: pure int-fen arithmetic over a loaded indicator."""
+    confirmed = int(indicator.available)
+    after = confirmed - int(pending_own)
+    shortfall = max(0, int(requested) - after)
+    ok = shortfall == 0
+    message = ""
+    if not ok:
+        message = (
+            f"{RULE_NAME}（离线预检）：指标 {indicator.id} 服务器确认的可用余额 "
+            f"{_format_fen(confirmed)} 元，扣除您尚未被服务器确认的申请 {_format_fen(pending_own)} 元后"
+            f"可用 {_format_fen(after)} 元；本次申请 {_format_fen(requested)} 元，"
+            f"超出 {_format_fen(shortfall)} 元。请减少金额、改用其他指标或申请追加指标。"
+            f"同步后以服务器的结果为准。"
+        )
+    return BudgetCheck(
+        indicator_id=indicator.id,
+        requested=int(requested),
+        confirmed_available=confirmed,
+        pending_own=int(pending_own),
+        available_after_pending=after,
+        ok=ok,
+        shortfall=shortfall,
+        rule_code=RULE_CODE,
+        rule_name=RULE_NAME,
+        message=message,
+    )
+
+
+def check_budget(
+    *,
+    db: Database,
+    indicator_id: str,
+    amount: int,
+    exclude_application_id: str | None = None,
+) -> BudgetCheck:
+    """Live pre-check for the form (the same one ``queue_application`` enforces)."""
+    from app.services.errors import NotFound
+
+    with db.read() as s:
+        ind = s.get(Indicator, indicator_id)
+        if ind is None:
+            raise NotFound(f"本地没有指标 {indicator_id}，请先同步。", field="indicator_id")
+        pending = pending_own_amount(s, indicator_id, exclude_application_id=exclude_application_id)
+        return evaluate_budget(indicator=ind, requested=amount, pending_own=pending)
+
+
+def get_indicator_balances(
+    *,
+    db: Database,
+    indicator_ids: Iterable[str] | None = None,
+    fiscal_year: int | None = None,
+    unit_code: str | None = None,
+    text: str | None = None,
+    include_inactive: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[IndicatorBalance]:
+    """Indicators with both figures, ordered by id; one query whatever the count."""
+    pending = (
+        select(
+            PaymentApplication.indicator_id.label("indicator_id"),
+            func.sum(PaymentApplication.amount).label("pending"),
+        )
+        .join(Indicator, Indicator.id == PaymentApplication.indicator_id)
+        .where(pending_condition())
+        .group_by(PaymentApplication.indicator_id)
+        .subquery()
+    )
+    stmt = (
+        select(Indicator, func.coalesce(pending.c.pending, 0))
+        .outerjoin(pending, pending.c.indicator_id == Indicator.id)
+        .order_by(Indicator.id)
+        .offset(offset)
+    )
+    if indicator_ids is not None:
+        stmt = stmt.where(Indicator.id.in_(list(indicator_ids)))
+    if fiscal_year is not None:
+        stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
+    if unit_code is not None:
+        stmt = stmt.where(Indicator.unit_code == unit_code)
+    if not include_inactive:
+        stmt = stmt.where(Indicator.active.is_(True))
+    if text:
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(
+            or_(
+                Indicator.id.like(like),
+                Indicator.doc_no.like(like),
+                Indicator.doc_title.like(like),
+                Indicator.pro_name.like(like),
+                Indicator.func_code.like(f"{text.strip()}%"),
+            )
+        )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    out = []
+    with db.read() as s:
+        for ind, pend in s.execute(stmt):
+            pend = int(pend)
+            out.append(
+                IndicatorBalance(
+                    id=ind.id,
+                    fiscal_year=ind.fiscal_year,
+                    unit_code=ind.unit_code,
+                    func_code=ind.func_code,
+                    dep_eco_code=ind.dep_eco_code,
+                    doc_no=ind.doc_no,
+                    doc_title=ind.doc_title,
+                    pro_name=ind.pro_name,
+                    executable=ind.executable,
+                    active=ind.active,
+                    amount=ind.amount,
+                    paid=ind.paid,
+                    reserved=ind.reserved,
+                    frozen=ind.frozen,
+                    confirmed_available=ind.available,
+                    pending_own=pend,
+                    available_after_pending=ind.available - pend,
+                    confirmed_at=ind.confirmed_at,
+                    server_seq=ind.server_seq,
+                )
+            )
+    return out
