@@ -1,0 +1,77 @@
+"""Sync protocol (client ⇄ server).
+
+* ``GET /api/v1/sync/pull?since=N&limit=M`` → :class:`PullPage`: the changes in the caller's scope
+  with a server sequence number greater than ``since``, in ascending order; deletions come as
+  tombstones (``op == "delete"``, ``data is None``). Repeat with ``since = next_since`` while
+  ``has_more``.
+* ``POST /api/v1/sync/push`` with :class:`PushBatch` → :class:`PushResults`: every command is
+  answered on its own; a repeated ``idempotency_key`` returns the stored answer.
+* Every sync request carries the header ``X-Jincai-Protocol``. A version outside
+  ``[MIN_PROTOCOL_VERSION, MAX_PROTOCOL_VERSION]`` gets HTTP 426 with an upgrade message.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from fiscal.schemas.common import PublicModel, WireModel
+
+PROTOCOL_VERSION = 1
+MIN_PROTOCOL_VERSION = 1
+MAX_PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Jincai-Protocol"
+
+EntityName = Literal["indicator", "application", "unit", "code_tables"]
+CommandType = Literal["application.save_draft", "application.submit", "application.withdraw",
+                      "application.void"]
+
+
+class Change(PublicModel):
+    seq: int
+    entity: str
+    id: str
+    op: Literal["upsert", "delete"]
+    data: dict[str, Any] | None = None
+
+
+class PullPage(PublicModel):
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    server_seq: int
+    protocol_version: int = PROTOCOL_VERSION
+
+
+class PushCommand(WireModel):
+    idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[0-9A-Za-z_\-:.]+$")
+    type: CommandType
+    entity_id: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class PushBatch(WireModel):
+    commands: list[PushCommand] = Field(min_length=1, max_length=200)
+
+
+class PushResult(PublicModel):
+    idempotency_key: str
+    status: Literal["ok", "error"]
+    http_status: int
+    code: str | None = None
+    message: str | None = None
+    data: dict[str, Any] | None = None
+    replayed: bool = False
+
+
+class PushResults(PublicModel):
+    results: list[PushResult]
+    server_seq: int
+
+
+class ServerInfo(PublicModel):
+    name: str
+    version: str
+    protocol_version: int
+    min_protocol_version: int
+    max_protocol_version: int

@@ -1,0 +1,170 @@
+"""Server sequence numbers (for sync) and the audit hash chain, both assigned at commit time.
+
+Services call :func:`touch` for every row a client must see again and :func:`audit` for every
+state change. Just before the transaction commits, :func:`_finalize` locks the single
+``chain_head`` row, hands out consecutive sequence numbers and appends the audit events, each
+hashing the previous one. Because the head row is locked *last* and released by the commit, the
+sequence numbers become visible in commit order (a pull never skips a change that commits late)
+and the audit chain is strictly linear — without serializing the work that precedes commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+GENESIS = "0" * 64
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_json_default)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        return o.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(o)
+
+
+def digest(obj: Any) -> str | None:
+    if obj is None:
+        return None
+    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
+
+
+def event_payload(ev) -> dict[str, Any]:
+    """Exactly the fields covered by an audit event's hash."""
+    return {"seq": ev.seq, "ts": ev.ts, "actor_id": ev.actor_id, "actor": ev.actor,
+            "device_id": ev.device_id, "action": ev.action, "entity_type": ev.entity_type,
+            "entity_id": ev.entity_id, "unit_id": ev.unit_id, "before": ev.before_digest,
+            "after": ev.after_digest, "detail": ev.detail, "prev": ev.prev_hash}
+
+
+def event_hash(ev) -> str:
+    return hashlib.sha256(canonical_json(event_payload(ev)).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Actor:
+    id: int | None
+    name: str | None
+    device_id: str | None = None
+
+
+SYSTEM = Actor(None, "system", None)
+
+
+def touch(session: Session, obj: Any) -> None:
+    """Give ``obj`` (a row with a ``seq`` column) a new server sequence number at commit."""
+    pending = session.info.setdefault("chain_touch", {})
+    pending[id(obj)] = obj
+
+
+def audit(session: Session, *, actor: Actor, action: str, entity_type: str,
+          entity_id: Any, unit_id: int | None = None, before: Any = None, after: Any = None,
+          detail: dict[str, Any] | None = None) -> None:
+    session.info.setdefault("chain_audit", []).append(dict(
+        actor_id=actor.id, actor=actor.name, device_id=actor.device_id, action=action,
+        entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
+        unit_id=unit_id, before_digest=digest(before), after_digest=digest(after),
+        detail=canonical_json({"after": after, **(detail or {})}),
+    ))
+
+
+def _finalize(session: Session) -> None:
+    touched = session.info.pop("chain_touch", None)
+    events = session.info.pop("chain_audit", None)
+    if not touched and not events:
+        return
+    from server.models import AuditEvent, ChainHead
+
+    head = session.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
+    if touched:
+        for obj in touched.values():
+            head.sync_seq += 1
+            obj.seq = head.sync_seq
+    if events:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        prev = head.audit_hash
+        for data in events:
+            head.audit_seq += 1
+            ev = AuditEvent(seq=head.audit_seq, ts=now, prev_hash=prev, **data)
+            ev.hash = event_hash(ev)
+            prev = ev.hash
+            session.add(ev)
+        head.audit_hash = prev
+    session.flush()
+
+
+def _on_rollback(session: Session) -> None:
+    session.info.pop("chain_touch", None)
+    session.info.pop("chain_audit", None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_commit", _finalize)
+    event.listen(factory, "after_soft_rollback", lambda s, _t: _on_rollback(s))
+
+
+def ensure_head(session: Session) -> None:
+    from server.models import ChainHead
+    if session.get(ChainHead, 1) is None:
+        session.add(ChainHead(id=1, sync_seq=0, audit_seq=0, audit_hash=GENESIS))
+        session.flush()
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    head_seq: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def message(self) -> str:
+        if self.ok:
+            return f"审计链完整：共校验 {self.checked} 条事件，链头序号 {self.head_seq}。"
+        return f"审计链被破坏：第一条异常事件序号 {self.first_bad_seq}，原因：{self.reason}"
+
+
+def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain in order. Names the first event that was edited, deleted, inserted or
+    reordered; also detects a truncated tail via the head row."""
+    from server.models import AuditEvent, ChainHead
+
+    head = session.get(ChainHead, 1)
+    head_seq = head.audit_seq if head else 0
+    prev = GENESIS
+    expected = 1
+    checked = 0
+    last = 0
+    while True:
+        rows = session.execute(select(AuditEvent).where(AuditEvent.seq > last)
+                               .order_by(AuditEvent.seq).limit(batch)).scalars().all()
+        if not rows:
+            break
+        for ev in rows:
+            if ev.seq != expected:
+                return VerifyResult(False, checked, head_seq, expected,
+                                    f"缺少序号 {expected} 的事件（被删除或重排）")
+            if ev.prev_hash != prev:
+                return VerifyResult(False, checked, head_seq, ev.seq,
+                                    "前序哈希不匹配（事件被删除、插入或重排）")
+            if event_hash(ev) != ev.hash:
+                return VerifyResult(False, checked, head_seq, ev.seq, "内容哈希不匹配（事件被修改）")
+            prev = ev.hash
+            expected += 1
+            checked += 1
+            last = ev.seq
+        session.expunge_all()
+    if head is not None and (last != head.audit_seq or prev != head.audit_hash):
+        return VerifyResult(False, checked, head_seq, last + 1,
+                            f"链尾与链头记录不一致（链头序号 {head.audit_seq}，实际 {last}）：事件被删除")
+    return VerifyResult(True, checked, head_seq)

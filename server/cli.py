@@ -1,0 +1,162 @@
+"""``jincai-server``: migrate, run, create-user, seed-demo, audit verify, ledger check."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from server import __version__
+
+
+def _engine():
+    from server.db import make_engine
+    from server.settings import get_settings
+    s = get_settings()
+    return s, make_engine(s)
+
+
+def _session():
+    from server.db import make_session_factory
+    s, engine = _engine()
+    return s, engine, make_session_factory(engine)()
+
+
+def _require_migrated(engine) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from server.migrate import alembic_config, current
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    cur = current(engine)
+    if cur != head:
+        print(f"数据库结构版本为 {cur or '空'}，需要 {head}：请先运行 `jincai-server migrate`。", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_migrate(_args) -> int:
+    from server.migrate import current, upgrade
+    s, engine = _engine()
+    upgrade(engine)
+    print(f"数据库已迁移到 {current(engine)}（{engine.url.render_as_string(hide_password=True)}）")
+    return 0
+
+
+def cmd_run(args) -> int:
+    import uvicorn
+    s, engine = _engine()
+    if not _require_migrated(engine):
+        return 2
+    engine.dispose()
+    uvicorn.run("server.main:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, proxy_headers=True)
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    from server.errors import ApiError
+    from server.services import org
+    s, engine, session = _session()
+    if not _require_migrated(engine):
+        return 2
+    try:
+        org.create_user(session, username=args.username, password=args.password, role=args.role,
+                        unit_code=args.unit, oversees=args.oversee or [],
+                        display_name=args.display_name)
+        session.commit()
+    except ApiError as exc:
+        print(f"创建失败：{exc.message}", file=sys.stderr)
+        return 1
+    print(f"已创建用户 {args.username}（角色 {args.role}）")
+    return 0
+
+
+def cmd_seed_demo(args) -> int:
+    from server.errors import ApiError
+    from server.seed import seed_demo
+    s, engine, session = _session()
+    if not _require_migrated(engine):
+        return 2
+    try:
+        users = seed_demo(session, fiscal_year=args.year)
+        session.commit()
+    except ApiError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"演示数据已创建（{args.year} 年度，区划 330700000 金华市本级）。演示用户（密码只显示这一次）：")
+    print(f"{'用户名':<12} {'密码':<16} {'角色':<18} {'单位':<8} 管辖范围")
+    for u in users:
+        print(f"{u['username']:<15} {u['password']:<18} {u['role']:<20} {u['unit']:<10} {u['oversees']}")
+    return 0
+
+
+def cmd_audit_verify(_args) -> int:
+    from server import chain
+    s, engine, session = _session()
+    r = chain.verify(session)
+    print(r.message())
+    return 0 if r.ok else 1
+
+
+def cmd_ledger_check(_args) -> int:
+    from server import ledger
+    s, engine, session = _session()
+    problems = ledger.check(session)
+    if not problems:
+        from sqlalchemy import func, select
+
+        from server.models import Indicator, LedgerEntry
+        n = session.execute(select(func.count()).select_from(Indicator)).scalar_one()
+        m = session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+        print(f"指标台账一致：{n} 个指标，{m} 条流水，缓存余额与流水合计完全相符。")
+        return 0
+    print(f"指标台账不一致：发现 {len(problems)} 处差异：", file=sys.stderr)
+    for p in problems[:50]:
+        print(f"  指标 {p.indicator_id} 字段 {p.field}: 缓存 {p.cached}，流水合计 {p.journal}", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jincai-server", description="金财中心服务端 Jincai central server")
+    p.add_argument("--version", action="version", version=f"jincai-server {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="建立/升级数据库结构 (Alembic upgrade head)").set_defaults(fn=cmd_migrate)
+    r = sub.add_parser("run", help="启动 HTTP 服务 (uvicorn)")
+    r.add_argument("--host", default="127.0.0.1")
+    r.add_argument("--port", type=int, default=8000)
+    r.add_argument("--workers", type=int, default=1)
+    r.add_argument("--log-level", default="info")
+    r.set_defaults(fn=cmd_run)
+    c = sub.add_parser("create-user", help="新建用户")
+    c.add_argument("--username", required=True)
+    c.add_argument("--password", required=True)
+    c.add_argument("--role", required=True,
+                   choices=["accountant", "unit_finance_head", "unit_head", "bureau_division",
+                            "treasury", "admin"])
+    c.add_argument("--unit", help="单位代码（单位角色必填）")
+    c.add_argument("--oversee", action="append", help="管辖的部门或单位代码（业务处室/国库，可重复）")
+    c.add_argument("--display-name")
+    c.set_defaults(fn=cmd_create_user)
+    sd = sub.add_parser("seed-demo", help="创建演示数据并打印演示用户")
+    sd.add_argument("--year", type=int, default=2026)
+    sd.set_defaults(fn=cmd_seed_demo)
+    a = sub.add_parser("audit", help="审计链")
+    asub = a.add_subparsers(dest="audit_command", required=True)
+    asub.add_parser("verify", help="校验整条审计链；被篡改时指出第一条异常事件并以非零状态退出"
+                    ).set_defaults(fn=cmd_audit_verify)
+    lg = sub.add_parser("ledger", help="指标台账")
+    lsub = lg.add_subparsers(dest="ledger_command", required=True)
+    lsub.add_parser("check", help="核对缓存余额与流水合计").set_defaults(fn=cmd_ledger_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from server.settings import SettingsError
+    try:
+        return args.fn(args)
+    except SettingsError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

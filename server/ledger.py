@@ -1,0 +1,121 @@
+"""Indicator ledger: an immutable journal plus cached balances updated in the same transaction.
+
+=====================  ===========================================  =========================
+kind                   effect on the cached balances                 refused when
+=====================  ===========================================  =========================
+release / increase     amount += a
+decrease               amount -= a                                   a > available
+freeze                 frozen += a                                   a > available
+unfreeze               frozen -= a                                   a > frozen
+reserve                reserved += a  (在途)                          a > available
+release_reservation    reserved -= a                                 a > reserved
+pay                    reserved -= a, paid += a                      a > reserved
+refund                 paid -= a                                     a > paid
+=====================  ===========================================  =========================
+
+``available = amount − frozen − reserved − paid`` is both cached and enforced by CHECK
+constraints. Callers must hold the row lock (:func:`lock_indicator`) before :func:`post`.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from fiscal.rules.budget import format_fen
+from server.errors import ApiError
+from server.models import Indicator, LedgerEntry
+
+KINDS = ("release", "increase", "decrease", "freeze", "unfreeze", "reserve",
+         "release_reservation", "pay", "refund")
+KIND_NAMES = {"release": "下达", "increase": "追加", "decrease": "调减", "freeze": "冻结",
+              "unfreeze": "解冻", "reserve": "在途占用", "release_reservation": "释放在途",
+              "pay": "支付", "refund": "退款恢复"}
+
+# (amount, frozen, reserved, paid) multipliers per kind
+EFFECTS: dict[str, tuple[int, int, int, int]] = {
+    "release": (1, 0, 0, 0), "increase": (1, 0, 0, 0), "decrease": (-1, 0, 0, 0),
+    "freeze": (0, 1, 0, 0), "unfreeze": (0, -1, 0, 0), "reserve": (0, 0, 1, 0),
+    "release_reservation": (0, 0, -1, 0), "pay": (0, 0, -1, 1), "refund": (0, 0, 0, -1),
+}
+
+
+def lock_indicator(session: Session, indicator_id: str) -> Indicator | None:
+    """Row lock on PostgreSQL (FOR UPDATE); on SQLite the transaction is already exclusive."""
+    return session.execute(
+        select(Indicator).where(Indicator.id == indicator_id).with_for_update(of=Indicator)
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def post(session: Session, ind: Indicator, kind: str, amount: int, *,
+         application_id: uuid.UUID | None = None, actor_id: int | None = None,
+         memo: str | None = None) -> LedgerEntry:
+    if kind not in EFFECTS:
+        raise ValueError(f"unknown ledger kind {kind!r}")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ApiError(422, "amount_not_positive", "记账金额必须是大于 0 的整数（分）。")
+    da, df, dr, dp = (m * amount for m in EFFECTS[kind])
+    limit = {"decrease": ind.available, "freeze": ind.available, "reserve": ind.available,
+             "unfreeze": ind.frozen, "release_reservation": ind.reserved, "pay": ind.reserved,
+             "refund": ind.paid}.get(kind)
+    if limit is not None and amount > limit:
+        raise ApiError(409, f"ledger_{kind}_exceeds",
+                       f"{KIND_NAMES[kind]}金额 {format_fen(amount)} 元超过可用额度 {format_fen(limit)} 元"
+                       f"（指标 {ind.id}）。",
+                       {"indicator_id": ind.id, "amount": amount, "limit": limit})
+    ind.amount += da
+    ind.frozen += df
+    ind.reserved += dr
+    ind.paid += dp
+    ind.available = ind.amount - ind.frozen - ind.reserved - ind.paid
+    entry = LedgerEntry(indicator=ind, kind=kind, amount=amount,
+                        application_id=application_id, actor_id=actor_id, memo=memo)
+    session.add(entry)
+    return entry
+
+
+@dataclass
+class Mismatch:
+    indicator_id: str
+    field: str
+    cached: int
+    journal: int
+
+
+def check(session: Session) -> list[Mismatch]:
+    """Recompute every indicator's balances from the journal and compare with the cache."""
+    def s(kinds: tuple[str, ...], sign: int = 1):
+        return func.coalesce(func.sum(case((LedgerEntry.kind.in_(kinds), LedgerEntry.amount),
+                                           else_=0)), 0) * sign
+
+    sums = (select(LedgerEntry.indicator_id.label("iid"),
+                   (s(("release", "increase")) - s(("decrease",))).label("amount"),
+                   (s(("freeze",)) - s(("unfreeze",))).label("frozen"),
+                   (s(("reserve",)) - s(("release_reservation", "pay"))).label("reserved"),
+                   (s(("pay",)) - s(("refund",))).label("paid"))
+            .group_by(LedgerEntry.indicator_id).subquery())
+    rows = session.execute(
+        select(Indicator.id, Indicator.amount, Indicator.frozen, Indicator.reserved,
+               Indicator.paid, Indicator.available, sums.c.amount, sums.c.frozen,
+               sums.c.reserved, sums.c.paid)
+        .outerjoin(sums, sums.c.iid == Indicator.id)).all()
+    out: list[Mismatch] = []
+    for r in rows:
+        journal = [int(x or 0) for x in r[6:10]]
+        cached = [r[1], r[2], r[3], r[4]]
+        for name, c, j in zip(("amount", "frozen", "reserved", "paid"), cached, journal):
+            if c != j:
+                out.append(Mismatch(r[0], name, c, j))
+        exp_avail = journal[0] - journal[1] - journal[2] - journal[3]
+        if r[5] != exp_avail:
+            out.append(Mismatch(r[0], "available", r[5], exp_avail))
+        if exp_avail < 0:
+            out.append(Mismatch(r[0], "available_negative", r[5], exp_avail))
+    orphans = session.execute(
+        select(LedgerEntry.indicator_id).where(~LedgerEntry.indicator_id.in_(
+            select(Indicator.id))).distinct()).scalars().all()
+    for iid in orphans:
+        out.append(Mismatch(iid, "orphan_journal", 0, 0))
+    return out

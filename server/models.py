@@ -1,0 +1,360 @@
+"""Server ORM (SQLAlchemy 2). ORM classes are singular, tables plural. Never used as the wire
+contract: the API maps them to :mod:`fiscal.schemas`.
+
+Money columns are BIGINT fen. Indicator balances carry CHECK constraints so that even a buggy
+service cannot commit a negative available balance or an inconsistent cache.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, MetaData, String,
+    Text, TypeDecorator, UniqueConstraint, Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TZDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both PostgreSQL and SQLite (which drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: store UTC-aware datetimes only")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(21), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(21), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    unit_type: Mapped[str] = mapped_column(String(8))  # 行政 / 事业 / 参公
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    below_county: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime())
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    password_changed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    scopes: Mapped[list[UserScope]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+
+class UserScope(Base):
+    """Departments or units a bureau user oversees."""
+
+    __tablename__ = "user_scopes"
+    __table_args__ = (CheckConstraint("(department_id IS NULL) <> (unit_id IS NULL)",
+                                      name="one_target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class RefreshToken(Base):
+    """A device session. Only the SHA-256 of the token is stored; rotation keeps the family."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    device_name: Mapped[str | None] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_nonneg"),
+        CheckConstraint("frozen >= 0", name="frozen_nonneg"),
+        CheckConstraint("reserved >= 0", name="reserved_nonneg"),
+        CheckConstraint("paid >= 0", name="paid_nonneg"),
+        CheckConstraint("available >= 0", name="available_nonneg"),
+        CheckConstraint("available = amount - frozen - reserved - paid", name="available_sum"),
+        Index("ix_indicators_unit_seq", "unit_id", "seq"),
+    )
+    id: Mapped[str] = mapped_column(String(38), primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    func_code: Mapped[str] = mapped_column(String(13))
+    dep_eco_code: Mapped[str | None] = mapped_column(String(20))
+    gov_eco_code: Mapped[str | None] = mapped_column(String(11))
+    fund_type_code: Mapped[str | None] = mapped_column(String(4))
+    source_type_code: Mapped[str | None] = mapped_column(String(4))
+    bgt_type_code: Mapped[str | None] = mapped_column(String(4))
+    pro_code: Mapped[str | None] = mapped_column(String(21))
+    pro_name: Mapped[str | None] = mapped_column(String(200))
+    doc_no: Mapped[str | None] = mapped_column(String(100))
+    doc_title: Mapped[str | None] = mapped_column(String(200))
+    is_gov_procurement: Mapped[bool] = mapped_column(Boolean, default=False)
+    executable: Mapped[bool] = mapped_column(Boolean, default=True)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    available: Mapped[int] = mapped_column(BigInteger, default=0)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class LedgerEntry(Base):
+    """Immutable journal line. Effects on the cached balances (see :mod:`server.ledger`)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_pos"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    application_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    memo: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship(lazy="raise")  # orders the INSERTs only
+
+
+class Contract(Base):
+    """Registered procurement contract (政府采购合同)."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (UniqueConstraint("unit_id", "contract_no"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    contract_no: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    supplier: Mapped[str | None] = mapped_column(String(120))
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_pos"),
+        Index("ix_applications_unit_seq", "unit_id", "seq"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    app_no: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    func_code: Mapped[str | None] = mapped_column(String(13))
+    dep_eco_code: Mapped[str | None] = mapped_column(String(20))
+    gov_eco_code: Mapped[str | None] = mapped_column(String(11))
+    payee_name: Mapped[str] = mapped_column(String(120))
+    payee_account: Mapped[str] = mapped_column(String(40))
+    payee_bank: Mapped[str | None] = mapped_column(String(120))
+    payee_is_personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    settlement_mode: Mapped[str | None] = mapped_column(String(20))
+    use_des: Mapped[str] = mapped_column(String(300))
+    contract_no: Mapped[str | None] = mapped_column(String(60))
+    card_not_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    attachments: Mapped[list[ApplicationAttachment]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="ApplicationAttachment.id")
+
+
+class NumberCounter(Base):
+    """Per-(year, 区划) counters for PAY_APP_NO."""
+
+    __tablename__ = "number_counters"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Blob(Base):
+    """Content-addressed attachment bytes (files under data_dir/blobs)."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class BlobGrant(Base):
+    """Which units may see a blob (the bytes are shared, visibility is not)."""
+
+    __tablename__ = "blob_grants"
+    __table_args__ = (UniqueConstraint("sha256", "unit_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class ApplicationAttachment(Base):
+    __tablename__ = "application_attachments"
+    __table_args__ = (UniqueConstraint("application_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    role: Mapped[str] = mapped_column(String(16))
+    invoice_kind: Mapped[str | None] = mapped_column(String(40))
+    invoice_code: Mapped[str | None] = mapped_column(String(12))
+    invoice_number: Mapped[str | None] = mapped_column(String(20))
+    invoice_amount: Mapped[int | None] = mapped_column(BigInteger)
+    invoice_date: Mapped[str | None] = mapped_column(String(10))
+    invoice_key: Mapped[str | None] = mapped_column(String(40), index=True)
+
+    blob: Mapped[Blob] = relationship(lazy="joined")
+
+
+class InvoiceClaim(Base):
+    """One row per invoice that is attached to a live application, system-wide: the primary key
+    makes double reimbursement impossible even under concurrency."""
+
+    __tablename__ = "invoice_claims"
+    invoice_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class Tombstone(Base):
+    __tablename__ = "tombstones"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(24))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    deleted_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    http_status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class ChainHead(Base):
+    """Single row (id = 1): the server sequence number for sync and the head of the audit chain.
+    Locked only at the very end of a writing transaction (see :mod:`server.chain`)."""
+
+    __tablename__ = "chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sync_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    audit_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, exactly as hashed
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    entity_type: Mapped[str] = mapped_column(String(24))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    before_digest: Mapped[str | None] = mapped_column(String(64))
+    after_digest: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """Ed25519 signature over (audit_seq, head hash), so an exported log can be verified offline."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

@@ -1,0 +1,157 @@
+"""Sync: pull pages of changes since a server sequence number; push idempotent commands."""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from fiscal.schemas.applications import ApplicationDraft
+from fiscal.schemas.sync import PushCommand
+from server import chain
+from server.errors import ApiError
+from server.models import Application, ChainHead, IdempotencyRecord, Indicator, Tombstone, Unit
+from server.services import applications as apps
+from server.services import indicators as inds
+from server.services.org import Principal, unit_public
+
+
+def _scoped(q, col, principal: Principal):
+    if principal.unit_ids is not None:
+        q = q.where(col.in_(principal.unit_ids or {-1}))
+    return q
+
+
+def pull(session: Session, *, principal: Principal, since: int, limit: int) -> dict:
+    # Everything up to the head's value has committed (the head is bumped under lock at commit),
+    # so bounding every query by it keeps the three reads consistent with each other.
+    upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
+    changes: list[tuple[int, str, str, str, Any]] = []
+    fetch = limit + 1
+    ind_rows = session.execute(_scoped(select(Indicator), Indicator.unit_id, principal)
+                               .where(Indicator.seq > since, Indicator.seq <= upper)
+                               .order_by(Indicator.seq).limit(fetch)).scalars().all()
+    changes += [(r.seq, "indicator", r.id, "upsert", r) for r in ind_rows]
+    app_rows = session.execute(_scoped(select(Application), Application.unit_id, principal)
+                               .where(Application.seq > since, Application.seq <= upper)
+                               .options(selectinload(Application.attachments))
+                               .order_by(Application.seq).limit(fetch)).unique().scalars().all()
+    changes += [(r.seq, "application", str(r.id), "upsert", r) for r in app_rows]
+    unit_rows = session.execute(_scoped(select(Unit), Unit.id, principal)
+                                .where(Unit.seq > since, Unit.seq <= upper)
+                                .order_by(Unit.seq).limit(fetch)).unique().scalars().all()
+    changes += [(r.seq, "unit", r.code, "upsert", r) for r in unit_rows]
+    tombs = session.execute(_scoped(select(Tombstone), Tombstone.unit_id, principal)
+                            .where(Tombstone.seq > since, Tombstone.seq <= upper)
+                            .order_by(Tombstone.seq).limit(fetch)).scalars().all()
+    changes += [(t.seq, t.entity, t.entity_id, "delete", None) for t in tombs]
+    changes.sort(key=lambda c: c[0])
+    has_more = len(changes) > limit
+    page = changes[:limit]
+    out = []
+    for seq, entity, ident, op, row in page:
+        data = None
+        if row is not None:
+            if entity == "indicator":
+                data = inds.public(row)
+            elif entity == "application":
+                data = apps.public(row)
+            elif entity == "unit":
+                data = unit_public(row)
+        out.append({"seq": seq, "entity": entity, "id": ident, "op": op, "data": data})
+    next_since = page[-1][0] if has_more else upper
+    return {"changes": out, "next_since": max(next_since, since), "has_more": has_more,
+            "server_seq": upper}
+
+
+def _request_hash(cmd: PushCommand) -> str:
+    raw = json.dumps(cmd.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _run(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int, dict]:
+    try:
+        app_id = uuid.UUID(cmd.entity_id)
+    except ValueError:
+        raise ApiError(422, "invalid_entity_id", f"entity_id {cmd.entity_id!r} 不是有效的 UUID。") from None
+    if cmd.type == "application.save_draft":
+        try:
+            draft = ApplicationDraft.model_validate(cmd.payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(x) for x in first.get("loc", ()))
+            raise ApiError(422, "invalid_payload", f"字段 {loc or '(整体)'} 无效：{first.get('msg')}",
+                           {"errors": json.loads(exc.json(include_url=False))}) from None
+        app, created = apps.save_draft(session, principal=principal, app_id=app_id, data=draft)
+        status = 201 if created else 200
+    elif cmd.type == "application.submit":
+        ev = cmd.payload.get("expected_version")
+        app = apps.submit(session, principal=principal, app_id=app_id,
+                          expected_version=ev if isinstance(ev, int) else None)
+        status = 200
+    elif cmd.type == "application.withdraw":
+        app = apps.withdraw(session, principal=principal, app_id=app_id)
+        status = 200
+    else:  # application.void
+        app = apps.void(session, principal=principal, app_id=app_id)
+        status = 200
+    session.flush()
+    return status, apps.public(app)
+
+
+def push(session: Session, *, principal: Principal, commands: list[PushCommand]) -> dict:
+    """Each command runs in its own transaction together with its idempotency record, so a
+    command's effect and its stored answer commit (or roll back) together."""
+    results = []
+    for cmd in commands:
+        rh = _request_hash(cmd)
+        rec = session.execute(select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == principal.user.id,
+            IdempotencyRecord.key == cmd.idempotency_key)).scalar_one_or_none()
+        if rec is not None:
+            session.rollback()
+            results.append(_replay(rec, cmd, rh))
+            continue
+        try:
+            status, data = _run(session, principal, cmd)
+            result = {"idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
+                      "code": None, "message": None, "data": data}
+        except ApiError as exc:
+            session.rollback()
+            result = {"idempotency_key": cmd.idempotency_key, "status": "error",
+                      "http_status": exc.status, "code": exc.code, "message": exc.message,
+                      "data": {"details": exc.details} if exc.details is not None else None}
+        stored = json.loads(json.dumps(result, default=str, ensure_ascii=False))
+        session.add(IdempotencyRecord(user_id=principal.user.id, key=cmd.idempotency_key,
+                                      request_hash=rh, http_status=result["http_status"],
+                                      response=json.dumps(stored, ensure_ascii=False)))
+        try:
+            session.commit()
+        except IntegrityError:  # the same key raced in from another request: answer with its result
+            session.rollback()
+            rec = session.execute(select(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == principal.user.id,
+                IdempotencyRecord.key == cmd.idempotency_key)).scalar_one()
+            results.append(_replay(rec, cmd, rh))
+            continue
+        results.append(stored | {"replayed": False})
+    upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
+    session.commit()
+    return {"results": results, "server_seq": upper}
+
+
+def _replay(rec: IdempotencyRecord, cmd: PushCommand, rh: str) -> dict:
+    if rec.request_hash != rh:
+        return {"idempotency_key": cmd.idempotency_key, "status": "error", "http_status": 409,
+                "code": "idempotency_key_reused",
+                "message": "该幂等键已用于另一条内容不同的命令，请为新命令生成新的幂等键。",
+                "data": None, "replayed": True}
+    return json.loads(rec.response) | {"replayed": True}
+
+
+_ = chain  # audit events are written by the services each command calls
