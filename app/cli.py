@@ -21,6 +21,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jincai", description="金财桌面端 Jincai Desk")
     parser.add_argument("--version", action="version", version=f"jincai {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="自检：Qt、中文字体、数据库、OCR、Excel / check the installation and exit")
     sub = parser.add_subparsers(dest="command")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text)
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
     if args.command is None:
         from app.ui.application import run_desktop
 

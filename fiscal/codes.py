@@ -143,8 +143,12 @@ class CodeTable:
         if query.isdigit():
             hits = [i for c, i in self._items.items() if c.startswith(query)]
         else:
-            hits = [i for i in self._items.values() if query in i.name]
-            hits.sort(key=lambda i: (i.name != query, not i.name.startswith(query), i.level, i.code))
+            # names are stored as the official tables print them (full-width brackets); compare
+            # both sides in NFKC so that 政府办公厅(室) typed with ASCII brackets still matches
+            folded = [(unicodedata.normalize("NFKC", i.name), i) for i in self._items.values()]
+            ranked = [(name, i) for name, i in folded if query in name]
+            ranked.sort(key=lambda p: (p[0] != query, not p[0].startswith(query), p[1].level, p[1].code))
+            hits = [i for _, i in ranked]
         return hits[:limit]
 
 

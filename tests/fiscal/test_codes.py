@@ -89,3 +89,9 @@ def test_split_code_text(text, expected):
 def test_split_code_text_refuses_names_alone():
     with pytest.raises(ValueError):
         split_code_text("小学教育")
+
+
+def test_name_search_ignores_bracket_width():
+    f = code_tables(2026).functional
+    assert "20103" in [i.code for i in f.search("政府办公厅(室)")]
+    assert "20103" in [i.code for i in f.search("政府办公厅（室）")]
