@@ -421,7 +421,11 @@ class RowValidator:
                     f"{tables.gov_for_dep(dep, '行政') or '—'}，事业单位应为 {tables.gov_for_dep(dep, '事业') or '—'}）",
                     "eco_mismatch", data))
         if self.kind == "payees":
-            ptype = data.get("payee_type") or ("个人" if data.get("id_no") else "单位")
+            ptype = data.get("payee_type")
+            if ptype is None and data.get("id_no") and data.get("uscc"):
+                return [self._err(row, "id_no", "同时填写了统一社会信用代码和身份证号：单位收款人只填信用代码，"
+                                  "个人收款人只填身份证号（或在“收款人类型”中注明）", "ambiguous_payee", data)]
+            ptype = ptype or ("个人" if data.get("id_no") else "单位")
             data["payee_type"] = ptype
             if ptype == "个人" and data.get("uscc"):
                 errors.append(self._err(row, "uscc", "个人收款人不应填写统一社会信用代码", "uscc_for_person", data))
