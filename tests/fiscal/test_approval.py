@@ -64,8 +64,9 @@ def default_set() -> RuleSet:
 
 
 def app_parties(**kw) -> ApplicationParties:
-    base = dict(application_id="app-1", region_code=REGION, unit_code=UNIT, created_by="clerk",
-                last_edited_by="clerk", overseeing_division=DIVISION, version=3)
+    base = {"application_id": "app-1", "region_code": REGION, "unit_code": UNIT,
+            "created_by": "clerk", "last_edited_by": "clerk", "overseeing_division": DIVISION,
+            "version": 3}
     base.update(kw)
     return ApplicationParties(**base)
 
@@ -456,8 +457,8 @@ def test_refusal_scope_mismatch_treasury(default_set: RuleSet) -> None:
 
 
 def fh_delegation(delegate: str = "deputy", **kw) -> Delegation:
-    base = dict(delegator="fh", delegate=delegate, grant=grant_for(FH),
-                valid_from=NOW - timedelta(days=1), expires_at=NOW + timedelta(days=1))
+    base = {"delegator": "fh", "delegate": delegate, "grant": grant_for(FH),
+            "valid_from": NOW - timedelta(days=1), "expires_at": NOW + timedelta(days=1)}
     base.update(kw)
     return Delegation(**base)
 
