@@ -332,6 +332,20 @@ class RuleSet(_Data):
             seen.add(r.id)
         return self
 
+    def amount_thresholds(self) -> tuple[int, ...]:
+        """Every amount boundary (fen) used by the rules, ascending — e.g. to feed the
+        split-payment warning (``fiscal.warnings``, rule ``split_payment``)."""
+        found: set[int] = set()
+
+        def walk(c: Condition) -> None:
+            found.update(v for v in (c.amount_min_fen, c.amount_max_fen) if v)
+            for sub in c.any_of or ():
+                walk(sub)
+
+        for r in self.rules:
+            walk(r.when)
+        return tuple(sorted(found))
+
 
 class _RuleSetFile(_Data):
     format: str

@@ -715,3 +715,10 @@ def test_no_single_person_can_complete_two_steps(default_set: RuleSet, facts: Ro
     assert len(steps_done) == 1
     if current_step(state) is not None and current_step(state).index != 0:
         assert codes(state, boss) == {"already_approved_other_step"}
+
+
+def test_amount_thresholds_feed_split_payment_rule(default_set: RuleSet) -> None:
+    assert default_set.amount_thresholds() == (T2, T3)
+    rs = make_set([BASE, {"id": "x", "when": {"any_of": [{"amount_max_fen": 7}, {"cash": True}]},
+                          "steps": [{"role": "unit_head"}]}])
+    assert rs.amount_thresholds() == (7,)
