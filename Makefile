@@ -1,5 +1,5 @@
 # The two set-up commands of README: `make run` and `make test`. Both set up everything first.
-.PHONY: run test bench setup clean lint
+.PHONY: run test bench bundle screenshots setup clean lint
 
 run:
 	@scripts/run.sh
@@ -10,6 +10,9 @@ test:
 bench:
 	@scripts/setup.sh --test
 	@JINCAI_TEST_PG_URL=$${JINCAI_TEST_PG_URL:-$$(scripts/start-postgres.sh)} OMP_THREAD_LIMIT=1 QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench
+
+bundle:
+	@scripts/bundle.sh
 
 setup:
 	@scripts/setup.sh
