@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 MAX_ERRORS = 10_000
 BATCH_SIZE = 2_000
 
+class SinkFailure(Exception):
+    """The target store failed while writing; the import is rolled back."""
+
+
 ProgressFn = Callable[[int, int], None]  # (rows done, rows expected)
 CancelFn = Callable[[], bool]
 
@@ -157,7 +161,10 @@ def import_workbook(
             if preview and len(result.preview) < preview:
                 result.preview.extend(good[: preview - len(result.preview)])
             if writing and (partial or result.error_count == 0):
-                sink.write(good)
+                try:
+                    sink.write(good)
+                except Exception as exc:  # noqa: BLE001
+                    raise SinkFailure(str(exc) or type(exc).__name__) from exc
             batch = []
 
         for n, drow in enumerate(reader.rows(), 1):
@@ -192,6 +199,13 @@ def import_workbook(
     except WorkbookError as exc:
         _rollback(sink if began else None)
         return _unreadable(result, exc)
+    except SinkFailure as exc:
+        _rollback(sink if began else None)
+        log.error("import sink failed for %s: %s", path, exc)
+        result.outcome = "rejected"
+        result.imported_rows = 0
+        result.message = f"写入导入目标时出错（{exc}），已全部回滚，未导入任何数据。请检查磁盘空间或权限后重试。"
+        return result
     except Exception as exc:  # noqa: BLE001
         _rollback(sink if began else None)
         log.exception("unexpected error importing %s", path)
@@ -233,7 +247,10 @@ def _finish(result: ImportResult, sink: ImportSink | None, cancelled: bool) -> I
         result.message = (f"试运行：{result.valid_rows} 行{what}校验通过，可以导入{errs}{skipped}。未写入任何数据。"
                           if result.dry_run else f"校验完成：{result.valid_rows} 行{what}有效{errs}{skipped}。")
         return result
-    result.imported_rows = sink.commit()
+    try:
+        result.imported_rows = sink.commit()
+    except Exception as exc:  # noqa: BLE001
+        raise SinkFailure(str(exc) or type(exc).__name__) from exc
     result.message = f"已导入 {result.imported_rows} 行{what}{errs}{skipped}。"
     return result
 

@@ -26,8 +26,8 @@ from app.excel.validate import default_year
 DATA_SHEETS = {"indicators": "预算指标", "payees": "收款人", "applications": "支付申请"}
 INSTRUCTIONS = "填写说明"
 LISTS = "代码表"
-#: Rows prepared with formats and dropdowns.
-PREPARED_ROWS = 2000
+#: Rows covered by the dropdowns and checks (formats apply to whole columns).
+PREPARED_ROWS = 5000
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 
@@ -121,9 +121,8 @@ def write_template(kind: str, path: str | os.PathLike, *, year: int | None = Non
             fmt = "0"
         else:
             fmt = None
-        if fmt:
-            for r in range(FIRST_DATA_ROW, end + 1):
-                ws.cell(r, col).number_format = fmt
+        if fmt:  # a column style: Excel and WPS apply it to every cell typed in that column
+            ws.column_dimensions[letter].number_format = fmt
         dv = None
         if field.key in list_ranges:
             dv = DataValidation(type="list", formula1=f"={list_ranges[field.key]}", allow_blank=True,
