@@ -30,7 +30,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Fen, new_uuid, utcnow
 
-LOCAL_STATUSES = ("draft", "queued", "submitted", "returned", "approved", "rejected", "paid")
+LOCAL_STATUSES = (
+    "draft", "queued", "submitted", "returned", "approved", "rejected", "paid", "voided",
+)
 EDITABLE_STATUSES = ("draft", "returned")
 _STATUS_SQL = ", ".join(f"'{s}'" for s in LOCAL_STATUSES)
 

@@ -145,6 +145,12 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
                 500000, 1000, 2000, 497000,
             )
             assert s.scalar(text("SELECT payload FROM outbox_commands")) == '{"amount": 12345}'
+        # 0003 rebuilt payment_applications (new CHECK): the cascade to attachments must not
+        # have fired (checked above) and the new status is accepted, unknown ones are not
+        with d.transaction() as s:
+            s.get(PaymentApplication, "a-1").local_status = "voided"
+        with pytest.raises(Exception, match="CHECK"), d.transaction() as s:
+            s.get(PaymentApplication, "a-1").local_status = "bogus"
     finally:
         d.close()
     # the backup still holds the first revision, untouched
