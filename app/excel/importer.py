@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fiscal.codes import available_years
+
 from app.excel.errors import RowError, WorkbookError
 from app.excel.reader import open_sheet
 from app.excel.schema import KIND_NAMES, fields_for, synonyms
@@ -102,6 +104,11 @@ def import_workbook(
     """
     fields_for(kind)  # ValueError for an unknown kind: a programming error, not a user error
     result = ImportResult(file=str(path), kind=kind, dry_run=dry_run, partial=partial)
+    if year is not None and year not in available_years():
+        result.outcome = "rejected"
+        shipped = "、".join(str(y) for y in available_years())
+        result.message = f"没有{year}年度的政府收支分类科目（已有：{shipped}），无法校验。请选择正确的预算年度。"
+        return result
     try:
         reader = open_sheet(path, kind, sheet=sheet, max_rows=max_rows)
     except WorkbookError as exc:

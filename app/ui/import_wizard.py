@@ -1,0 +1,496 @@
+"""Excel import wizard: pick a file → preview rows and errors (dry run) → import, with progress and cancel.
+
+All file work runs off the UI thread in an :class:`ImportTask` (a ``QRunnable`` on the global
+thread pool) that talks only through signals; a cancel flag stops it between rows. The worker
+returns plain :class:`~app.excel.importer.ImportResult` objects; everything shown is formatted
+here, in the GUI thread.
+
+Until the local store lands, the default target is the JSON-lines file of
+:mod:`app.excel.sinks` (the wizard says so); the application passes ``sink_factory`` to send rows
+to the local database instead.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from fiscal.money import format_amount
+
+from app.excel.importer import ImportResult, import_workbook
+from app.excel.schema import KIND_NAMES, KINDS, fields_for, synonyms
+from app.excel.sinks import ExistingKeys, ImportSink, JsonLinesSink
+from app.excel.validate import default_year
+
+ImportFn = Callable[..., ImportResult]
+PREVIEW_ROWS = 200
+
+
+# ---- worker -------------------------------------------------------------------------------
+
+class ImportSignals(QObject):
+    sig_progress = Signal(int, int, int)  # task id, rows done, rows expected
+    sig_finished = Signal(int, object)  # task id, ImportResult
+    sig_failed = Signal(int, str)  # task id, message
+
+
+class ImportTask(QRunnable):
+    """Runs one ``import_workbook`` call (dry run or real) on a pool thread."""
+
+    _next_id = 0
+
+    def __init__(self, import_fn: ImportFn, path: str, kind: str, **kwargs) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the wizard keeps a reference until the result has arrived
+        ImportTask._next_id += 1
+        self.task_id = ImportTask._next_id
+        self.signals = ImportSignals()
+        self._cancel = threading.Event()
+        self._import_fn = import_fn
+        self._path, self._kind, self._kwargs = path, kind, kwargs
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:  # pool thread: no widgets here
+        try:
+            result = self._import_fn(
+                self._path, self._kind, cancel=self._cancel.is_set,
+                progress=lambda done, total: self.signals.sig_progress.emit(self.task_id, done, total),
+                **self._kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never raised into Qt
+            self.signals.sig_failed.emit(self.task_id, f"{type(exc).__name__}: {exc}")
+            return
+        self.signals.sig_finished.emit(self.task_id, result)
+
+
+# ---- item models ----------------------------------------------------------------------------
+
+class ImportErrorTableModel(QAbstractTableModel):
+    HEADERS = ("行号", "列", "内容", "错误原因")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._errors: list = []
+
+    def set_errors(self, errors: list) -> None:
+        self.beginResetModel()
+        self._errors = list(errors)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._errors)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.tr(self.HEADERS[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        error = self._errors[index.row()]
+        value = (error.row, error.column, error.value, error.reason)[index.column()]
+        return "" if value is None else str(value)
+
+
+class RecordPreviewTableModel(QAbstractTableModel):
+    """The first valid rows as they will be imported (codes canonical, money formatted)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._records: list = []
+        self._keys: list[str] = []
+        self._headers: list[str] = []
+
+    def set_records(self, kind: str, records: list, columns: dict[str, str]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self._keys = [f.key for f in fields_for(kind) if f.key in columns]
+        self._headers = ["行号"] + [synonyms()[k][0] for k in self._keys]
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.tr(self._headers[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        record = self._records[index.row()]
+        if index.column() == 0:
+            return str(record.row) if role == Qt.ItemDataRole.DisplayRole else None
+        key = self._keys[index.column() - 1]
+        value = record.data.get(key)
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "amount":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if value is None:
+            return ""
+        if key == "amount":
+            return format_amount(value)
+        if isinstance(value, bool):
+            return self.tr("是") if value else self.tr("否")
+        return str(value)
+
+
+# ---- pages ----------------------------------------------------------------------------------
+
+class _FilePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.setTitle(self.tr("选择文件"))
+        self.setSubTitle(self.tr("选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。"))
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("pathEdit")
+        browse = QPushButton(self.tr("浏览…"))
+        browse.clicked.connect(self._on_browse_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("kindCombo")
+        for kind in KINDS:
+            self.kind_combo.addItem(self.tr(KIND_NAMES[kind]), kind)
+        self.year_spin = QSpinBox()
+        self.year_spin.setRange(2000, 2100)
+        self.year_spin.setValue(default_year())
+        self.partial_check = QCheckBox(self.tr("只导入正确的行（默认：任何一行有错则全部不导入）"))
+        self.partial_check.setObjectName("partialCheck")
+        target = QLabel(wizard.target_description)
+        target.setWordWrap(True)
+        target.setObjectName("targetLabel")
+        form = QFormLayout(self)
+        form.addRow(self.tr("文件"), row)
+        form.addRow(self.tr("数据类型"), self.kind_combo)
+        form.addRow(self.tr("预算年度"), self.year_spin)
+        form.addRow("", self.partial_check)
+        form.addRow(self.tr("导入目标"), target)
+        self.path_edit.textChanged.connect(self.completeChanged)
+
+    def isComplete(self) -> bool:  # noqa: N802
+        text = self.path_edit.text().strip()
+        return bool(text) and Path(text).is_file()
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "",
+                                              self.tr("Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)"))
+        if path:
+            self.path_edit.setText(path)
+
+
+class _PreviewPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("预览与校验"))
+        self.setSubTitle(self.tr("逐行校验，不写入任何数据。"))
+        self.summary = QLabel()
+        self.summary.setObjectName("previewSummary")
+        self.summary.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("previewProgress")
+        self.cancel_button = QPushButton(self.tr("停止校验"))
+        self.cancel_button.clicked.connect(wizard.cancel_running)
+        self.annotate_button = QPushButton(self.tr("保存标注错误的副本…"))
+        self.annotate_button.setObjectName("annotateButton")
+        self.annotate_button.clicked.connect(self._on_annotate_clicked)
+        self.annotate_button.setEnabled(False)
+        bar = QHBoxLayout()
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.annotate_button)
+        self.tabs = QTabWidget()
+        self.rows_view = QTableView()
+        self.rows_view.setModel(wizard.preview_model)
+        self.errors_view = QTableView()
+        self.errors_view.setModel(wizard.error_model)
+        self.errors_view.horizontalHeader().setStretchLastSection(True)
+        self.tabs.addTab(self.errors_view, self.tr("错误"))
+        self.tabs.addTab(self.rows_view, self.tr("将导入的行"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self._wizard.start_preview()
+
+    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running check
+        self._wizard.cancel_running()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self._wizard.can_import()
+
+    def _on_annotate_clicked(self) -> None:
+        source = Path(self._wizard.file_path())
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存标注副本"),
+                                              str(source.with_name(source.stem + "-错误标注.xlsx")),
+                                              self.tr("Excel 工作簿 (*.xlsx)"))
+        if path:
+            self._wizard.save_annotated(path)
+
+
+class _ImportPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle(self.tr("导入"))
+        self.summary = QLabel()
+        self.summary.setObjectName("importSummary")
+        self.summary.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("importProgress")
+        self.cancel_button = QPushButton(self.tr("取消导入"))
+        self.cancel_button.setObjectName("cancelImportButton")
+        self.cancel_button.clicked.connect(wizard.cancel_running)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.cancel_button)
+        layout.addStretch(1)
+        self.setFinalPage(True)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self._wizard.start_import()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self._wizard.import_result is not None and self._wizard.running_task is None
+
+
+# ---- the wizard -----------------------------------------------------------------------------
+
+class ImportWizard(QWizard):
+    """Pick file → preview (dry run) → import. Emits ``sig_imported(result)`` after a commit."""
+
+    sig_imported = Signal(object)
+    sig_preview_ready = Signal(object)
+    sig_task_done = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 sink_factory: Callable[[str], ImportSink] | None = None,
+                 existing_factory: Callable[[str], ExistingKeys | None] | None = None,
+                 import_fn: ImportFn = import_workbook,
+                 thread_pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Excel 导入"))
+        self.setObjectName("importWizard")
+        self._sink_factory = sink_factory
+        self._existing_factory = existing_factory
+        self._import_fn = import_fn
+        self._pool = thread_pool or QThreadPool.globalInstance()
+        self.running_task: ImportTask | None = None
+        self._handlers: tuple = (0, None, None)
+        self._tasks: list[ImportTask] = []
+        self.preview_result: ImportResult | None = None
+        self.import_result: ImportResult | None = None
+        self.failure: str | None = None
+        self.target_description = self.tr(
+            "JSON-lines 暂存文件（尚未接入本地数据库）") if sink_factory is None else self.tr("本地数据库")
+        self.preview_model = RecordPreviewTableModel(self)
+        self.error_model = ImportErrorTableModel(self)
+        self.file_page = _FilePage(self)
+        self.preview_page = _PreviewPage(self)
+        self.import_page = _ImportPage(self)
+        for page in (self.file_page, self.preview_page, self.import_page):
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.NextButton, self.tr("下一步"))
+        self.setButtonText(QWizard.WizardButton.BackButton, self.tr("上一步"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("完成"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("关闭"))
+        self.resize(960, 640)
+
+    # -- inputs --
+    def set_file(self, path: str | Path, kind: str | None = None) -> None:
+        self.file_page.path_edit.setText(str(path))
+        if kind is not None:
+            self.file_page.kind_combo.setCurrentIndex(KINDS.index(kind))
+
+    def file_path(self) -> str:
+        return self.file_page.path_edit.text().strip()
+
+    def kind(self) -> str:
+        return self.file_page.kind_combo.currentData()
+
+    def partial(self) -> bool:
+        return self.file_page.partial_check.isChecked()
+
+    def year(self) -> int:
+        return self.file_page.year_spin.value()
+
+    def _sink(self) -> ImportSink:
+        if self._sink_factory is not None:
+            return self._sink_factory(self.kind())
+        from app.excel.cli import default_sink_path
+
+        return JsonLinesSink(default_sink_path(self.kind()))
+
+    def _existing(self, sink: ImportSink) -> ExistingKeys | None:
+        if self._existing_factory is not None:
+            return self._existing_factory(self.kind())
+        return sink if isinstance(sink, ExistingKeys) else None
+
+    # -- running --
+    def _start(self, on_finished, progress_bar: QProgressBar, **kwargs) -> None:
+        self.cancel_running()
+        self.failure = None
+        task = ImportTask(self._import_fn, self.file_path(), self.kind(), year=self.year(),
+                          partial=self.partial(), **kwargs)
+        queued = Qt.ConnectionType.QueuedConnection  # slots run in the GUI thread, never the worker's
+        task.signals.sig_progress.connect(self._on_task_progress, queued)
+        task.signals.sig_finished.connect(self._on_task_finished, queued)
+        task.signals.sig_failed.connect(self._on_task_failed, queued)
+        progress_bar.setRange(0, 0)  # busy until the first progress report
+        self._handlers = (task.task_id, on_finished, progress_bar)
+        self.running_task = task
+        self._tasks.append(task)  # keep every task alive until the wizard goes away
+        self._pool.start(task)
+
+    def cancel_running(self) -> None:
+        if self.running_task is not None:
+            self.running_task.cancel()
+
+    def start_preview(self) -> None:
+        self.preview_result = None
+        self.error_model.set_errors([])
+        self.preview_model.set_records(self.kind(), [], {})
+        page = self.preview_page
+        page.summary.setText(self.tr("正在校验…"))
+        page.annotate_button.setEnabled(False)
+        page.cancel_button.setEnabled(True)
+        sink = self._sink()
+        self._start(self._on_preview_finished, page.progress, dry_run=True, preview=PREVIEW_ROWS,
+                    existing=self._existing(sink))
+        page.completeChanged.emit()
+
+    def start_import(self) -> None:
+        self.import_result = None
+        page = self.import_page
+        page.summary.setText(self.tr("正在导入…"))
+        page.cancel_button.setEnabled(True)
+        sink = self._sink()
+        self._start(self._on_import_finished, page.progress, sink=sink, existing=self._existing(sink))
+        page.completeChanged.emit()
+
+    def can_import(self) -> bool:
+        result = self.preview_result
+        return (self.running_task is None and result is not None and result.outcome == "ok"
+                and result.valid_rows > 0)
+
+    def save_annotated(self, path: str | Path) -> Path | None:
+        from app.excel.annotate import annotate_workbook
+
+        if self.preview_result is None or self.preview_result.sheet is None:
+            return None
+        return annotate_workbook(self.file_path(), path, self.preview_result)
+
+    # -- slots --
+    def _on_task_progress(self, task_id: int, done: int, total: int) -> None:
+        if self.running_task is None or task_id != self.running_task.task_id:
+            return
+        bar = self._handlers[2]
+        bar.setRange(0, max(total, 1))
+        bar.setValue(min(done, max(total, 1)))
+
+    def _finish_task(self, task_id: int) -> bool:
+        if self.running_task is None or task_id != self.running_task.task_id:
+            return False  # a superseded task (the user went back and forth)
+        self.running_task = None
+        return True
+
+    def _on_task_failed(self, task_id: int, message: str) -> None:
+        if not self._finish_task(task_id):
+            return
+        self.failure = message
+        for page in (self.preview_page, self.import_page):
+            page.progress.setRange(0, 1)
+            page.cancel_button.setEnabled(False)
+        text = self.tr("处理时出错，未导入任何数据：") + message
+        self.preview_page.summary.setText(text)
+        self.import_page.summary.setText(text)
+        self.preview_page.completeChanged.emit()
+        self.import_page.completeChanged.emit()
+        self.sig_task_done.emit()
+
+    def _on_task_finished(self, task_id: int, result: ImportResult) -> None:
+        if not self._finish_task(task_id):
+            return
+        handler = self._handlers[1]
+        handler(result)
+        self.sig_task_done.emit()
+
+    def _on_preview_finished(self, result: ImportResult) -> None:
+        page = self.preview_page
+        self.preview_result = result
+        page.progress.setRange(0, 1)
+        page.progress.setValue(1)
+        page.cancel_button.setEnabled(False)
+        self.error_model.set_errors(result.errors)
+        self.preview_model.set_records(result.kind, result.preview, result.columns)
+        lines = [self._describe(result)]
+        if result.outcome == "ok" and result.error_count:
+            lines.append(self.tr("有错误的行将被跳过；点击“下一步”导入其余的行。"))
+        elif result.outcome == "ok":
+            lines.append(self.tr("点击“下一步”开始导入。"))
+        page.summary.setText("\n".join(lines))
+        page.annotate_button.setEnabled(result.sheet is not None and bool(result.errors))
+        page.tabs.setCurrentIndex(0 if result.errors else 1)
+        page.completeChanged.emit()
+        self.sig_preview_ready.emit(result)
+
+    def _on_import_finished(self, result: ImportResult) -> None:
+        page = self.import_page
+        self.import_result = result
+        page.progress.setRange(0, 1)
+        page.progress.setValue(1)
+        page.cancel_button.setEnabled(False)
+        page.summary.setText(self._describe(result))
+        page.completeChanged.emit()
+        if result.outcome == "ok" and result.imported_rows:
+            self.sig_imported.emit(result)
+
+    def _describe(self, result: ImportResult) -> str:
+        if result.sheet is None:
+            return result.message
+        where = self.tr("工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。").format(
+            sheet=result.sheet, row=result.header_row, unit=result.unit)
+        return f"{where}\n{result.message}"
+
+    def done(self, code: int) -> None:  # closing the wizard stops any running work
+        self.cancel_running()
+        super().done(code)
