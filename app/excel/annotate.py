@@ -7,6 +7,7 @@ a new workbook (openpyxl write-only mode), so memory stays flat.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from app.excel.errors import RowError
 from app.excel.importer import ImportResult
+
+log = logging.getLogger(__name__)
 
 ERROR_SHEET = "导入错误"
 COMMENT_AUTHOR = "金财桌面端"
@@ -48,8 +51,8 @@ def annotate_workbook(source: str | os.PathLike, out: str | os.PathLike, result:
         try:
             _annotate_in_place(src, dst, result, by_cell)
             return dst
-        except Exception:  # noqa: BLE001 - e.g. an exotic workbook openpyxl cannot load: stream instead
-            pass
+        except Exception:  # e.g. an exotic workbook openpyxl cannot load: stream instead
+            log.warning("in-place annotation of %s failed; writing a values-only copy", src, exc_info=True)
     _annotate_streaming(src, dst, result, by_cell)
     return dst
 
@@ -87,8 +90,7 @@ def _annotate_in_place(src: Path, dst: Path, result: ImportResult,
         wb.active = 0
         for sheet in wb.worksheets:
             sheet.sheet_view.tabSelected = sheet.title == ERROR_SHEET
-        out = dst if not keep_vba or dst.suffix.lower() == ".xlsm" else dst
-        wb.save(out)
+        wb.save(dst)
     finally:
         wb.close()
 

@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fiscal.codes import available_years
-
 from app.excel.errors import RowError, WorkbookError
 from app.excel.reader import open_sheet
 from app.excel.schema import KIND_NAMES, fields_for, synonyms
 from app.excel.sinks import ExistingKeys, ImportRecord, ImportSink
 from app.excel.validate import KEY_FIELDS, Context, RowValidator, default_year, record_key
+from fiscal.codes import available_years
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def import_workbook(
         reader = open_sheet(path, kind, sheet=sheet, max_rows=max_rows)
     except WorkbookError as exc:
         return _unreadable(result, exc)
-    except Exception as exc:  # noqa: BLE001 - a bad file must never crash the caller
+    except Exception as exc:
         log.exception("unexpected error opening %s", path)
         return _unreadable(result, WorkbookError("unexpected", f"无法读取文件：{type(exc).__name__}。请在 Excel 中另存为新文件后重试。"))
 
@@ -170,7 +169,7 @@ def import_workbook(
             if writing and (partial or result.error_count == 0):
                 try:
                     sink.write(good)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     raise SinkFailure(str(exc) or type(exc).__name__) from exc
             batch = []
 
@@ -213,7 +212,7 @@ def import_workbook(
         result.imported_rows = 0
         result.message = f"写入导入目标时出错（{exc}），已全部回滚，未导入任何数据。请检查磁盘空间或权限后重试。"
         return result
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _rollback(sink if began else None)
         log.exception("unexpected error importing %s", path)
         return _unreadable(result, WorkbookError(
@@ -256,7 +255,7 @@ def _finish(result: ImportResult, sink: ImportSink | None, cancelled: bool) -> I
         return result
     try:
         result.imported_rows = sink.commit()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise SinkFailure(str(exc) or type(exc).__name__) from exc
     result.message = f"已导入 {result.imported_rows} 行{what}{errs}{skipped}。"
     return result
@@ -267,7 +266,7 @@ def _rollback(sink: ImportSink | None) -> None:
         return
     try:
         sink.rollback()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("rollback failed")
 
 

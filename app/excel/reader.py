@@ -7,6 +7,7 @@ user's file can do wrong before that point is handled by :mod:`app.excel.safety`
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -19,10 +20,12 @@ from app.excel import safety
 from app.excel.errors import WorkbookError
 from app.excel.schema import fields_for, header_index, normalize_header
 
+log = logging.getLogger(__name__)
+
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN_ROWS = 40
 #: Sheet names that hold instructions or code lists, never data.
-_SKIP_SHEET_RE = re.compile(r"说明|填表|须知|instruction|readme|代码表|字典|下拉|参数|导入错误|选项", re.I)
+_SKIP_SHEET_RE = re.compile(r"说明|填表|须知|instruction|readme|代码表|字典|下拉|参数|导入错误|选项", re.IGNORECASE)
 _UNIT_NOTE_RE = re.compile(r"(?:金额)?单位[:：]\s*(万元|元)")
 _TOTAL_RE = re.compile(r"^(?:合计|小计|总计|共计|累计|本页合计|总合计)|(?:合计|小计|总计)$")
 _FOOTER_RE = re.compile(r"^(?:注[:：\d一二三四五六七八九、.]|说明[:：]|填表人|填报人|制表人|制表|审核人|审核|"
@@ -153,8 +156,8 @@ class SheetReader:
     def close(self) -> None:
         try:
             self._workbook.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
+        except Exception:  # closing is best effort
+            log.debug("closing %s failed", self.path, exc_info=True)
 
 
 def _is_column_number_row(values: list) -> bool:
@@ -183,9 +186,9 @@ def _classify(values: list, text_positions: list[int]) -> str:
     for value in non_empty[:3]:
         if isinstance(value, str) and _TOTAL_RE.search(_SPACES.sub("", value)):
             return "total"
-    if len(non_empty) <= 2 and isinstance(non_empty[0], str):
-        if _FOOTER_RE.match(unicodedata.normalize("NFKC", non_empty[0]).strip()):
-            return "footer"
+    if (len(non_empty) <= 2 and isinstance(non_empty[0], str)
+            and _FOOTER_RE.match(unicodedata.normalize("NFKC", non_empty[0]).strip())):
+        return "footer"
     return "data"
 
 

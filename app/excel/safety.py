@@ -62,7 +62,7 @@ def inspect_file(path: str | os.PathLike) -> FileInfo:
     except OSError as exc:
         raise WorkbookError("io_error", f"无法读取文件“{p.name}”：{exc.strerror or exc}。") from None
 
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return FileInfo(p, _check_zip(p), size)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return FileInfo(p, _check_ole(p), size)
@@ -190,13 +190,13 @@ def _verify_members(zf: zipfile.ZipFile, p: Path) -> None:
                 f"文件“{p.name}”已损坏（“{info.filename}”无法解压：{type(exc).__name__}）。"
                 "请重新获取原文件，或在 Excel 中打开后另存为新文件。",
             ) from None
-        except Exception as exc:  # zlib.error and friends
+        except Exception as exc:  # noqa: BLE001 - zlib.error and friends
             raise WorkbookError("corrupt", f"文件“{p.name}”已损坏（{type(exc).__name__}）。请重新获取原文件。") from None
 
 
 # ---- OLE2 (.xls, encrypted .xlsx, .doc) -------------------------------------------------------
 
-_U16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+_U16 = lambda s: s.encode("utf-16-le")
 
 
 def _check_ole(p: Path) -> str:

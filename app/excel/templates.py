@@ -16,12 +16,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from fiscal.codes import code_tables
-from fiscal.dictionaries import dictionaries
-
 from app.excel import schema
 from app.excel.schema import KIND_NAMES, Field, fields_for, synonyms
 from app.excel.validate import default_year
+from fiscal.codes import code_tables
+from fiscal.dictionaries import dictionaries
 
 DATA_SHEETS = {"indicators": "预算指标", "payees": "收款人", "applications": "支付申请"}
 INSTRUCTIONS = "填写说明"

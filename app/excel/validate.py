@@ -13,15 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from fiscal import ids
-from fiscal.codes import CodeTableError, available_years, code_tables, split_code_text
-from fiscal.dictionaries import dictionaries
-from fiscal.money import AmountError, parse_amount, wan_to_fen
-
 from app.excel import schema
 from app.excel.errors import RowError
 from app.excel.reader import SheetLayout, cell_text
 from app.excel.schema import Field, fields_for
+from fiscal import ids
+from fiscal.codes import CodeTableError, available_years, code_tables, split_code_text
+from fiscal.dictionaries import dictionaries
+from fiscal.money import AmountError, parse_amount, wan_to_fen
 
 
 class CellError(Exception):
@@ -214,7 +213,7 @@ def conv_year(field: Field) -> Callable:
 
 def conv_amount(field: Field) -> Callable:
     def convert(value, ctx):
-        if isinstance(value, bool) or isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
+        if isinstance(value, bool | dt.date | dt.datetime | dt.time | dt.timedelta):
             raise CellError(f"“{cell_text(value)}”不是金额", "bad_amount")
         if isinstance(value, float):
             value = excel_decimal(value)

@@ -15,7 +15,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,12 +43,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from fiscal.money import format_amount
-
 from app.excel.importer import ImportResult, import_workbook
 from app.excel.schema import KIND_NAMES, KINDS, fields_for, synonyms
 from app.excel.sinks import ExistingKeys, ImportSink, JsonLinesSink
 from app.excel.validate import default_year
+from fiscal.money import format_amount
 
 ImportFn = Callable[..., ImportResult]
 PREVIEW_ROWS = 200
@@ -102,13 +109,13 @@ class ImportErrorTableModel(QAbstractTableModel):
         self._errors = list(errors)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._errors)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return len(self.HEADERS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.tr(self.HEADERS[section])
         return None
@@ -137,13 +144,13 @@ class RecordPreviewTableModel(QAbstractTableModel):
         self._headers = ["行号"] + [synonyms()[k][0] for k in self._keys]
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._records)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.tr(self._headers[section])
         return None
@@ -203,7 +210,7 @@ class _FilePage(QWizardPage):
         form.addRow(self.tr("导入目标"), target)
         self.path_edit.textChanged.connect(self.completeChanged)
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         text = self.path_edit.text().strip()
         return bool(text) and Path(text).is_file()
 
@@ -248,13 +255,13 @@ class _PreviewPage(QWizardPage):
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self._wizard.start_preview()
 
-    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running check
+    def cleanupPage(self) -> None:
         self._wizard.cancel_running()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._wizard.can_import()
 
     def _on_annotate_clicked(self) -> None:
@@ -286,10 +293,10 @@ class _ImportPage(QWizardPage):
         layout.addStretch(1)
         self.setFinalPage(True)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self._wizard.start_import()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._wizard.import_result is not None and self._wizard.running_task is None
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from fiscal.ids import uscc_check_char
 
 from app.excel.importer import import_workbook
 from app.excel.sinks import KeySet
+from fiscal.ids import uscc_check_char
 
 from .conftest import IND_HEADER, ind_row
 
