@@ -1,0 +1,747 @@
+"""Read models and small use cases the desktop screens need that the other services do not
+offer (yet): indicator id lists and rows for the 100,000-row browser, approval tasks and
+decisions, warnings, status-bar figures, dashboard aggregates, local accounts (offline
+unlock, demo users) and the demo data set.
+
+Qt-free, keyword-only, each function owns its unit of work and returns plain dataclasses,
+never live ORM rows. Money is integer fen; times are UTC.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, or_, select
+
+from app.db import Database
+from app.models import (
+    Account,
+    ApprovalDecision,
+    ApprovalTask,
+    Indicator,
+    MonitoringWarning,
+    OutboxCommand,
+    Payee,
+    PaymentApplication,
+    SyncState,
+    new_uuid,
+    utcnow,
+)
+from app.services.budget import pending_condition
+from app.services.errors import InvalidField, NotFound, ServiceError
+from app.services.results import Changes
+
+log = logging.getLogger(__name__)
+
+_IN_CHUNK = 500  # SQLite host-parameter budget per IN (...)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One line of the indicator browser; figures in fen as the server confirmed them."""
+
+    id: str
+    fiscal_year: int
+    unit_code: str
+    doc_no: str | None
+    doc_title: str | None
+    pro_code: str | None
+    pro_name: str | None
+    func_code: str | None
+    dep_eco_code: str | None
+    gov_eco_code: str | None
+    fund_type_code: str | None
+    is_gov_procurement: bool
+    executable: bool
+    amount: int
+    paid: int
+    reserved: int
+    frozen: int
+    available: int
+    pending_own: int = 0
+
+    @property
+    def available_after_pending(self) -> int:
+        return self.available - self.pending_own
+
+    @property
+    def execution_permille(self) -> int:
+        """已支付 / 金额 in ‰ (integer, no float money)."""
+        if self.amount <= 0:
+            return 0
+        return min(1000, self.paid * 1000 // self.amount)
+
+
+def _indicator_filter(stmt: Any, text: str, fiscal_year: int | None, include_inactive: bool,
+                      executable_only: bool) -> Any:
+    if fiscal_year is not None:
+        stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
+    if not include_inactive:
+        stmt = stmt.where(Indicator.active.is_(True))
+    if executable_only:
+        stmt = stmt.where(Indicator.executable.is_(True))
+    for word in (text or "").split():
+        like = f"%{word}%"
+        stmt = stmt.where(or_(
+            Indicator.id.like(like), Indicator.doc_no.like(like), Indicator.doc_title.like(like),
+            Indicator.pro_code.like(like), Indicator.pro_name.like(like),
+            Indicator.func_code.like(f"{word}%"), Indicator.dep_eco_code.like(f"{word}%"),
+        ))
+    return stmt
+
+
+def search_indicator_ids(
+    *,
+    db: Database,
+    text: str = "",
+    fiscal_year: int | None = None,
+    include_inactive: bool = False,
+    executable_only: bool = False,
+) -> list[str]:
+    """Ids of the matching indicators, ordered by id. ``text`` words must all match one of:
+    id, 指标文号, 文件标题, 项目代码/名称 (substring) or 功能/经济分类 (code prefix)."""
+    stmt = _indicator_filter(select(Indicator.id), text, fiscal_year, include_inactive,
+                             executable_only).order_by(Indicator.id)
+    with db.read() as s:
+        return list(s.scalars(stmt))
+
+
+def get_indicator_rows(*, db: Database, ids: Sequence[str]) -> dict[str, IndicatorRow]:
+    """The rows for ``ids`` (missing ids are simply absent), with the user's pending amounts."""
+    out: dict[str, IndicatorRow] = {}
+    ids = list(dict.fromkeys(ids))
+    with db.read() as s:
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start:start + _IN_CHUNK]
+            pending = dict(s.execute(
+                select(PaymentApplication.indicator_id, func.sum(PaymentApplication.amount))
+                .join(Indicator, Indicator.id == PaymentApplication.indicator_id)
+                .where(PaymentApplication.indicator_id.in_(chunk), pending_condition())
+                .group_by(PaymentApplication.indicator_id)
+            ).all())
+            for ind in s.scalars(select(Indicator).where(Indicator.id.in_(chunk))):
+                out[ind.id] = IndicatorRow(
+                    id=ind.id, fiscal_year=ind.fiscal_year, unit_code=ind.unit_code,
+                    doc_no=ind.doc_no, doc_title=ind.doc_title, pro_code=ind.pro_code,
+                    pro_name=ind.pro_name, func_code=ind.func_code,
+                    dep_eco_code=ind.dep_eco_code, gov_eco_code=ind.gov_eco_code,
+                    fund_type_code=ind.fund_type_code,
+                    is_gov_procurement=bool(ind.is_gov_procurement),
+                    executable=bool(ind.executable), amount=ind.amount, paid=ind.paid,
+                    reserved=ind.reserved, frozen=ind.frozen, available=ind.available,
+                    pending_own=int(pending.get(ind.id) or 0),
+                )
+    return out
+
+
+def get_indicator_row(*, db: Database, indicator_id: str) -> IndicatorRow:
+    rows = get_indicator_rows(db=db, ids=[indicator_id])
+    if indicator_id not in rows:
+        raise NotFound(f"本地没有指标 {indicator_id}，请先同步。", field="indicator_id")
+    return rows[indicator_id]
+
+
+# --------------------------------------------------------------------------- applications
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    event: str  # created | updated | queued | submitted | decision | server
+    text: str
+
+
+def application_history(*, db: Database, application_id: str) -> list[HistoryEntry]:
+    """What is known locally about an application's life, oldest first: creation, last edit,
+    queueing, submission, reviewers' decisions and the server's last message."""
+    with db.read() as s:
+        app = s.get(PaymentApplication, application_id)
+        if app is None:
+            raise NotFound(f"找不到支付申请 {application_id}。")
+        out = [HistoryEntry(app.created_at, "created", "创建草稿")]
+        if app.updated_at and app.updated_at != app.created_at:
+            out.append(HistoryEntry(app.updated_at, "updated", "最近修改"))
+        if app.queued_at:
+            out.append(HistoryEntry(app.queued_at, "queued",
+                                    f"排队待发送（第 {app.submission_no} 次提交）"))
+        if app.submitted_at:
+            out.append(HistoryEntry(app.submitted_at, "submitted",
+                                    f"服务器已受理，编号 {app.app_no or '—'}"))
+        tasks = s.scalars(select(ApprovalTask).where(ApprovalTask.application_id == app.id)).all()
+        for task in tasks:
+            for d in s.scalars(select(ApprovalDecision).where(ApprovalDecision.task_id == task.id)):
+                out.append(HistoryEntry(
+                    d.decided_at, "decision",
+                    f"{task.step_name or '审批'}：{DECISION_NAMES.get(d.decision, d.decision)}"
+                    + (f"（{d.comment}）" if d.comment else "")))
+        if app.server_message:
+            out.append(HistoryEntry(app.updated_at, "server", f"服务器：{app.server_message}"))
+    out.sort(key=lambda e: e.at)
+    return out
+
+
+def count_applications_by_status(*, db: Database) -> dict[str, int]:
+    with db.read() as s:
+        return {k: int(v) for k, v in s.execute(
+            select(PaymentApplication.local_status, func.count())
+            .group_by(PaymentApplication.local_status)).all()}
+
+
+# --------------------------------------------------------------------------- approvals
+
+DECISION_NAMES = {"approve": "同意", "return": "退回", "reject": "拒绝"}
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalTaskView:
+    id: str
+    application_id: str
+    step: int
+    step_name: str
+    role: str
+    status: str  # pending | decided (a local decision waits to be sent) | server words
+    application_version: int
+    summary: dict[str, Any]
+    created_at: datetime | None
+    decision: str | None = None
+    decision_state: str | None = None
+    decision_comment: str = ""
+
+    @property
+    def amount(self) -> int:
+        return int(self.summary.get("amount_fen") or self.summary.get("amount") or 0)
+
+
+def list_approval_tasks(
+    *, db: Database, include_decided: bool = False, text: str = "",
+    min_amount: int | None = None, fund_type_code: str | None = None,
+    warning_level: str | None = None,
+) -> list[ApprovalTaskView]:
+    """The reviewer's queue, oldest first; filters on the summary snapshot."""
+    with db.read() as s:
+        tasks = s.scalars(select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id))
+        decisions: dict[str, ApprovalDecision] = {}
+        for d in s.scalars(select(ApprovalDecision).order_by(ApprovalDecision.decided_at)):
+            decisions[d.task_id] = d
+        out = []
+        for t in tasks:
+            d = decisions.get(t.id)
+            if d is not None and not include_decided:
+                continue
+            if d is None and t.status != "pending" and not include_decided:
+                continue
+            summary = dict(t.summary or {})
+            view = ApprovalTaskView(
+                id=t.id, application_id=t.application_id, step=t.step, step_name=t.step_name,
+                role=t.role, status="decided" if d is not None else t.status,
+                application_version=t.application_version, summary=summary,
+                created_at=t.created_at, decision=d.decision if d else None,
+                decision_state=d.state if d else None, decision_comment=d.comment if d else "",
+            )
+            if text and not any(text in str(summary.get(k, "")) for k in
+                                ("unit_name", "unit_code", "payee_name", "use_des", "app_no",
+                                 "indicator_id")):
+                continue
+            if min_amount is not None and view.amount < min_amount:
+                continue
+            if fund_type_code and summary.get("fund_type_code") != fund_type_code:
+                continue
+            if warning_level and summary.get("warning_level") != warning_level:
+                continue
+            out.append(view)
+    return out
+
+
+def decide_task(
+    *, db: Database, task_id: str, decision: str, comment: str = ""
+) -> Changes:
+    """Record the reviewer's decision locally; the sync engine sends queued decisions (the
+    server checks the application version the reviewer saw and may still refuse)."""
+    if decision not in DECISION_NAMES:
+        raise InvalidField(f"未知的审批意见：{decision}", field="decision")
+    comment = (comment or "").strip()
+    if decision in ("return", "reject") and not comment:
+        raise InvalidField(f"{DECISION_NAMES[decision]}时必须填写理由。", field="comment")
+    if len(comment) > 500:
+        raise InvalidField(f"审批意见最多 500 个字符，现在是 {len(comment)} 个。", field="comment")
+    with db.transaction() as s:
+        task = s.get(ApprovalTask, task_id)
+        if task is None:
+            raise NotFound(f"找不到审批任务 {task_id}。")
+        done = s.scalar(select(ApprovalDecision).where(ApprovalDecision.task_id == task_id,
+                                                       ApprovalDecision.state != "refused"))
+        if done is not None or task.status != "pending":
+            raise ServiceError("该审批任务已处理，不能重复审批。", field="decision")
+        s.add(ApprovalDecision(task_id=task_id, decision=decision, comment=comment,
+                               base_application_version=task.application_version))
+    return Changes(outbox=True)
+
+
+# --------------------------------------------------------------------------- warnings
+
+SEVERITY_NAMES = {"red": "红色", "yellow": "黄色", "blue": "蓝色"}
+WARNING_STATUS_NAMES = {"open": "待处置", "explained": "已说明", "closed": "已关闭",
+                        "confirmed": "已确认", "dismissed": "已排除"}
+
+
+@dataclass(frozen=True, slots=True)
+class WarningView:
+    id: str
+    rule_code: str
+    rule_name: str
+    severity: str
+    application_id: str | None
+    indicator_id: str | None
+    message: str
+    status: str
+    created_at: datetime | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def list_warnings(*, db: Database, severity: str | None = None,
+                  open_only: bool = False) -> list[WarningView]:
+    order = case({"red": 0, "yellow": 1, "blue": 2}, value=MonitoringWarning.severity, else_=3)
+    stmt = select(MonitoringWarning).order_by(order, MonitoringWarning.created_at.desc())
+    if severity:
+        stmt = stmt.where(MonitoringWarning.severity == severity)
+    if open_only:
+        stmt = stmt.where(MonitoringWarning.status == "open")
+    with db.read() as s:
+        return [WarningView(w.id, w.rule_code, w.rule_name, w.severity, w.application_id,
+                            w.indicator_id, w.message, w.status, w.created_at,
+                            dict(w.details or {})) for w in s.scalars(stmt)]
+
+
+def explain_warning(*, db: Database, warning_id: str, explanation: str) -> Changes:
+    """The unit's explanation (情况说明) of a warning; sent at the next sync."""
+    explanation = (explanation or "").strip()
+    if not explanation:
+        raise InvalidField("请填写情况说明。", field="explanation")
+    with db.transaction() as s:
+        w = s.get(MonitoringWarning, warning_id)
+        if w is None:
+            raise NotFound(f"找不到预警 {warning_id}。")
+        if w.status not in ("open", "explained"):
+            raise ServiceError("该预警已关闭，不能再说明。")
+        details = dict(w.details or {})
+        details["explanation"] = explanation
+        details["explained_at"] = utcnow().isoformat()
+        details["explanation_unsent"] = True
+        w.details = details
+        w.status = "explained"
+    return Changes(outbox=True)
+
+
+# --------------------------------------------------------------------------- status bar
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    pending_outbox: int
+    queued_decisions: int
+    last_sync_at: datetime | None
+    stage: str
+    last_error: str | None
+    server_url: str | None
+    open_tasks: int
+    open_warnings: int
+
+
+def sync_status(*, db: Database) -> SyncStatus:
+    with db.read() as s:
+        st = s.get(SyncState, 1)
+        pending = s.scalar(select(func.count()).select_from(OutboxCommand)
+                           .where(OutboxCommand.state.in_(("pending", "sending", "failed")))) or 0
+        decisions = s.scalar(select(func.count()).select_from(ApprovalDecision)
+                             .where(ApprovalDecision.state == "queued")) or 0
+        tasks = s.scalar(select(func.count()).select_from(ApprovalTask)
+                         .where(ApprovalTask.status == "pending")) or 0
+        warns = s.scalar(select(func.count()).select_from(MonitoringWarning)
+                         .where(MonitoringWarning.status == "open")) or 0
+        return SyncStatus(
+            pending_outbox=int(pending), queued_decisions=int(decisions),
+            last_sync_at=st.last_sync_at if st else None, stage=st.stage if st else "idle",
+            last_error=st.last_error if st else None, server_url=st.server_url if st else None,
+            open_tasks=int(tasks) - int(decisions), open_warnings=int(warns),
+        )
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionGroup:
+    key: str
+    amount: int
+    paid: int
+    reserved: int
+
+    @property
+    def permille(self) -> int:
+        return 0 if self.amount <= 0 else self.paid * 1000 // self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardData:
+    total: ExecutionGroup
+    by_fund_type: list[ExecutionGroup]
+    by_func_class: list[ExecutionGroup]  # 功能分类 类 (3 digits)
+    by_eco_class: list[ExecutionGroup]   # 部门经济分类 类 (3 digits)
+    monthly_paid: list[tuple[str, int]]  # ('2026-01', fen) of the user's applications
+    status_counts: dict[str, int]
+
+
+def dashboard_data(*, db: Database, fiscal_year: int | None = None) -> DashboardData:
+    def grouped(key_expr: Any) -> list[ExecutionGroup]:
+        stmt = select(key_expr, func.sum(Indicator.amount), func.sum(Indicator.paid),
+                      func.sum(Indicator.reserved)).where(Indicator.active.is_(True))
+        if fiscal_year is not None:
+            stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
+        rows = s.execute(stmt.group_by(key_expr).order_by(key_expr)).all()
+        return [ExecutionGroup(str(k or ""), int(a or 0), int(p or 0), int(r or 0))
+                for k, a, p, r in rows]
+
+    with db.read() as s:
+        totals = grouped(func.coalesce(None, "all"))
+        total = totals[0] if totals else ExecutionGroup("all", 0, 0, 0)
+        by_fund = grouped(Indicator.fund_type_code)
+        by_func = grouped(func.substr(Indicator.func_code, 1, 3))
+        by_eco = grouped(func.substr(Indicator.dep_eco_code, 1, 3))
+        month = func.strftime("%Y-%m", func.coalesce(PaymentApplication.submitted_at,
+                                                     PaymentApplication.queued_at,
+                                                     PaymentApplication.created_at))
+        monthly = [(str(m), int(a or 0)) for m, a in s.execute(
+            select(month, func.sum(PaymentApplication.amount))
+            .where(PaymentApplication.local_status.in_(("submitted", "approved", "paid",
+                                                        "queued")))
+            .group_by(month).order_by(month)).all() if m]
+        counts = {k: int(v) for k, v in s.execute(
+            select(PaymentApplication.local_status, func.count())
+            .group_by(PaymentApplication.local_status)).all()}
+    return DashboardData(total, by_fund, by_func, by_eco, monthly, counts)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    unit_code: str | None
+    server_url: str
+    last_online_sign_in_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    username: str
+    password: str
+    display_name: str
+    role: str
+    role_name: str
+
+
+DEMO_SERVER_URL = "http://127.0.0.1:8765"
+DEMO_UNIT_CODE = "101001"
+DEMO_UNIT_NAME = "市教育局机关"
+DEMO_USERS = (
+    DemoUser("zhang.kj", "demo-pass-1", "张会计", "unit_accountant", "单位经办人"),
+    DemoUser("li.sh", "demo-pass-2", "李审核", "unit_reviewer", "单位审核人"),
+    DemoUser("wang.cz", "demo-pass-3", "王科长", "finance_reviewer", "财政审核人"),
+)
+
+
+def _account_view(a: Account) -> AccountView:
+    return AccountView(a.username, a.display_name or a.username, tuple(a.roles or ()),
+                       a.unit_code, a.server_url, a.last_online_sign_in_at)
+
+
+def list_accounts(*, db: Database) -> list[AccountView]:
+    with db.read() as s:
+        return [_account_view(a) for a in s.scalars(
+            select(Account).order_by(Account.last_online_sign_in_at.desc().nulls_last()))]
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+def remember_account(
+    *, db: Database, server_url: str, username: str, password: str, display_name: str = "",
+    roles: Sequence[str] = (), unit_code: str | None = None,
+) -> AccountView:
+    """After a successful online sign-in: keep an argon2 verifier so that this user can
+    unlock offline on this machine later (never the password, never a token)."""
+    verifier = _hasher().hash(password)
+    with db.transaction() as s:
+        a = s.scalar(select(Account).where(Account.server_url == server_url,
+                                           Account.username == username))
+        if a is None:
+            a = Account(server_url=server_url, username=username)
+            s.add(a)
+        a.display_name = display_name or username
+        a.roles = list(roles)
+        a.unit_code = unit_code
+        a.password_verifier = verifier
+        a.last_online_sign_in_at = utcnow()
+        a.signed_in = True
+        s.flush()
+        return _account_view(a)
+
+
+def unlock_offline(*, db: Database, server_url: str, username: str, password: str) -> AccountView:
+    """Offline unlock: the user must have signed in online on this machine before."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    server_url = server_url.strip().rstrip("/")
+    with db.transaction() as s:
+        a = s.scalar(select(Account).where(Account.server_url == server_url,
+                                           Account.username == username.strip()))
+        if a is None or not a.password_verifier:
+            raise ServiceError(
+                f"用户 {username} 从未在本机联网登录过 {server_url}，无法离线解锁；请连接网络后登录。",
+                field="username")
+        try:
+            _hasher().verify(a.password_verifier, password)
+        except (VerificationError, InvalidHashError):
+            raise ServiceError("密码不正确。", field="password") from None
+        a.last_unlock_at = utcnow()
+        a.signed_in = True
+        s.flush()
+        return _account_view(a)
+
+
+def sign_in_online(
+    *, server_url: str, username: str, password: str, device_id: str, timeout: float = 10.0,
+) -> dict[str, Any]:
+    """POST /api/v1/auth/login; returns the token pair (``user`` inside). Raises
+    :class:`ServiceError` with a Chinese message on refusal or when the server is unreachable."""
+    import httpx
+
+    url = server_url.strip().rstrip("/") + "/api/v1/auth/login"
+    try:
+        r = httpx.post(url, json={"username": username, "password": password,
+                                  "device_id": device_id, "device_name": "Jincai Desk"},
+                       timeout=timeout)
+    except httpx.HTTPError as exc:
+        log.info("sign-in to %s failed: %s", url, exc)
+        raise ServiceError(f"无法连接服务器 {server_url}：{type(exc).__name__}。"
+                           "请检查地址与网络，或选择离线解锁。", field="server_url") from None
+    if r.status_code in (400, 401, 403, 423):
+        try:
+            detail = r.json().get("message") or r.json().get("detail")
+        except ValueError:
+            detail = None
+        raise ServiceError(str(detail or "用户名或密码不正确。"), field="password")
+    if r.status_code >= 300:
+        raise ServiceError(f"服务器返回错误 {r.status_code}，请稍后再试。", field="server_url")
+    return dict(r.json())
+
+
+# --------------------------------------------------------------------------- demo data
+
+_DEMO_PROJECTS = (
+    "义务教育学校公用经费", "学生资助补助经费", "教师培训专项", "校舍维修改造", "信息化建设运维",
+    "食堂食品安全监管", "课后服务补助", "图书采购", "体育设施更新", "职业教育实训基地",
+    "学前教育普惠补助", "机关日常运转", "公务用车运行维护", "离退休人员经费", "网络安全等级保护",
+)
+_DEMO_PAYEES = (
+    ("北京华文图书有限公司", "110108000000000011", "中国工商银行北京海淀支行"),
+    ("市第一建筑工程有限公司", "310115000000000022", "中国建设银行上海浦东分行"),
+    ("博思软件股份有限公司", "350100000000000033", "中国银行福州分行"),
+    ("市自来水公司", "440300000000000044", "招商银行深圳分行"),
+    ("国网市供电公司", "330100000000000055", "中国农业银行杭州分行"),
+    ("晨光文具办公用品商行", "320500000000000066", "交通银行苏州分行"),
+)
+_DEMO_USCC = ("91110108MA01A2B3C4",)
+
+
+def _leaf_codes(table: Any, prefixes: Sequence[str], limit: int) -> list[str]:
+    out = []
+    for item in table.items():
+        if any(item.code.startswith(p) for p in prefixes) and table.is_leaf(item.code):
+            out.append(item.code)
+            if len(out) >= limit:
+                break
+    return out or [next(iter(table.items())).code]
+
+
+def seed_demo_data(
+    *, db: Database, indicators: int = 2000, fiscal_year: int | None = None, seed: int = 7,
+    with_accounts: bool = True,
+) -> Changes:
+    """A believable unit's year: ``indicators`` budget indicators (ids ``ZB<year>-000001``…),
+    an address book, applications in every status, approval tasks and warnings. Idempotent
+    for indicators (existing ids are kept)."""
+    from fiscal.codes import available_years, code_tables
+
+    rng = random.Random(seed)
+    now = utcnow()
+    year = fiscal_year or now.year
+    tables = code_tables(year if year in available_years() else available_years()[-1])
+    func_codes = _leaf_codes(tables.functional, ("205", "201", "208", "221"), 60)
+    eco_codes = [i.code for i in tables.dep_economic.items() if len(i.code) == 5][:60] or ["30201"]
+    with db.read() as s:
+        existing = int(s.scalar(select(func.count()).select_from(Indicator)) or 0)
+    changes_ids: set[str] = set()
+    with db.transaction() as s:
+        rows = []
+        for n in range(existing + 1, indicators + 1):
+            amount = rng.randrange(50_000, 500_000_000, 100) * 100 // 100
+            amount -= amount % 100
+            paid = amount * rng.randrange(0, 95) // 100
+            reserved = (amount - paid) * rng.randrange(0, 30) // 100
+            frozen = 0 if n % 17 else (amount - paid - reserved) // 10
+            project = _DEMO_PROJECTS[n % len(_DEMO_PROJECTS)]
+            eco = None if n % 5 == 0 else eco_codes[n % len(eco_codes)]
+            rid = f"ZB{year}-{n:06d}"
+            changes_ids.add(rid)
+            rows.append(dict(
+                id=rid, fiscal_year=year, region_code="110000", unit_code=DEMO_UNIT_CODE,
+                doc_no=f"京财教指〔{year}〕{n % 900 + 1}号", doc_title=f"关于下达{year}年{project}的通知",
+                fund_type_code=str(1 + n % 3 if n % 7 else 6),
+                func_code=func_codes[n % len(func_codes)], dep_eco_code=eco,
+                gov_eco_code=None, pro_code=f"11010024{n:07d}", pro_name=project,
+                bgt_type_code="1" if n % 4 == 0 else "2", source_type_code="1",
+                pay_type_code="11" if n % 3 else "12", is_gov_procurement=(n % 9 == 0),
+                executable=(n % 97 != 0), active=True, amount=amount, paid=paid,
+                reserved=reserved, frozen=frozen, available=amount - paid - reserved - frozen,
+                server_version=1, server_seq=n, confirmed_at=now,
+            ))
+            if len(rows) >= 5000:
+                s.execute(Indicator.__table__.insert(), rows)
+                rows = []
+        if rows:
+            s.execute(Indicator.__table__.insert(), rows)
+
+        if s.scalar(select(func.count()).select_from(Payee)) == 0:
+            for i, (name, acct, bank) in enumerate(_DEMO_PAYEES):
+                s.add(Payee(name=name, account_no=acct, bank_name=bank,
+                            uscc=_DEMO_USCC[0] if i == 0 else None, kind="unit",
+                            use_count=10 - i, last_used_at=now - timedelta(days=i)))
+            s.add(Payee(name="赵老师", account_no="6222020200112233445", bank_name="中国工商银行",
+                        kind="person", use_count=1, last_used_at=now - timedelta(days=30)))
+
+        if s.scalar(select(func.count()).select_from(PaymentApplication)) == 0:
+            statuses = ("draft", "queued", "submitted", "returned", "approved", "paid", "paid",
+                        "rejected", "submitted", "paid", "approved", "paid")
+            for i, status in enumerate(statuses):
+                ind_id = f"ZB{year}-{(i * 7) % max(1, indicators) + 1:06d}"
+                payee = _DEMO_PAYEES[i % len(_DEMO_PAYEES)]
+                created = now - timedelta(days=25 * (len(statuses) - i), hours=i)
+                s.add(PaymentApplication(
+                    id=new_uuid(), fiscal_year=year, region_code="110000",
+                    unit_code=DEMO_UNIT_CODE, indicator_id=ind_id,
+                    app_no=None if status in ("draft", "queued") else f"ZF{year}{i + 1:06d}",
+                    amount=rng.randrange(1_000, 80_000) * 100,
+                    use_des=("支付" + _DEMO_PROJECTS[i % len(_DEMO_PROJECTS)] + "款"),
+                    payee_name=payee[0], payee_account=payee[1], payee_bank=payee[2],
+                    dep_eco_code=eco_codes[i % len(eco_codes)], settlement_mode="转账",
+                    local_status=status, dirty=status in ("draft", "queued", "returned"),
+                    server_status=None if status in ("draft", "queued") else status,
+                    server_message="附件缺少合同扫描件，请补充后重新提交。" if status == "returned"
+                    else ("超出项目支出范围。" if status == "rejected" else None),
+                    server_version=None if status in ("draft", "queued") else 1,
+                    server_seq=None if status in ("draft", "queued") else 10**9,
+                    submission_no=0 if status == "draft" else 1,
+                    created_at=created, updated_at=created + timedelta(hours=2),
+                    queued_at=None if status == "draft" else created + timedelta(hours=1),
+                    submitted_at=None if status in ("draft", "queued")
+                    else created + timedelta(hours=3),
+                ))
+            s.flush()
+            for i, status in enumerate(statuses):
+                if status == "queued":
+                    app = s.scalar(select(PaymentApplication)
+                                   .where(PaymentApplication.local_status == "queued"))
+                    if app is not None:
+                        s.add(OutboxCommand(idempotency_key=f"{app.id}:save:1",
+                                            kind="application.save_draft",
+                                            entity_type="application", entity_id=app.id,
+                                            payload={}))
+                        s.add(OutboxCommand(idempotency_key=f"{app.id}:submit:1",
+                                            kind="application.submit",
+                                            entity_type="application", entity_id=app.id,
+                                            payload={}))
+                    break
+
+        if s.scalar(select(func.count()).select_from(ApprovalTask)) == 0:
+            units = (("101001", "市教育局机关"), ("101002", "市第一中学"), ("101003", "市实验小学"),
+                     ("101004", "市教育考试院"), ("101005", "市电化教育馆"))
+            levels = (None, None, "yellow", None, "red", None, "blue", None)
+            for i in range(14):
+                unit = units[i % len(units)]
+                payee = _DEMO_PAYEES[(i + 2) % len(_DEMO_PAYEES)]
+                ind_n = (i * 13) % max(1, indicators) + 1
+                s.add(ApprovalTask(
+                    id=f"T{year}{i + 1:05d}", application_id=new_uuid(), step=1 + i % 2,
+                    step_name="单位审核" if i % 2 == 0 else "财政审核",
+                    role="unit_reviewer" if i % 2 == 0 else "finance_reviewer",
+                    status="pending", application_version=1,
+                    summary={
+                        "app_no": f"ZF{year}{100 + i:06d}", "unit_code": unit[0],
+                        "unit_name": unit[1], "indicator_id": f"ZB{year}-{ind_n:06d}",
+                        "amount_fen": rng.randrange(500, 900_000) * 100,
+                        "payee_name": payee[0], "payee_account": payee[1],
+                        "payee_bank": payee[2],
+                        "use_des": "支付" + _DEMO_PROJECTS[(i + 3) % len(_DEMO_PROJECTS)] + "款",
+                        "fund_type_code": str(1 + i % 3),
+                        "dep_eco_code": eco_codes[i % len(eco_codes)],
+                        "settlement_mode": "转账", "applicant": "张会计",
+                        "warning_level": levels[i % len(levels)],
+                    },
+                    server_version=1, server_seq=i + 1,
+                    created_at=now - timedelta(hours=6 * (14 - i)),
+                ))
+
+        if s.scalar(select(func.count()).select_from(MonitoringWarning)) == 0:
+            samples = (
+                ("red", "R-CASH-01", "大额现金支付", "单笔现金支付 62,000.00 元，超过 50,000.00 元，需纸质审批。"),
+                ("red", "R-PERS-02", "向个人账户大额转账", "向个人账户支付 80,000.00 元，未上传付款依据。"),
+                ("yellow", "Y-CARD-01", "应使用公务卡结算", "办公费 30201 以转账方式结算，属于公务卡强制结算目录。"),
+                ("yellow", "Y-SPLIT-03", "疑似拆分支付", "同一收款人 3 日内 4 笔支付，合计 198,000.00 元。"),
+                ("yellow", "Y-HOLI-02", "节假日支付", "国庆节假日期间发生支付 12,800.00 元。"),
+                ("blue", "B-RATE-01", "执行进度偏慢", "项目“校舍维修改造”执行率 12.0%，低于序时进度 58.0%。"),
+                ("blue", "B-YEND-01", "年末突击支出", "12 月支付占全年 41.3%。"),
+            )
+            for i, (sev, code, name, msg) in enumerate(samples):
+                s.add(MonitoringWarning(
+                    id=f"W{year}{i + 1:05d}", rule_code=code, rule_name=name, severity=sev,
+                    indicator_id=f"ZB{year}-{i * 11 + 1:06d}", message=msg,
+                    status="open" if i % 3 else "explained",
+                    details={"explanation": "已补充合同及验收单。"} if i % 3 == 0 else {},
+                    server_version=1, server_seq=i + 1, created_at=now - timedelta(days=i),
+                ))
+
+        st = s.get(SyncState, 1)
+        if st is None:
+            st = SyncState(id=1)
+            s.add(st)
+        if st.last_sync_at is None:
+            st.server_url = DEMO_SERVER_URL
+            st.last_sync_at = now - timedelta(minutes=42)
+            st.last_server_seq = indicators
+
+    if with_accounts:
+        with db.read() as s:
+            have = {a for a in s.scalars(select(Account.username)
+                                         .where(Account.server_url == DEMO_SERVER_URL))}
+        for u in DEMO_USERS:
+            if u.username not in have:
+                remember_account(db=db, server_url=DEMO_SERVER_URL, username=u.username,
+                                 password=u.password, display_name=u.display_name,
+                                 roles=(u.role,), unit_code=DEMO_UNIT_CODE)
+    # "*" = everything of that kind changed (too many ids to list)
+    return Changes(indicators=frozenset({"*"}) if changes_ids else frozenset(),
+                   applications=frozenset({"*"}), outbox=True, payees=True, sync_state=True)

@@ -1,0 +1,57 @@
+"""Fixtures for the Qt screens: a migrated local database with demo data, a task runner and
+a UI context. Qt runs offscreen (QT_QPA_PLATFORM=offscreen is set before Qt starts)."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from app.db import open_database  # noqa: E402
+from app.services.ui_queries import DEMO_SERVER_URL, DEMO_UNIT_CODE, seed_demo_data  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory):
+    """A demo database built once (300 indicators); tests copy it."""
+    path = tmp_path_factory.mktemp("demo") / "jincai.sqlite3"
+    db = open_database(path, backup=False)
+    seed_demo_data(db=db, indicators=300)
+    db.close()
+    return path
+
+
+@pytest.fixture()
+def db(demo_db_path, tmp_path):
+    import sqlite3
+    from contextlib import closing
+
+    target = tmp_path / "jincai.sqlite3"
+    with closing(sqlite3.connect(demo_db_path)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    database = open_database(target, backup=False)
+    yield database
+    database.close()
+
+
+@pytest.fixture()
+def runner(qapp):
+    from app.ui.tasks import TaskRunner
+
+    r = TaskRunner()
+    yield r
+    r.cancel_all()
+    r.wait_idle(5000)
+
+
+@pytest.fixture()
+def ctx(db, runner):
+    from app.ui.context import SignedInUser, UiContext
+
+    user = SignedInUser("zhang.kj", "张会计", ("unit_accountant",), DEMO_UNIT_CODE,
+                        DEMO_SERVER_URL, online=False)
+    c = UiContext(db, runner, user=user, demo=True)
+    yield c
+    runner.cancel_all()
+    runner.wait_idle(5000)
