@@ -1,0 +1,160 @@
+"""Excel import of a 100 000-row indicator workbook, against a bare openpyxl read-only pass.
+
+Each phase runs in its own child process, so each peak RSS is that phase's alone:
+
+- baseline: ``openpyxl.load_workbook(read_only=True)`` and one pass over every row (values only);
+- dry-run validation: ``import_workbook(..., dry_run=True)`` — read, header detection, every row
+  validated with the fiscal rules, duplicate detection;
+- import: the same plus writing every record through a sink. **The local SQLite store is not yet
+  wired to the importer** (other issue), so the sink is the JSON-lines file sink (fsync'ed,
+  atomic); the figure will be re-measured once the store's sink lands.
+
+Targets (issue 8): validation <= 2x the bare read, import <= 3x, peak RSS <= 300 MB.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = 100_000
+YEAR = 2026
+VERSION = 2  # bump when the generated workbook changes
+TARGETS = {"dry-run validation": 2.0, "import (JSON-lines sink)": 3.0}
+RSS_TARGET_MB = 300
+
+HEADER = ["指标编码", "指标文号", "预算年度", "预算单位编码", "单位名称", "项目代码", "项目名称",
+          "支出功能分类", "经济科目", "资金性质", "指标来源", "预算金额（元）"]
+
+
+def make_workbook(path: Path, rows: int = ROWS) -> Path:
+    """A bureau-style sheet: title row, a note, the header, ``rows`` data rows, a 合计 row."""
+    import openpyxl
+
+    from fiscal.codes import code_tables
+
+    tables = code_tables(YEAR)
+    funcs = [f"{i.code} {i.name}" for i in tables.functional.items() if len(i.code) == 7]
+    ecos = [f"{i.code}" for i in tables.dep_economic.items() if len(i.code) == 5]
+    rng = random.Random(20261121)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("指标明细")
+    ws.append([f"{YEAR}年预算指标下达明细表"])
+    ws.append(["", "", "", "", "", "", "", "", "", "", "", "单位：元"])
+    ws.append(HEADER)
+    total = 0
+    for n in range(rows):
+        fen = rng.randrange(100, 10**10)
+        total += fen
+        agency = f"{rng.randrange(101, 140)}{rng.randrange(1, 30):03d}"
+        ws.append([f"ZB{YEAR}{n:07d}", f"X财预〔{YEAR}〕{rng.randrange(1, 300)}号", YEAR, agency,
+                   f"单位{agency}", f"33{rng.randrange(10**8):08d}", f"项目{n % 997}",
+                   rng.choice(funcs), rng.choice(ecos), str(rng.randrange(1, 4)), "1", fen / 100])
+    ws.append(["合计", "", "", "", "", "", "", "", "", "", "", total / 100])
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _phase(name: str, path: str, scratch: str) -> None:
+    """Child process: run one phase, print {"seconds", "rss_mb", ...} as JSON."""
+    import resource
+
+    result: dict = {}
+    if name == "openpyxl":
+        import openpyxl
+
+        started = time.perf_counter()
+        wb = openpyxl.load_workbook(path, read_only=True)
+        count = 0
+        for ws in wb.worksheets:
+            for _row in ws.iter_rows(values_only=True):
+                count += 1
+        wb.close()
+        result["rows"] = count
+    elif name == "calamine":
+        import python_calamine as pc
+
+        started = time.perf_counter()
+        book = pc.CalamineWorkbook.from_path(path)
+        count = sum(1 for _ in book.get_sheet_by_index(0).iter_rows())
+        result["rows"] = count
+    else:
+        from app.excel.importer import import_workbook
+        from app.excel.sinks import JsonLinesSink
+
+        started = time.perf_counter()
+        if name == "dry-run":
+            res = import_workbook(path, "indicators", dry_run=True, year=YEAR)
+        else:
+            target = Path(scratch) / "indicators.jsonl"
+            if target.exists():
+                target.unlink()
+            res = import_workbook(path, "indicators", sink=JsonLinesSink(target), year=YEAR)
+        result.update(outcome=res.outcome, valid_rows=res.valid_rows, imported_rows=res.imported_rows,
+                      errors=res.error_count, message=res.message)
+    result["seconds"] = time.perf_counter() - started
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def _run_phase(name: str, path: Path, scratch: Path) -> dict:
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from bench.bench_excel import _phase; _phase({name!r}, {str(path)!r}, {str(scratch)!r})")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, timeout=1800)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> list[dict]:
+    cache = Path(tempfile.gettempdir()) / f"jincai-bench-excel-{ROWS}-v{VERSION}.xlsx"
+    started = time.perf_counter()
+    if not cache.exists():
+        make_workbook(cache)
+    generated = time.perf_counter() - started
+    size_mb = cache.stat().st_size / 1024 / 1024
+    with tempfile.TemporaryDirectory(prefix="jincai-bench-") as scratch:
+        base = _run_phase("openpyxl", cache, Path(scratch))
+        calamine = _run_phase("calamine", cache, Path(scratch))
+        dry = _run_phase("dry-run", cache, Path(scratch))
+        imp = _run_phase("import", cache, Path(scratch))
+    for label, res in (("dry-run", dry), ("import", imp)):
+        if res["outcome"] != "ok" or res["valid_rows"] != ROWS:
+            raise RuntimeError(f"{label} did not validate every row: {res}")
+    note_file = f"{ROWS:,} rows × {len(HEADER)} columns, {size_mb:.1f} MB" + (
+        f", generated in {generated:.0f} s" if generated > 1 else "")
+    rows = [
+        {"benchmark": "openpyxl read-only pass (baseline)", "value": base["seconds"], "unit": "s",
+         "note": note_file},
+        {"benchmark": "python-calamine pass (reader used)", "value": calamine["seconds"], "unit": "s",
+         "baseline": base["seconds"], "ratio": calamine["seconds"] / base["seconds"]},
+    ]
+    for label, res in (("dry-run validation", dry), ("import (JSON-lines sink)", imp)):
+        ratio = res["seconds"] / base["seconds"]
+        target = TARGETS[label]
+        rows.append({"benchmark": label, "value": res["seconds"], "unit": "s", "baseline": base["seconds"],
+                     "ratio": ratio, "note": f"target <= {target:g}× {'met' if ratio <= target else 'MISSED'}"
+                     + ("; not yet the local DB" if "import" in label else "")})
+    for label, res in (("peak RSS: openpyxl pass (baseline)", base), ("peak RSS: calamine pass", calamine),
+                       ("peak RSS: dry-run validation", dry), ("peak RSS: import", imp)):
+        row = {"benchmark": label, "value": res["rss_mb"], "unit": "MB"}
+        if res is not base:
+            row.update(baseline=base["rss_mb"], ratio=res["rss_mb"] / base["rss_mb"])
+            if res in (dry, imp):
+                row["note"] = f"target <= {RSS_TARGET_MB} MB {'met' if res['rss_mb'] <= RSS_TARGET_MB else 'MISSED'}"
+        rows.append(row)
+    rows.append({"benchmark": "validated rows per second (dry run)", "value": ROWS / dry["seconds"],
+                 "unit": "rows/s"})
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
