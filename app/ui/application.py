@@ -36,6 +36,8 @@ def register_cjk_font() -> str | None:
             if path.suffix.lower() in (".ttf", ".otf", ".ttc"):
                 font_id = QFontDatabase.addApplicationFont(str(path))
                 families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+                # a .ttc holds several regional families; Simplified Chinese shapes come first
+                families.sort(key=lambda name: not any(tag in name for tag in (" SC", " CN", "GB")))
                 family = family or (families[0] if families else None)
     if family is None:
         for candidate in ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
