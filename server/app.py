@@ -90,32 +90,36 @@ class BodyLimitMiddleware:
                 if n < 0 or n > limit:
                     await self._reject(send, limit)
                     return
-        received = 0
-        started = False
+        if not any(k == b"content-length" for k, _ in scope.get("headers", [])):
+            # Chunked upload without a declared length: read it (bounded) before the app does,
+            # so the refusal is a clean 413 rather than a parse error deep inside the framework.
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    return
+                body = msg.get("body", b"")
+                size += len(body)
+                if size > limit:
+                    await self._reject(send, limit)
+                    return
+                chunks.append(body)
+                if not msg.get("more_body", False):
+                    break
+            buffered = b"".join(chunks)
+            sent = False
 
-        class TooLarge(Exception):
-            pass
+            async def replay() -> Message:
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": buffered, "more_body": False}
+                return await receive()
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            msg = await receive()
-            if msg["type"] == "http.request":
-                received += len(msg.get("body", b""))
-                if received > limit:
-                    raise TooLarge
-            return msg
-
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except TooLarge:
-            if not started:
-                await self._reject(send, limit)
+            await self.app(scope, replay, send)
+            return
+        await self.app(scope, receive, send)
 
     @staticmethod
     async def _reject(send: Send, limit: int) -> None:

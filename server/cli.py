@@ -35,8 +35,11 @@ def _require_migrated(engine) -> bool:
 def cmd_migrate(_args) -> int:
     from server.migrate import current, upgrade
     s, engine = _engine()
-    upgrade(engine)
-    print(f"数据库已迁移到 {current(engine)}（{engine.url.render_as_string(hide_password=True)}）")
+    try:
+        upgrade(engine)
+        print(f"数据库已迁移到 {current(engine)}（{engine.url.render_as_string(hide_password=True)}）")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -65,6 +68,9 @@ def cmd_create_user(args) -> int:
     except ApiError as exc:
         print(f"创建失败：{exc.message}", file=sys.stderr)
         return 1
+    finally:
+        session.close()
+        engine.dispose()
     print(f"已创建用户 {args.username}（角色 {args.role}）")
     return 0
 
@@ -81,6 +87,9 @@ def cmd_seed_demo(args) -> int:
     except ApiError as exc:
         print(exc.message, file=sys.stderr)
         return 1
+    finally:
+        session.close()
+        engine.dispose()
     print(f"演示数据已创建（{args.year} 年度，区划 330700000 金华市本级）。演示用户（密码只显示这一次）：")
     print(f"{'用户名':<12} {'密码':<16} {'角色':<18} {'单位':<8} 管辖范围")
     for u in users:
@@ -91,21 +100,29 @@ def cmd_seed_demo(args) -> int:
 def cmd_audit_verify(_args) -> int:
     from server import chain
     s, engine, session = _session()
-    r = chain.verify(session)
+    try:
+        r = chain.verify(session)
+    finally:
+        session.close()
+        engine.dispose()
     print(r.message())
     return 0 if r.ok else 1
 
 
 def cmd_ledger_check(_args) -> int:
     from server import ledger
-    s, engine, session = _session()
-    problems = ledger.check(session)
-    if not problems:
-        from sqlalchemy import func, select
+    from sqlalchemy import func, select
 
-        from server.models import Indicator, LedgerEntry
+    from server.models import Indicator, LedgerEntry
+    s, engine, session = _session()
+    try:
+        problems = ledger.check(session)
         n = session.execute(select(func.count()).select_from(Indicator)).scalar_one()
         m = session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+    finally:
+        session.close()
+        engine.dispose()
+    if not problems:
         print(f"指标台账一致：{n} 个指标，{m} 条流水，缓存余额与流水合计完全相符。")
         return 0
     print(f"指标台账不一致：发现 {len(problems)} 处差异：", file=sys.stderr)
