@@ -251,6 +251,8 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
             raise _calamine_error(info.path, exc) from None
         if sheet.total_height > max_rows + HEADER_SCAN_ROWS + 1000:
             raise _too_many(names[index], sheet.total_height, max_rows)
+        if sheet.total_height * sheet.total_width > safety.MAX_CELLS:
+            raise _too_large(names[index], sheet.total_height, sheet.total_width)
         rows = sheet.iter_rows()
         head: list[list] = []
         for values in rows:
@@ -278,19 +280,37 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
     return best
 
 
+_LEFTOVER_HINT = "如果实际数据没有这么多，可能是表格下方或右侧残留了内容或格式：请删除多余的行和列后保存。"
+
+
 def _too_many(sheet: str, rows: int, max_rows: int) -> WorkbookError:
     return WorkbookError(
         "too_many_rows",
-        f"工作表“{sheet}”有 {rows} 行，超过单次导入上限 {max_rows} 行。请把数据拆分成几个文件分别导入。",
+        f"工作表“{sheet}”有 {rows} 行，超过单次导入上限 {max_rows} 行。请把数据拆分成几个文件分别导入。"
+        + _LEFTOVER_HINT,
+    )
+
+
+def _too_large(sheet: str, rows: int, cols: int) -> WorkbookError:
+    return WorkbookError(
+        "too_many_cells",
+        f"工作表“{sheet}”的范围有 {rows} 行 × {cols} 列，超过单次导入上限（{safety.MAX_CELLS // 10000} 万个单元格）。"
+        "请拆分成几个文件分别导入。" + _LEFTOVER_HINT,
     )
 
 
 def _guard_rows(info: safety.FileInfo, index: int, name: str, max_rows: int) -> None:
+    """Refuse an oversized sheet from its declared dimension, before loading it into memory."""
     if info.format != "xlsx":
         return
-    declared = safety.declared_rows(info.path, index)
-    if declared is not None and declared > max_rows + HEADER_SCAN_ROWS + 1000:
-        raise _too_many(name, declared, max_rows)
+    declared = safety.declared_size(info.path, index)
+    if declared is None:
+        return
+    rows, cols = declared
+    if rows > max_rows + HEADER_SCAN_ROWS + 1000:
+        raise _too_many(name, rows, max_rows)
+    if rows * cols > safety.MAX_CELLS:
+        raise _too_large(name, rows, cols)
 
 
 def _detect_layout(head: list[list], merged: list, offset: int, kind: str, sheet_name: str,

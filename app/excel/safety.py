@@ -21,8 +21,13 @@ from app.excel.errors import WorkbookError
 MAX_FILE_BYTES = 200 * 1024 * 1024
 #: Largest total uncompressed size of the parts of an .xlsx/.ods (a 100 000-row sheet is ~60 MB).
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
-#: Largest uncompressed size of the one worksheet that is read.
-MAX_SHEET_XML_BYTES = 400 * 1024 * 1024
+#: Largest uncompressed size of one worksheet part (~30–60 bytes of XML per cell).
+MAX_SHEET_XML_BYTES = 200 * 1024 * 1024
+#: Largest legacy .xls accepted (the reader holds a whole sheet in memory).
+MAX_XLS_BYTES = 64 * 1024 * 1024
+#: Most cells (rows × columns) of the sheet that is read: ~80 bytes each in memory, so 3 million
+#: cells keep the import under 300 MB (100 000 rows × 12 columns is 1.2 million).
+MAX_CELLS = 3_000_000
 #: A part that inflates more than this many times over is a zip bomb (real sheets: 5–30×).
 MAX_COMPRESSION_RATIO = 200
 #: ...but only judged for parts larger than this (tiny parts compress oddly).
@@ -142,7 +147,8 @@ def _check_zip(p: Path) -> str:
             total += info.file_size
             if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
                 raise _bomb(p, f"其中“{info.filename}”压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍）")
-            if info.filename.startswith("xl/worksheets/") and info.file_size > MAX_SHEET_XML_BYTES:
+            if (info.filename.startswith("xl/worksheets/") or info.filename == "content.xml") \
+                    and info.file_size > MAX_SHEET_XML_BYTES:
                 raise WorkbookError(
                     "sheet_too_large",
                     f"“{p.name}”中的工作表解压后超过 {MAX_SHEET_XML_BYTES // 1024 // 1024} MB，数据量超出单次导入上限"
@@ -210,6 +216,12 @@ def _check_ole(p: Path) -> str:
         if mm.find(_U16("WordDocument")) >= 0:
             raise WorkbookError("doc", f"“{p.name}”是 Word 文档，不是 Excel 工作簿。")
         if mm.find(_U16("Workbook")) >= 0 or mm.find(_U16("Book")) >= 0:
+            if len(mm) > MAX_XLS_BYTES:
+                raise WorkbookError(
+                    "file_too_large",
+                    f"旧版 Excel 文件“{p.name}”有 {len(mm) // 1024 // 1024} MB，超过 {MAX_XLS_BYTES // 1024 // 1024} MB "
+                    "的上限。请另存为 .xlsx 或拆分后再导入。",
+                )
             return "xls"
     raise WorkbookError("not_a_workbook", f"“{p.name}”是 Office 旧格式文件，但不是 Excel 工作簿。")
 
@@ -219,8 +231,8 @@ def _check_ole(p: Path) -> str:
 _DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
 
 
-def declared_rows(path: Path, sheet_index: int) -> int | None:
-    """Rows declared by an .xlsx worksheet's ``<dimension>`` (read from its first bytes), if any."""
+def declared_size(path: Path, sheet_index: int) -> tuple[int, int] | None:
+    """(rows, columns) declared by an .xlsx worksheet's ``<dimension>`` (its first bytes), if any."""
     try:
         with zipfile.ZipFile(path) as zf:
             member = _sheet_member(zf, sheet_index)
@@ -233,8 +245,20 @@ def declared_rows(path: Path, sheet_index: int) -> int | None:
     match = _DIM_RE.search(head)
     if not match:
         return None
-    last = match.group(4) or match.group(2)
-    return int(last) if last else None
+    groups = [g.decode("ascii") if g else None for g in match.groups()]
+    last_row = groups[3] or groups[1]
+    last_col = groups[2] or groups[0]
+    if not last_row or not last_col:
+        return None
+    first_col = groups[0] or "A"
+    return int(last_row), _col_number(last_col) - _col_number(first_col) + 1
+
+
+def _col_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
 
 
 def _sheet_member(zf: zipfile.ZipFile, sheet_index: int) -> str | None:

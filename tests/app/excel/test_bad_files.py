@@ -156,3 +156,22 @@ def test_row_limit_while_reading(book):
 def test_file_size_limit(book, monkeypatch):
     monkeypatch.setattr(safety, "MAX_FILE_BYTES", 100)
     assert _unreadable(book([IND_HEADER, ind_row("A1")])).code == "file_too_large"
+
+
+def test_too_many_cells_from_dimension(book, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_CELLS", 50)
+    result = _unreadable(book([IND_HEADER] + [ind_row(f"A{i}") for i in range(10)]))
+    assert result.code == "too_many_cells" and "11 行 × 7 列" in result.message
+
+
+def test_too_many_cells_after_loading_without_dimension(tmp_path, monkeypatch):
+    # an .xls has no <dimension>: the loaded range is checked
+    monkeypatch.setattr(safety, "MAX_CELLS", 20)
+    result = _unreadable(FIXTURES / "lo_indicators_real.xls")
+    assert result.code == "too_many_cells"
+
+
+def test_legacy_xls_size_limit(monkeypatch):
+    monkeypatch.setattr(safety, "MAX_XLS_BYTES", 1000)
+    result = _unreadable(FIXTURES / "lo_indicators_real.xls")
+    assert result.code == "file_too_large" and ".xlsx" in result.message
