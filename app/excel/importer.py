@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.excel.errors import RowError, WorkbookError
 from app.excel.reader import open_sheet
+from app.excel.safety import formulas_without_value
 from app.excel.schema import KIND_NAMES, fields_for, synonyms
 from app.excel.sinks import ExistingKeys, ImportRecord, ImportSink
 from app.excel.validate import KEY_FIELDS, Context, RowValidator, default_year, record_key
@@ -124,7 +125,8 @@ def import_workbook(
         result.unit, result.unit_source = layout.unit, layout.unit_source
         result.columns = {k: c.header for k, c in layout.columns.items()}
         result.column_index = {k: c.index for k, c in layout.columns.items()}
-        result.ignored_headers = list(layout.ignored_headers)
+        result.ignored_headers = list(layout.ignored_headers) + [
+            f"{header}（与“{layout.columns[key].header}”重复，已忽略）" for key, header in layout.duplicate_headers]
         result.file_format = reader.format
         result.sheet_names = reader.sheet_names
         ctx = Context(year or default_year(), unit=layout.unit, region=region)
@@ -201,6 +203,7 @@ def import_workbook(
             progress(result.data_rows, max(result.data_rows, 1))
         result.skipped_total_rows = reader.skipped_total
         result.skipped_blank_rows = reader.skipped_blank
+        _explain_uncached_formulas(result, path)
         return _finish(result, sink if began else None, cancelled)
     except WorkbookError as exc:
         _rollback(sink if began else None)
@@ -219,6 +222,23 @@ def import_workbook(
             "unexpected", f"读取文件时出错（{type(exc).__name__}），未导入任何数据。请在 Excel 中另存为新文件后重试。"))
     finally:
         reader.close()
+
+
+def _explain_uncached_formulas(result: ImportResult, path: str | Path) -> None:
+    """A required cell that reads empty may be a formula whose result was never saved."""
+    if result.file_format != "xlsx" or result.sheet_index is None:
+        return
+    empty = {(e.row, e.col_index): i for i, e in enumerate(result.errors)
+             if e.code == "required" and e.row is not None and e.col_index is not None}
+    if not empty:
+        return
+    for cell in formulas_without_value(Path(path), result.sheet_index, set(empty)):
+        i = empty[cell]
+        error = result.errors[i]
+        result.errors[i] = replace(
+            error, code="formula_without_value",
+            reason=f"“{error.column}”是公式，但文件中没有保存公式的计算结果（常见于由程序生成、未在 Excel 中打开过的文件）。"
+                   "请在 Excel 或 WPS 中打开该文件并保存一次，再导入")
 
 
 def _finish(result: ImportResult, sink: ImportSink | None, cancelled: bool) -> ImportResult:

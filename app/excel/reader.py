@@ -267,7 +267,7 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
             best = SheetReader(info.path, info.format, layout, offset, head, rows, max_rows,
                                workbook, names)
             best_score = score
-        if wanted is None and best is not None and score[1] == len([f for f in fields_for(kind) if f.required]):
+        if wanted is None and best is not None and score[0] == len([f for f in fields_for(kind) if f.required]):
             break  # every required column found: good enough, don't load further sheets
     if best is None:
         expected = "、".join(f.header for f in fields_for(kind) if f.required)

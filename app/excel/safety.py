@@ -261,6 +261,41 @@ def _col_number(letters: str) -> int:
     return number
 
 
+def formulas_without_value(path: Path, sheet_index: int, wanted: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of the ``wanted`` cells ((Excel row, 0-based column)) of an .xlsx sheet hold a formula
+    whose result was never saved (files written by programs rather than Excel/WPS/LibreOffice)."""
+    import xml.etree.ElementTree as ET
+
+    found: set[tuple[int, int]] = set()
+    if not wanted:
+        return found
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet_index)
+            if member is None:
+                return found
+            with zf.open(member) as fh:
+                for _event, elem in ET.iterparse(fh):
+                    if elem.tag == f"{ns}c":
+                        formula = elem.find(f"{ns}f")
+                        if formula is not None:
+                            value = elem.find(f"{ns}v")
+                            if value is None or not (value.text or "").strip():
+                                ref = elem.get("r", "")
+                                m = re.match(r"([A-Z]+)(\d+)$", ref)
+                                if m:
+                                    cell = (int(m.group(2)), _col_number(m.group(1)) - 1)
+                                    if cell in wanted:
+                                        found.add(cell)
+                        elem.clear()
+                    elif elem.tag == f"{ns}row":
+                        elem.clear()
+    except (zipfile.BadZipFile, OSError, KeyError, ET.ParseError):
+        return found
+    return found
+
+
 def _sheet_member(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
     import xml.etree.ElementTree as ET
 

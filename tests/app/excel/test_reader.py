@@ -151,3 +151,19 @@ def test_code_spellings(book, value):
                              year=2026, preview=1)
     assert result.outcome == "ok", result.errors
     assert result.preview[0].data["func_code"] == "2050202"
+
+
+def test_formula_without_saved_result_is_explained(book):
+    row = ind_row("A1")
+    row[6] = "=100*2"  # openpyxl writes the formula but no cached value
+    result = import_workbook(book([IND_HEADER, row]), "indicators", dry_run=True, year=2026)
+    assert result.errors[0].column == "金额(元)"
+    assert "没有保存公式的计算结果" in result.errors[0].reason and "保存一次" in result.errors[0].reason
+
+
+def test_duplicate_column_is_reported(book):
+    header = IND_HEADER + ["预算金额"]
+    result = import_workbook(book([header, ind_row("A1") + [5]]), "indicators", dry_run=True, year=2026,
+                             preview=1)
+    assert result.preview[0].data["amount"] == 10000
+    assert any("重复" in h and "预算金额" in h for h in result.ignored_headers)
