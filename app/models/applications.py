@@ -76,6 +76,10 @@ class PaymentApplication(Base):
     base_server_version: Mapped[int | None] = mapped_column(Integer)
     server_version: Mapped[int | None] = mapped_column(Integer)
     server_seq: Mapped[int | None] = mapped_column(Integer)  # feed seq of the last server copy
+    # revision 0004: the server's head seq when it accepted our submission. Until the pull
+    # cursor (sync_state.last_server_seq) reaches it, the indicator mirror may not show the
+    # reservation yet, so the offline pre-check still counts the amount as pending.
+    ack_seq: Mapped[int | None] = mapped_column(Integer)
     submission_no: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

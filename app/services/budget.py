@@ -6,9 +6,9 @@ Two figures per indicator:
 * ``available_after_pending`` — that minus the user's own applications the server has not
   accounted for yet (``pending_own``):
   - applications ``queued`` in the outbox, and
-  - applications ``submitted`` whose server copy is newer than the indicator snapshot
-    (``application.server_seq`` unknown or greater than ``indicator.server_seq``): the server
-    reserved the money, but the mirror has not seen that reservation yet.
+  - applications ``submitted`` whose acceptance (``ack_seq``, the server's head seq in the
+    push answer) is beyond the pull cursor (``sync_state.last_server_seq``): the server
+    reserved the money, but the mirror has not pulled that reservation yet.
 
 Queueing an application whose amount exceeds ``available_after_pending`` is refused, naming
 the rule (不得超指标) and the figures. The server's answer at sync time is final.
@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.models import Indicator, PaymentApplication
+from app.models import Indicator, PaymentApplication, SyncState
 from app.services.results import BudgetCheck, IndicatorBalance
 
 try:  # the shared rules (another engineer's module); fall back to the same arithmetic
@@ -40,16 +40,18 @@ RULE_NAME = "不得超指标"
 
 
 def pending_condition() -> ColumnElement[bool]:
-    """SQL condition: an application that counts against ``available_after_pending``.
-    Needs ``Indicator`` joined on ``PaymentApplication.indicator_id``."""
+    """SQL condition: an application that counts against ``available_after_pending``."""
+    pulled_up_to = (
+        select(func.coalesce(func.max(SyncState.last_server_seq), 0))
+        .where(SyncState.id == 1)
+        .scalar_subquery()
+    )
     return or_(
         PaymentApplication.local_status == "queued",
         and_(
             PaymentApplication.local_status == "submitted",
-            or_(
-                PaymentApplication.server_seq.is_(None),
-                PaymentApplication.server_seq > Indicator.server_seq,
-            ),
+            PaymentApplication.ack_seq.is_not(None),
+            PaymentApplication.ack_seq > pulled_up_to,
         ),
     )
 

@@ -31,9 +31,10 @@ from app.models import (
     new_uuid,
     utcnow,
 )
+from app.services.applications import DraftInput
 from app.services.budget import pending_condition
 from app.services.errors import InvalidField, NotFound, ServiceError
-from app.services.results import Changes
+from app.services.results import Changes, RuleNote
 
 log = logging.getLogger(__name__)
 
@@ -745,3 +746,96 @@ def seed_demo_data(
     # "*" = everything of that kind changed (too many ids to list)
     return Changes(indicators=frozenset({"*"}) if changes_ids else frozenset(),
                    applications=frozenset({"*"}), outbox=True, payees=True, sync_state=True)
+
+
+# --------------------------------------------------------------------------- form preview
+
+
+@dataclass(frozen=True, slots=True)
+class RulePreview:
+    """What the payment form shows while the user types: the indicator's figures, the
+    budget pre-check ``queue_application`` will enforce, and every rule of
+    :mod:`fiscal.rules.budget` that would refuse the application as it stands."""
+
+    indicator: IndicatorRow
+    requested: int
+    remaining: int  # 指标 − 已支付 − 在途 − 冻结 − 本机未确认 − 本次
+    ok: bool  # the balance rule holds
+    violations: tuple[RuleNote, ...]
+
+
+def preview_application(
+    *, db: Database, draft: DraftInput, application_id: str | None = None,
+    unit_type: str | None = None,
+) -> RulePreview:
+    from fiscal.codes import available_years, code_tables
+    from fiscal.dictionaries import dictionaries
+    from fiscal.rules.budget import ApplicationFacts, IndicatorFacts, evaluate_submission
+
+    if not draft.indicator_id:
+        raise InvalidField("请先选择指标。", field="indicator_id")
+    with db.read() as s:
+        ind = s.get(Indicator, draft.indicator_id)
+        if ind is None:
+            raise NotFound(f"本地没有指标 {draft.indicator_id}，请先同步。", field="indicator_id")
+        from app.services.budget import pending_own_amount
+
+        pending = pending_own_amount(s, ind.id, exclude_application_id=application_id)
+        row = IndicatorRow(
+            id=ind.id, fiscal_year=ind.fiscal_year, unit_code=ind.unit_code, doc_no=ind.doc_no,
+            doc_title=ind.doc_title, pro_code=ind.pro_code, pro_name=ind.pro_name,
+            func_code=ind.func_code, dep_eco_code=ind.dep_eco_code,
+            gov_eco_code=ind.gov_eco_code, fund_type_code=ind.fund_type_code,
+            is_gov_procurement=bool(ind.is_gov_procurement), executable=bool(ind.executable),
+            amount=ind.amount, paid=ind.paid, reserved=ind.reserved, frozen=ind.frozen,
+            available=ind.available, pending_own=pending)
+    years = available_years()
+    tables = code_tables(row.fiscal_year if row.fiscal_year in years else years[-1])
+    dicts = dictionaries(ind.region_code or None) if ind.region_code else dictionaries()
+    card = dicts.official_card
+    ind_facts = IndicatorFacts(
+        id=row.id, fiscal_year=row.fiscal_year, region_code=ind.region_code,
+        unit_code=row.unit_code, amount=row.amount, frozen=row.frozen,
+        reserved=row.reserved + pending, paid=row.paid, executable=row.executable,
+        func_code=row.func_code, dep_eco_code=row.dep_eco_code, gov_eco_code=row.gov_eco_code,
+        is_gov_procurement=row.is_gov_procurement, bgt_type_code=ind.bgt_type_code)
+    app_facts = ApplicationFacts(
+        fiscal_year=row.fiscal_year, region_code=draft.region_code or ind.region_code,
+        unit_code=draft.unit_code or row.unit_code, unit_type=unit_type,
+        amount=int(draft.amount), func_code=draft.func_code or row.func_code,
+        dep_eco_code=draft.dep_eco_code, gov_eco_code=draft.gov_eco_code,
+        settlement_mode=draft.settlement_mode, payee_is_personal=draft.payee_is_personal,
+        payee_name=draft.payee_name, use_des=draft.use_des, contract_no=draft.contract_no,
+        has_basis_attachment=False, card_not_accepted=draft.card_not_accepted)
+    violations = evaluate_submission(
+        ind_facts, app_facts, func_table=tables.functional, dep_table=tables.dep_economic,
+        card_codes=tuple(card.economic_codes), mode_names=dicts.settlement_modes,
+        card_small_amount_fen=card.no_card_acceptance_below_fen,
+        cash_only_keywords=card.cash_only_keywords,
+        personal_threshold_fen=dicts.thresholds.personal_payee_basis_fen)
+    remaining = row.available_after_pending - int(draft.amount)
+    return RulePreview(
+        indicator=row, requested=int(draft.amount), remaining=remaining,
+        ok=remaining >= 0 and int(draft.amount) > 0,
+        violations=tuple(RuleNote(code=v.code, message=v.message, field=v.field)
+                         for v in violations))
+
+
+def economic_codes_in_scope(*, fiscal_year: int, scope: str | None, limit: int = 400
+                            ) -> list[tuple[str, str]]:
+    """部门经济分类 codes an application on an indicator with ``scope`` may use: the scope
+    itself and everything below it; every 款/目 when the indicator is not detailed."""
+    from fiscal.codes import available_years, code_tables
+
+    years = available_years()
+    table = code_tables(fiscal_year if fiscal_year in years else years[-1]).dep_economic
+    out = []
+    for item in table.items():
+        if scope and not table.is_within(item.code, scope):
+            continue
+        if not scope and len(item.code) < 5:
+            continue
+        out.append((item.code, item.name))
+        if len(out) >= limit:
+            break
+    return out

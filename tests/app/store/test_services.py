@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from app.models import Indicator, OutboxCommand, PaymentApplication
+from app.models import Indicator, OutboxCommand, PaymentApplication, SyncState
 from app.services import (
     BudgetExceeded,
     DraftInput,
@@ -141,11 +141,12 @@ def test_submitted_but_not_yet_reflected_counts_as_pending(seeded) -> None:
     queue_application(db=seeded, application_id=app_id)
     with seeded.transaction() as s:  # what the sync engine does when the server accepts it
         app = s.get(PaymentApplication, app_id)
-        app.local_status, app.server_seq, app.server_version = "submitted", 12, 1
+        app.local_status, app.ack_seq, app.server_version = "submitted", 12, 1
     assert get_indicator_balances(db=seeded, indicator_ids=["BGT-1"])[0].pending_own == 30_000
-    with seeded.transaction() as s:  # the pulled indicator now includes the reservation
+    with seeded.transaction() as s:  # the pull passes seq 12: the reservation is mirrored
         ind = s.get(Indicator, "BGT-1")
         ind.server_seq, ind.reserved, ind.available = 12, 80_000, 70_000
+        s.get(SyncState, 1).last_server_seq = 12
     [bal] = get_indicator_balances(db=seeded, indicator_ids=["BGT-1"])
     assert (bal.confirmed_available, bal.pending_own, bal.available_after_pending) == (
         70_000, 0, 70_000,

@@ -1,0 +1,308 @@
+"""Applying what the server says to the local mirror, inside the caller's transaction.
+
+Ownership (issue 5, item 4): the server owns balances, statuses and decisions; the client
+owns unsent drafts. A local edit is never silently overwritten: when the server changed a
+record the user is editing, a :class:`~app.models.Conflict` keeps both versions.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    LOCAL_STATUSES,
+    Attachment,
+    Conflict,
+    Indicator,
+    OutboxCommand,
+    PaymentApplication,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+# server field -> local column (fiscal.schemas.applications.ApplicationPublic)
+_APP_FIELDS = {
+    "indicator_id": "indicator_id",
+    "amount_fen": "amount",
+    "fiscal_year": "fiscal_year",
+    "region_code": "region_code",
+    "unit_code": "unit_code",
+    "func_code": "func_code",
+    "dep_eco_code": "dep_eco_code",
+    "gov_eco_code": "gov_eco_code",
+    "payee_name": "payee_name",
+    "payee_account": "payee_account",
+    "payee_bank": "payee_bank",
+    "payee_is_personal": "payee_is_personal",
+    "settlement_mode": "settlement_mode",
+    "use_des": "use_des",
+    "contract_no": "contract_no",
+    "card_not_accepted": "card_not_accepted",
+}
+# fiscal.schemas.indicators.IndicatorPublic -> local column
+_IND_FIELDS = {
+    "fiscal_year": "fiscal_year",
+    "region_code": "region_code",
+    "unit_code": "unit_code",
+    "func_code": "func_code",
+    "dep_eco_code": "dep_eco_code",
+    "gov_eco_code": "gov_eco_code",
+    "fund_type_code": "fund_type_code",
+    "source_type_code": "source_type_code",
+    "bgt_type_code": "bgt_type_code",
+    "pro_code": "pro_code",
+    "pro_name": "pro_name",
+    "doc_no": "doc_no",
+    "doc_title": "doc_title",
+    "is_gov_procurement": "is_gov_procurement",
+    "executable": "executable",
+    "amount_fen": "amount",
+    "frozen_fen": "frozen",
+    "reserved_fen": "reserved",
+    "paid_fen": "paid",
+    "available_fen": "available",
+}
+
+
+class Touched:
+    """What an apply step changed (becomes the engine's ``Changes``)."""
+
+    def __init__(self) -> None:
+        self.applications: set[str] = set()
+        self.indicators: set[str] = set()
+        self.conflicts = False
+        self.outbox = False
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    from datetime import UTC
+
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def snapshot(app: PaymentApplication) -> dict[str, Any]:
+    """The local version of an application, in wire field names, for a Conflict."""
+    out: dict[str, Any] = {wire: getattr(app, col) for wire, col in _APP_FIELDS.items()}
+    out.update(id=app.id, local_status=app.local_status, base_server_version=app.base_server_version,
+               updated_at=app.updated_at.isoformat() if app.updated_at else None)
+    return out
+
+
+def _in_flight(s: Session, app_id: str) -> bool:
+    return bool(s.scalar(select(exists().where(
+        OutboxCommand.entity_type == "application", OutboxCommand.entity_id == app_id,
+        OutboxCommand.state.in_(("pending", "sending")),
+    ))))
+
+
+def _ensure_indicator(s: Session, indicator_id: str, data: dict[str, Any]) -> None:
+    """An application may arrive before its indicator: keep a stub that its own change fills."""
+    if s.get(Indicator, indicator_id) is None:
+        s.add(Indicator(id=indicator_id, fiscal_year=int(data.get("fiscal_year") or 0),
+                        unit_code=str(data.get("unit_code") or ""), active=False))
+        s.flush()
+
+
+def _server_meta(app: PaymentApplication, data: dict[str, Any]) -> None:
+    app.server_version = data.get("version", app.server_version)
+    app.server_seq = data.get("seq", app.server_seq)
+    app.server_status = data.get("status", app.server_status)
+    if data.get("app_no"):
+        app.app_no = data["app_no"]
+
+
+def _overwrite(s: Session, app: PaymentApplication, data: dict[str, Any]) -> None:
+    for wire, col in _APP_FIELDS.items():
+        if wire in data:
+            setattr(app, col, data[wire])
+    _server_meta(app, data)
+    status = data.get("status")
+    if status in LOCAL_STATUSES:
+        app.local_status = status
+    elif status is not None:
+        log.warning("application %s: unknown server status %r kept as server_status", app.id,
+                    status)
+    app.base_server_version = app.server_version
+    app.dirty = False
+    if data.get("submitted_at"):
+        app.submitted_at = _dt(data["submitted_at"])
+    known = {a.sha256 for a in app.attachments}
+    for att in data.get("attachments") or ():
+        if att.get("sha256") in known:
+            continue
+        app.attachments.append(Attachment(
+            sha256=att["sha256"], file_name=att["sha256"], role=att.get("role") or "other",
+            media_type=att.get("media_type") or "application/octet-stream",
+            size=int(att.get("size") or 0), invoice_key=att.get("invoice_key"), uploaded=True,
+        ))
+
+
+def _record_conflict(s: Session, app: PaymentApplication, data: dict[str, Any], reason: str,
+                     touched: Touched) -> None:
+    open_one = s.scalar(select(Conflict).where(
+        Conflict.entity_type == "application", Conflict.entity_id == app.id,
+        Conflict.resolved_at.is_(None),
+    ))
+    if open_one is None:
+        s.add(Conflict(entity_type="application", entity_id=app.id, local_version=snapshot(app),
+                       server_version=dict(data), reason=reason))
+    else:
+        open_one.server_version = dict(data)
+    touched.conflicts = True
+
+
+def apply_application(s: Session, data: dict[str, Any], touched: Touched) -> None:
+    app_id = str(data["id"])
+    touched.applications.add(app_id)
+    if data.get("indicator_id"):
+        _ensure_indicator(s, data["indicator_id"], data)
+    app = s.get(PaymentApplication, app_id)
+    if app is None:
+        app = PaymentApplication(id=app_id, fiscal_year=int(data.get("fiscal_year") or 0),
+                                 created_at=_dt(data.get("created_at")) or utcnow())
+        s.add(app)
+        _overwrite(s, app, data)
+        return
+    if _in_flight(s, app_id):
+        # our own commands for it are still on the way: their answers decide
+        _server_meta(app, data)
+        return
+    if app.dirty:
+        changed_on_server = data.get("version") != app.base_server_version
+        if changed_on_server:
+            _server_meta(app, data)
+            _record_conflict(
+                s, app, data,
+                "服务器在您编辑期间修改了该申请（例如已被退回或作废），请选择保留哪一个版本。",
+                touched,
+            )
+            return
+        _server_meta(app, data)  # same version as the edit started from: keep editing
+        return
+    _overwrite(s, app, data)
+
+
+def delete_application(s: Session, app_id: str, touched: Touched) -> None:
+    app = s.get(PaymentApplication, app_id)
+    if app is None:
+        return
+    touched.applications.add(app_id)
+    if app.dirty or _in_flight(s, app_id):
+        _record_conflict(s, app, {"id": app_id, "deleted": True},
+                         "服务器上该申请已被删除，而本机还有未发送的修改。", touched)
+        return
+    s.delete(app)
+
+
+def apply_indicator(s: Session, data: dict[str, Any], seq: int, touched: Touched) -> None:
+    ind_id = str(data["id"])
+    touched.indicators.add(ind_id)
+    ind = s.get(Indicator, ind_id)
+    if ind is None:
+        ind = Indicator(id=ind_id)
+        s.add(ind)
+    for wire, col in _IND_FIELDS.items():
+        if wire in data and data[wire] is not None:
+            setattr(ind, col, data[wire])
+    if ind.region_code is None:
+        ind.region_code = ""
+    ind.server_seq = int(data.get("seq") or seq)
+    ind.server_version = int(data.get("version") or ind.server_seq)
+    ind.active = True
+    ind.confirmed_at = utcnow()
+
+
+def delete_indicator(s: Session, ind_id: str, touched: Touched) -> None:
+    ind = s.get(Indicator, ind_id)
+    if ind is None:
+        return
+    touched.indicators.add(ind_id)
+    used = s.scalar(select(exists().where(PaymentApplication.indicator_id == ind_id)))
+    if used:
+        ind.active = False  # drafts still point to it; the user picks another indicator
+    else:
+        s.delete(ind)
+
+
+def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
+    entity, op = change["entity"], change["op"]
+    if entity == "indicator":
+        if op == "delete":
+            delete_indicator(s, str(change["id"]), touched)
+        else:
+            apply_indicator(s, change["data"], int(change["seq"]), touched)
+    elif entity == "application":
+        if op == "delete":
+            delete_application(s, str(change["id"]), touched)
+        else:
+            apply_application(s, change["data"], touched)
+    else:  # unit, code_tables, ...: not mirrored yet
+        log.debug("sync: ignoring %s change %s", entity, change.get("id"))
+
+
+def apply_push_result(
+    s: Session, cmd: OutboxCommand, result: dict[str, Any], touched: Touched,
+    *, server_seq: int | None = None,
+) -> str:
+    """Record the server's answer to one command. Returns the command's new state."""
+    touched.outbox = True
+    app = s.get(PaymentApplication, cmd.entity_id) if cmd.entity_type == "application" else None
+    if result.get("status") == "ok":
+        cmd.state = "done"
+        cmd.sent_at = utcnow()
+        cmd.last_error = None
+        data = result.get("data") or {}
+        if app is not None:
+            touched.applications.add(app.id)
+            if data:
+                _server_meta(app, data)
+                app.base_server_version = app.server_version
+            if cmd.kind == "application.submit":
+                app.local_status = "submitted"
+                app.dirty = False
+                app.server_message = None
+                app.submitted_at = _dt(data.get("submitted_at")) or utcnow()
+                # the reservation is in the server's feed at or below its head seq
+                app.ack_seq = server_seq if server_seq is not None else data.get("seq")
+            elif cmd.kind in ("application.withdraw", "application.void") and data:
+                status = data.get("status")
+                if status in LOCAL_STATUSES:
+                    app.local_status = status
+        return "done"
+    http_status = int(result.get("http_status") or 0)
+    code = result.get("code") or "error"
+    message = result.get("message") or code
+    cmd.last_error = f"{http_status} {code}: {message}"
+    if http_status >= 500 or http_status in (0, 408, 429):
+        cmd.state = "pending"  # transient: retried at the next sync, same idempotency key
+        return "pending"
+    cmd.state = "refused"
+    if app is not None:
+        touched.applications.add(app.id)
+        # the server's answer is final: the application comes back to the user to act on
+        app.local_status = "returned" if app.server_status == "returned" else "draft"
+        app.server_message = message
+        app.dirty = True
+        app.queued_at = None
+        if code in ("version_conflict", "stale_version", "conflict") or http_status == 409:
+            server_copy = (result.get("data") or {}).get("current") or {}
+            _record_conflict(s, app, server_copy or {"id": app.id, "refused": message},
+                             f"服务器拒绝：{message}", touched)
+        # later commands for the same record must not run on top of a refused one
+        for later in s.scalars(select(OutboxCommand).where(
+            OutboxCommand.entity_type == cmd.entity_type,
+            OutboxCommand.entity_id == cmd.entity_id,
+            OutboxCommand.id > cmd.id,
+            OutboxCommand.state.in_(("pending", "sending")),
+        )):
+            later.state = "refused"
+            later.last_error = f"未发送：前一条命令被服务器拒绝（{code}）"
+    return "refused"
