@@ -1,0 +1,103 @@
+"""Sync API: paged pull since a server sequence number (with tombstones), idempotent push,
+protocol version window (HTTP 426)."""
+from __future__ import annotations
+
+import pytest
+
+from fiscal.schemas.sync import MAX_PROTOCOL_VERSION, PullPage, PushResults
+from tests.server.conftest import draft, indicator, new_id
+
+P = {"X-Jincai-Protocol": str(MAX_PROTOCOL_VERSION)}
+
+
+@pytest.fixture(scope="module")
+def seeded(world):
+    items = [indicator(f"SYN-{i:03d}", "A1", 1_000_00) for i in range(25)]
+    assert world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": items}).status_code == 200
+    return world
+
+
+def pull_all(api, since=0, limit=7):
+    seen, pages = [], 0
+    while True:
+        r = api.get("/api/v1/sync/pull", params={"since": since, "limit": limit}, headers=P)
+        assert r.status_code == 200, r.text
+        page = PullPage.model_validate(r.json())
+        seqs = [c.seq for c in page.changes]
+        assert seqs == sorted(seqs) and all(s > since for s in seqs)
+        seen += page.changes
+        pages += 1
+        since = page.next_since
+        if not page.has_more:
+            return seen, since, pages
+
+
+def test_pull_pages_everything_once(seeded):
+    changes, cursor, pages = pull_all(seeded.api("acc_a1"))
+    ids = [c.id for c in changes if c.entity == "indicator"]
+    assert sorted(ids) == [f"SYN-{i:03d}" for i in range(25)]
+    assert pages >= 4
+    assert any(c.entity == "unit" and c.id == "A1" for c in changes)
+    again, cursor2, _ = pull_all(seeded.api("acc_a1"), since=cursor)
+    assert again == [] and cursor2 == cursor
+
+
+def test_changes_after_cursor_and_tombstones(seeded):
+    acc = seeded.api("acc_a1")
+    _, cursor, _ = pull_all(acc)
+    keep, gone = new_id(), new_id()
+    acc.put(f"/api/v1/applications/{keep}", json=draft("SYN-000", 1_00))
+    acc.put(f"/api/v1/applications/{gone}", json=draft("SYN-000", 2_00))
+    acc.post(f"/api/v1/applications/{keep}/submit")  # also touches the indicator
+    acc.delete(f"/api/v1/applications/{gone}")
+    changes, _, _ = pull_all(acc, since=cursor)
+    by = {(c.entity, c.id): c for c in changes}
+    assert by[("application", keep)].data["status"] == "submitted"
+    assert by[("indicator", "SYN-000")].data["reserved_fen"] == 1_00
+    assert by[("application", gone)].op == "delete" and by[("application", gone)].data is None
+    # other units never receive the tombstone
+    b_changes, _, _ = pull_all(seeded.api("acc_b1"), since=cursor)
+    assert all(c.id != gone for c in b_changes)
+
+
+def test_push_commands_each_answered_and_idempotent(seeded):
+    acc = seeded.api("acc_a1")
+    aid = new_id()
+    cmds = {"commands": [
+        {"idempotency_key": f"k-{aid}-1", "type": "application.save_draft", "entity_id": aid,
+         "payload": draft("SYN-001", 5_00)},
+        {"idempotency_key": f"k-{aid}-2", "type": "application.submit", "entity_id": aid},
+        {"idempotency_key": f"k-{aid}-3", "type": "application.submit", "entity_id": new_id()},
+        {"idempotency_key": f"k-{aid}-4", "type": "application.save_draft", "entity_id": new_id(),
+         "payload": {**draft("SYN-001", 5_00), "amount_fen": -1}},
+    ]}
+    r = acc.post("/api/v1/sync/push", json=cmds, headers=P)
+    assert r.status_code == 200, r.text
+    res = PushResults.model_validate(r.json()).results
+    assert [x.status for x in res] == ["ok", "ok", "error", "error"]
+    assert res[0].http_status == 201 and res[1].data["status"] == "submitted"
+    assert res[2].http_status == 404 and res[3].code == "invalid_payload"
+    reserved = acc.get("/api/v1/indicators/SYN-001").json()["reserved_fen"]
+    # the client did not get the answer and sends the same batch again
+    r2 = acc.post("/api/v1/sync/push", json=cmds, headers=P)
+    res2 = r2.json()["results"]
+    assert all(x["replayed"] for x in res2)
+    assert [x["status"] for x in res2] == ["ok", "ok", "error", "error"]
+    assert acc.get("/api/v1/indicators/SYN-001").json()["reserved_fen"] == reserved
+    # reusing a key for a different command is refused
+    bad = {"commands": [{**cmds["commands"][0], "payload": draft("SYN-001", 9_00)}]}
+    r3 = acc.post("/api/v1/sync/push", json=bad, headers=P).json()["results"][0]
+    assert r3["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Jincai-Protocol": "0"}, {"X-Jincai-Protocol": "abc"},
+                                     {"X-Jincai-Protocol": str(MAX_PROTOCOL_VERSION + 1)}])
+def test_protocol_window_426(seeded, headers):
+    acc = seeded.api("acc_a1")
+    r = acc.get("/api/v1/sync/pull", headers=headers)
+    assert r.status_code == 426
+    body = r.json()
+    assert body["code"] == "upgrade_required" and "升级" in body["message"]
+    push = acc.post("/api/v1/sync/push", headers=headers, json={"commands": [
+        {"idempotency_key": "whatever-1", "type": "application.void", "entity_id": new_id()}]})
+    assert push.status_code == 426
