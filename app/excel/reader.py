@@ -326,6 +326,21 @@ def _detect_layout(head: list[list], merged: list, offset: int, kind: str, sheet
                 for c in range(c0, c1 + 1):
                     cover[(r, c)] = top
 
+    def own_matches(values: list) -> int:
+        if not all(isinstance(v, str) for v in values if v not in ("", None)):
+            return 0
+        return sum(1 for v in values if isinstance(v, str) and v and normalize_header(v)[0] in index)
+
+    if not merged:
+        # Readers that give no merge information (.ods): a header row made only of text directly
+        # under another header-like row inherits that row's text in its empty cells, which is what
+        # a vertical merge shows.
+        for r in range(1, len(head)):
+            if own_matches(head[r]) and own_matches(head[r - 1]):
+                for j, value in enumerate(head[r]):
+                    if value in ("", None) and j < len(head[r - 1]) and head[r - 1][j] not in ("", None):
+                        cover[(r, j + offset)] = head[r - 1][j]
+
     best: tuple[int, int] = (0, 0)
     best_row = -1
     for r, values in enumerate(head):

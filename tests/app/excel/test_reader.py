@@ -35,7 +35,7 @@ def test_libreoffice_bureau_table_is_read_completely():
     """Instructions sheet first, merged title, two-row merged header, 单位：万元 note, 栏次 row,
     codes as 'code name' / 'code-name' / apostrophe / full-width / spaces, formulas (cached
     values), 小计 / blank / 合计 / 注 rows."""
-    for name in ("lo_indicators_real.xlsx", "lo_indicators_real.xls"):
+    for name in ("lo_indicators_real.xlsx", "lo_indicators_real.xls", "lo_indicators_real.ods"):
         result = import_workbook(FIXTURES / name, "indicators", dry_run=True, year=2026, preview=10)
         assert result.outcome == "ok", (name, result.errors)
         assert result.sheet == "指标明细"
