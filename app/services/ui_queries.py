@@ -789,18 +789,22 @@ def preview_application(
             is_gov_procurement=bool(ind.is_gov_procurement), executable=bool(ind.executable),
             amount=ind.amount, paid=ind.paid, reserved=ind.reserved, frozen=ind.frozen,
             available=ind.available, pending_own=pending)
+        region_code, bgt_type_code = ind.region_code, ind.bgt_type_code
     years = available_years()
     tables = code_tables(row.fiscal_year if row.fiscal_year in years else years[-1])
-    dicts = dictionaries(ind.region_code or None) if ind.region_code else dictionaries()
+    try:
+        dicts = dictionaries(region_code or None)
+    except Exception:  # noqa: BLE001 - an unknown region falls back to the defaults
+        dicts = dictionaries()
     card = dicts.official_card
     ind_facts = IndicatorFacts(
-        id=row.id, fiscal_year=row.fiscal_year, region_code=ind.region_code,
+        id=row.id, fiscal_year=row.fiscal_year, region_code=region_code,
         unit_code=row.unit_code, amount=row.amount, frozen=row.frozen,
         reserved=row.reserved + pending, paid=row.paid, executable=row.executable,
         func_code=row.func_code, dep_eco_code=row.dep_eco_code, gov_eco_code=row.gov_eco_code,
-        is_gov_procurement=row.is_gov_procurement, bgt_type_code=ind.bgt_type_code)
+        is_gov_procurement=row.is_gov_procurement, bgt_type_code=bgt_type_code)
     app_facts = ApplicationFacts(
-        fiscal_year=row.fiscal_year, region_code=draft.region_code or ind.region_code,
+        fiscal_year=row.fiscal_year, region_code=draft.region_code or region_code,
         unit_code=draft.unit_code or row.unit_code, unit_type=unit_type,
         amount=int(draft.amount), func_code=draft.func_code or row.func_code,
         dep_eco_code=draft.dep_eco_code, gov_eco_code=draft.gov_eco_code,

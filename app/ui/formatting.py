@@ -71,3 +71,18 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def permille_text(permille: int) -> str:
     return f"{permille // 10}.{permille % 10}%"
+
+
+def status_name(status: str | None) -> str:
+    """Application status in the UI language."""
+    from PySide6.QtCore import QCoreApplication
+
+    t = QCoreApplication.translate
+    names = {
+        "draft": t("status", "草稿"), "queued": t("status", "待发送"),
+        "submitted": t("status", "已提交"), "returned": t("status", "已退回"),
+        "approved": t("status", "已审核"), "rejected": t("status", "已拒绝"),
+        "paid": t("status", "已支付"), "pending": t("status", "待审批"),
+        "decided": t("status", "已审批（待发送）"),
+    }
+    return names.get(status or "", status or "")

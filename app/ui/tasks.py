@@ -52,6 +52,11 @@ def user_message(exc: BaseException) -> str:
         "tasks", "操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。").format(name)
 
 
+def _is_user_error(exc: BaseException) -> bool:
+    """Service refusals and validation errors carry a Chinese ``message`` and a ``code``."""
+    return isinstance(getattr(exc, "message", None), str) and hasattr(exc, "code")
+
+
 class TaskContext:
     """Handed to the work function (runs on a worker thread)."""
 
@@ -124,6 +129,10 @@ class _Runnable(QRunnable):
         except TaskCancelled:
             self._outcome(task, "cancelled", None)
         except BaseException as exc:  # noqa: BLE001 - reported, never swallowed
+            if _is_user_error(exc):  # a refusal the user can act on: no traceback needed
+                log.info("task %r refused: %s", task.label, getattr(exc, "message", exc))
+                self._outcome(task, "failed", exc)
+                return
             log.error("task %r failed:\n%s", task.label, "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)))
             self._outcome(task, "failed", exc)
