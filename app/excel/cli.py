@@ -3,13 +3,15 @@
     jincai excel template indicators|payees|applications -o FILE [--year Y] [--unit 元|万元]
     jincai excel import FILE --kind indicators|payees|applications [--dry-run] [--partial]
                         [--annotate OUT.xlsx] [--json] [--year Y] [--sheet NAME] [--sink FILE.jsonl]
+                        [--indicators FILE.jsonl]
     jincai excel export execution|applications --input DATA.json -o FILE
 
 Import exit status: 0 ok, 1 rejected, 2 unreadable.
 
 The import target is **not yet the local database**: rows go to a JSON-lines file
 (``--sink``; default ``<user data dir>/excel-imports/<kind>.jsonl``, or ``$JINCAI_EXCEL_SINK_DIR``).
-Records already in that file count as existing data for duplicate checks.
+Records already in that file count as existing data for duplicate checks, and batch applications
+are checked against the imported indicators (``--indicators``, default the indicators' file).
 """
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--region", default=None, help="字典的区划（默认：通用字典）")
     imp.add_argument("--sink", metavar="FILE.jsonl", default=None,
                      help="导入目标 JSON-lines 文件（本地数据库接入前的暂存）")
+    imp.add_argument("--indicators", metavar="FILE.jsonl", default=None,
+                     help="批量支付申请：核对指标编码所用的已导入指标（默认：指标的暂存文件，存在时）")
 
     exp = sub.add_parser("export", help="导出报表 / export a report")
     exp.add_argument("report", choices=("execution", "applications"))
@@ -90,9 +94,15 @@ def _import(args) -> int:
 
     sink_path = Path(args.sink) if args.sink else default_sink_path(args.kind)
     sink = JsonLinesSink(sink_path)
+    indicators = None
+    if args.kind == "applications":
+        known = Path(args.indicators) if args.indicators else default_sink_path("indicators")
+        if known.exists():
+            indicators = JsonLinesSink(known)
     try:
-        result = import_workbook(args.file, args.kind, sink=sink, existing=sink, dry_run=args.dry_run,
-                                 partial=args.partial, year=args.year, sheet=args.sheet, region=args.region)
+        result = import_workbook(args.file, args.kind, sink=sink, existing=sink, indicators=indicators,
+                                 dry_run=args.dry_run, partial=args.partial, year=args.year,
+                                 sheet=args.sheet, region=args.region)
     except Exception as exc:  # noqa: BLE001 - e.g. a year without code tables
         message = getattr(exc, "message", None) or str(exc)
         result = None

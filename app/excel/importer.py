@@ -87,6 +87,7 @@ def import_workbook(
     *,
     sink: ImportSink | None = None,
     existing: ExistingKeys | None = None,
+    indicators: ExistingKeys | None = None,
     dry_run: bool = False,
     partial: bool = False,
     year: int | None = None,
@@ -100,7 +101,8 @@ def import_workbook(
     """Validate ``path`` as ``kind`` and (unless ``dry_run`` or no sink) import it.
 
     All or nothing unless ``partial``: one error anywhere and the sink is rolled back.
-    ``existing`` answers which keys already exist (duplicates against existing data).
+    ``existing`` answers which keys already exist (duplicates against existing data);
+    ``indicators`` answers which indicators exist, so that batch applications must name one.
     """
     fields_for(kind)  # ValueError for an unknown kind: a programming error, not a user error
     result = ImportResult(file=str(path), kind=kind, dry_run=dry_run, partial=partial)
@@ -155,11 +157,27 @@ def import_workbook(
             if not batch:
                 return
             good = batch
+            if indicators is not None and kind == "applications":
+                wanted = {"bgt:" + r.data["bgt_code"] for r in good}
+                known = indicators.existing_keys("indicators", wanted)
+                if len(known) < len(wanted):
+                    kept = []
+                    for record in good:
+                        if "bgt:" + record.data["bgt_code"] in known:
+                            kept.append(record)
+                            continue
+                        col = layout.columns["bgt_code"]
+                        _add_error(result, RowError(
+                            record.row, col.header, record.data["bgt_code"],
+                            f"指标 {record.data['bgt_code']} 不存在（尚未导入，或编码有误）：每笔支付必须对应一条已下达的指标",
+                            "bgt_code", col.index, "unknown_indicator"))
+                        result.error_rows += 1
+                    good = kept
             if existing is not None:
                 dup = existing.existing_keys(kind, [r.key for r in batch])
                 if dup:
-                    good = []
-                    for record in batch:
+                    candidates, good = good, []
+                    for record in candidates:
                         if record.key in dup:
                             _add_error(result, _dup_error(validator, record, key_field, None))
                             result.error_rows += 1

@@ -312,6 +312,7 @@ class ImportWizard(QWizard):
     def __init__(self, parent: QWidget | None = None, *,
                  sink_factory: Callable[[str], ImportSink] | None = None,
                  existing_factory: Callable[[str], ExistingKeys | None] | None = None,
+                 indicators_factory: Callable[[], ExistingKeys | None] | None = None,
                  import_fn: ImportFn = import_workbook,
                  thread_pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
@@ -319,6 +320,7 @@ class ImportWizard(QWizard):
         self.setObjectName("importWizard")
         self._sink_factory = sink_factory
         self._existing_factory = existing_factory
+        self._indicators_factory = indicators_factory
         self._import_fn = import_fn
         self._pool = thread_pool or QThreadPool.globalInstance()
         self.running_task: ImportTask | None = None
@@ -367,6 +369,19 @@ class ImportWizard(QWizard):
 
         return JsonLinesSink(default_sink_path(self.kind()))
 
+    def _indicators(self) -> ExistingKeys | None:
+        """Known indicators, against which batch applications are checked."""
+        if self.kind() != "applications":
+            return None
+        if self._indicators_factory is not None:
+            return self._indicators_factory()
+        if self._sink_factory is None:
+            from app.excel.cli import default_sink_path
+
+            path = default_sink_path("indicators")
+            return JsonLinesSink(path) if path.exists() else None
+        return None
+
     def _existing(self, sink: ImportSink) -> ExistingKeys | None:
         if self._existing_factory is not None:
             return self._existing_factory(self.kind())
@@ -402,7 +417,7 @@ class ImportWizard(QWizard):
         page.cancel_button.setEnabled(True)
         sink = self._sink()
         self._start(self._on_preview_finished, page.progress, dry_run=True, preview=PREVIEW_ROWS,
-                    existing=self._existing(sink))
+                    existing=self._existing(sink), indicators=self._indicators())
         page.completeChanged.emit()
 
     def start_import(self) -> None:
@@ -411,7 +426,8 @@ class ImportWizard(QWizard):
         page.summary.setText(self.tr("正在导入…"))
         page.cancel_button.setEnabled(True)
         sink = self._sink()
-        self._start(self._on_import_finished, page.progress, sink=sink, existing=self._existing(sink))
+        self._start(self._on_import_finished, page.progress, sink=sink, existing=self._existing(sink),
+                    indicators=self._indicators())
         page.completeChanged.emit()
 
     def can_import(self) -> bool:

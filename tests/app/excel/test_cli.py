@@ -104,3 +104,16 @@ def test_bad_kind_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["excel", "import", "x.xlsx", "--kind", "vouchers"])
     assert exc.value.code == 2
+
+
+def test_applications_checked_against_imported_indicators(book, tmp_path, capsys):
+    indicators = book([IND_HEADER, ind_row("ZB1")])
+    assert main(["excel", "import", str(indicators), "--kind", "indicators", "--year", "2026", "--json"]) == 0
+    capsys.readouterr()
+    apps = book([["指标编码", "收款人全称", "收款人账号", "收款人开户银行", "金额(元)", "部门经济分类科目",
+                  "结算方式", "用途"],
+                 ["ZB1", "张三", "6222021202001234567", "工行", 800, "30226", "转账", "讲课费"],
+                 ["ZB2", "李四", "6222021202001234568", "工行", 800, "30226", "转账", "讲课费"]])
+    assert main(["excel", "import", str(apps), "--kind", "applications", "--year", "2026", "--json"]) == 1
+    payload = _json(capsys)
+    assert [(e["row"], e["value"]) for e in payload["errors"]] == [(3, "ZB2")]

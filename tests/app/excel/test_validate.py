@@ -189,3 +189,14 @@ def test_applications(book):
     assert "与第2行重复" in got[(5, "收款人账号")]
     assert [r.data["amount"] for r in result.preview] == [80000, 80050]
     assert result.preview[0].data["settlement_mode"] == "1"
+
+
+def test_applications_must_name_a_known_indicator(book):
+    rows = [APP_HEADER,
+            ["ZB1", "张三", "6222021202001234567", "工行", 800, "30226", "转账", "讲课费"],
+            ["ZB9", "李四", "6222021202001234568", "工行", 800, "30226", "转账", "讲课费"]]
+    result = import_workbook(book(rows), "applications", dry_run=True, year=2026,
+                             indicators=KeySet({"bgt:ZB1"}))
+    assert [(e.row, e.column, e.value, e.code) for e in result.errors] == [
+        (3, "指标编码", "ZB9", "unknown_indicator")]
+    assert "不存在" in result.errors[0].reason

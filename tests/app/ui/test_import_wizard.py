@@ -148,3 +148,21 @@ def test_real_import_function_is_used_by_default(qtbot, sink, tmp_path):
     wizard = ImportWizard(sink_factory=lambda kind: sink)
     qtbot.addWidget(wizard)
     assert wizard._import_fn is import_workbook
+
+
+def test_applications_are_checked_against_known_indicators(qtbot, sink, tmp_path):
+    from app.excel.sinks import KeySet
+
+    wizard = ImportWizard(sink_factory=lambda kind: sink, indicators_factory=lambda: KeySet({"bgt:ZB1"}))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["指标编码", "收款人全称", "收款人账号", "收款人开户银行", "金额(元)", "部门经济分类科目", "结算方式", "用途"])
+    ws.append(["ZB2", "张三", "6222021202001234567", "工行", 800, "30226", "转账", "讲课费"])
+    wb.save(tmp_path / "apps.xlsx")
+    wizard.set_file(tmp_path / "apps.xlsx", "applications")
+    wizard.file_page.year_spin.setValue(2026)
+    with qtbot.waitSignal(wizard.sig_preview_ready, timeout=10_000):
+        wizard.next()
+    assert wizard.error_model.index(0, 3).data().startswith("指标 ZB2 不存在")
