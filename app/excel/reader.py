@@ -116,6 +116,7 @@ class SheetReader:
         header_idx = self.layout.header_row - 1
         text_positions = [c.index - self.col_offset for c in self.layout.columns.values()
                           if c.field not in ("amount",)]
+        mapped = [c.index - self.col_offset for c in self.layout.columns.values()]
         start = header_idx + 1
         count = 0
         first = True
@@ -127,6 +128,12 @@ class SheetReader:
                 first = False
                 if _is_column_number_row(values):
                     continue
+            n = len(values)
+            if not any(values[p] != "" and values[p] is not None for p in mapped if p < n):
+                # only unrecognised columns filled: a pre-numbered 序号 row of an empty template,
+                # or a note beside the table
+                self.skipped_blank += 1
+                continue
             kind = _classify(values, text_positions)
             if kind == "total":
                 self.skipped_total += 1

@@ -167,3 +167,10 @@ def test_duplicate_column_is_reported(book):
                              preview=1)
     assert result.preview[0].data["amount"] == 10000
     assert any("重复" in h and "预算金额" in h for h in result.ignored_headers)
+
+
+def test_prenumbered_empty_rows_are_blank(book):
+    header = ["序号"] + IND_HEADER
+    rows = [header, [1] + ind_row("A1"), [2], [3], [4, None, None, None, None, None, None, None]]
+    result = import_workbook(book(rows), "indicators", dry_run=True, year=2026)
+    assert result.outcome == "ok" and result.valid_rows == 1 and result.skipped_blank_rows == 3
