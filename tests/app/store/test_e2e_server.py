@@ -6,18 +6,18 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("server.app")
 
-from app.services import (  # noqa: E402
+from app.services import (
     DraftInput,
     get_application,
     get_indicator_balances,
     queue_application,
     save_draft,
 )
-from app.sync import http as sync_http  # noqa: E402
-from app.sync.credentials import Tokens, TokenStore  # noqa: E402
-from app.sync.engine import BackoffPolicy, SyncEngine, sync_status  # noqa: E402
-from app.sync.http import HttpTransport, RequestRefused, sign_in  # noqa: E402
-from app.sync.transport import UpgradeRequired  # noqa: E402
+from app.sync import http as sync_http
+from app.sync.credentials import Tokens, TokenStore
+from app.sync.engine import BackoffPolicy, SyncEngine, sync_status
+from app.sync.http import HttpTransport, RequestRefused, sign_in
+from app.sync.transport import UpgradeRequired
 
 URL = "http://testserver"
 
