@@ -472,82 +472,44 @@ def list_accounts(*, db: Database) -> list[AccountView]:
             select(Account).order_by(Account.last_online_sign_in_at.desc().nulls_last()))]
 
 
-def _hasher() -> Any:
-    from argon2 import PasswordHasher
+def remember_demo_account(*, db: Database, user: DemoUser, server_url: str = DEMO_SERVER_URL
+                          ) -> None:
+    """Demo mode only: an account with an offline verifier, as if the user had signed in
+    online before (so the demo works without the server)."""
+    from app.sync.credentials import make_verifier, normalise_server_url
 
-    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-
-
-def remember_account(
-    *, db: Database, server_url: str, username: str, password: str, display_name: str = "",
-    roles: Sequence[str] = (), unit_code: str | None = None,
-) -> AccountView:
-    """After a successful online sign-in: keep an argon2 verifier so that this user can
-    unlock offline on this machine later (never the password, never a token)."""
-    verifier = _hasher().hash(password)
+    server_url = normalise_server_url(server_url)
+    verifier = make_verifier(user.password)
     with db.transaction() as s:
         a = s.scalar(select(Account).where(Account.server_url == server_url,
-                                           Account.username == username))
+                                           Account.username == user.username))
         if a is None:
-            a = Account(server_url=server_url, username=username)
+            a = Account(server_url=server_url, username=user.username)
             s.add(a)
-        a.display_name = display_name or username
-        a.roles = list(roles)
-        a.unit_code = unit_code
+        a.display_name = user.display_name
+        a.roles = [user.role]
+        a.unit_code = DEMO_UNIT_CODE
         a.password_verifier = verifier
         a.last_online_sign_in_at = utcnow()
-        a.signed_in = True
-        s.flush()
-        return _account_view(a)
 
 
-def unlock_offline(*, db: Database, server_url: str, username: str, password: str) -> AccountView:
-    """Offline unlock: the user must have signed in online on this machine before."""
-    from argon2.exceptions import InvalidHashError, VerificationError
+def sync_now(*, db: Database, server_url: str, username: str, cancel: Any = None,
+             progress: Any = None) -> Changes:
+    """One staged sync run (app.sync.engine) over HTTPS; returns what changed."""
+    from app.db import data_dir
+    from app.sync.credentials import device_id
+    from app.sync.engine import SyncEngine
+    from app.sync.http import HttpTransport
 
-    server_url = server_url.strip().rstrip("/")
-    with db.transaction() as s:
-        a = s.scalar(select(Account).where(Account.server_url == server_url,
-                                           Account.username == username.strip()))
-        if a is None or not a.password_verifier:
-            raise ServiceError(
-                f"用户 {username} 从未在本机联网登录过 {server_url}，无法离线解锁；请连接网络后登录。",
-                field="username")
-        try:
-            _hasher().verify(a.password_verifier, password)
-        except (VerificationError, InvalidHashError):
-            raise ServiceError("密码不正确。", field="password") from None
-        a.last_unlock_at = utcnow()
-        a.signed_in = True
-        s.flush()
-        return _account_view(a)
-
-
-def sign_in_online(
-    *, server_url: str, username: str, password: str, device_id: str, timeout: float = 10.0,
-) -> dict[str, Any]:
-    """POST /api/v1/auth/login; returns the token pair (``user`` inside). Raises
-    :class:`ServiceError` with a Chinese message on refusal or when the server is unreachable."""
-    import httpx
-
-    url = server_url.strip().rstrip("/") + "/api/v1/auth/login"
+    transport = HttpTransport(server_url=server_url, username=username,
+                              device_id=device_id(db.data_dir if db.path else data_dir()))
     try:
-        r = httpx.post(url, json={"username": username, "password": password,
-                                  "device_id": device_id, "device_name": "Jincai Desk"},
-                       timeout=timeout)
-    except httpx.HTTPError as exc:
-        log.info("sign-in to %s failed: %s", url, exc)
-        raise ServiceError(f"无法连接服务器 {server_url}：{type(exc).__name__}。"
-                           "请检查地址与网络，或选择离线解锁。", field="server_url") from None
-    if r.status_code in (400, 401, 403, 423):
-        try:
-            detail = r.json().get("message") or r.json().get("detail")
-        except ValueError:
-            detail = None
-        raise ServiceError(str(detail or "用户名或密码不正确。"), field="password")
-    if r.status_code >= 300:
-        raise ServiceError(f"服务器返回错误 {r.status_code}，请稍后再试。", field="server_url")
-    return dict(r.json())
+        report = SyncEngine(db=db, transport=transport, progress=progress, cancel=cancel,
+                            server_url=server_url).run()
+    finally:
+        transport.close()
+    return Changes(applications=report.applications, indicators=report.indicators,
+                   outbox=True, sync_state=True, conflicts=report.conflicts_changed)
 
 
 # --------------------------------------------------------------------------- demo data
@@ -740,9 +702,7 @@ def seed_demo_data(
                                          .where(Account.server_url == DEMO_SERVER_URL))}
         for u in DEMO_USERS:
             if u.username not in have:
-                remember_account(db=db, server_url=DEMO_SERVER_URL, username=u.username,
-                                 password=u.password, display_name=u.display_name,
-                                 roles=(u.role,), unit_code=DEMO_UNIT_CODE)
+                remember_demo_account(db=db, user=u)
     # "*" = everything of that kind changed (too many ids to list)
     return Changes(indicators=frozenset({"*"}) if changes_ids else frozenset(),
                    applications=frozenset({"*"}), outbox=True, payees=True, sync_state=True)

@@ -36,11 +36,24 @@ class TaskCancelled(Exception):
     """Raised inside a work function by :meth:`TaskContext.check` after a cancel request."""
 
 
+def pick_language(text: str) -> str:
+    """Some lower layers write "中文 / English": show the half in the UI language."""
+    if " / " not in text:
+        return text
+    zh, _, en = text.partition(" / ")
+    return en.strip() if ui_is_english() and en.strip() else zh.strip()
+
+
+def ui_is_english() -> bool:
+    """True when the English translation is installed (its .ts maps this marker to "en")."""
+    return QCoreApplication.translate("language", "zh_CN") == "en"
+
+
 def user_message(exc: BaseException) -> str:
     """The Chinese message a user sees for ``exc``; never a stack trace."""
     msg = getattr(exc, "message", None)
     if isinstance(msg, str) and msg:
-        return msg
+        return pick_language(msg)
     name = type(exc).__name__
     if isinstance(exc, TimeoutError):
         return QCoreApplication.translate("tasks", "操作超时，请稍后重试。")
@@ -66,6 +79,11 @@ class TaskContext:
     @property
     def cancelled(self) -> bool:
         return self._task._cancel.is_set()
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """For lower layers that take a ``threading.Event`` (the sync engine)."""
+        return self._task._cancel
 
     def check(self) -> None:
         """Raise :class:`TaskCancelled` if the user asked to stop."""
