@@ -275,7 +275,7 @@ def _finish(result: ImportResult, sink: ImportSink | None, cancelled: bool) -> I
         result.outcome = "rejected"
         result.message = (f"发现 {result.error_count} 处错误（涉及 {result.error_rows} 行），"
                           f"按“全部或不导入”规则，{'本次为试运行；' if result.dry_run else ''}未导入任何数据。"
-                          "请按错误清单修改后重新导入，或选择“只导入正确的行”（--partial）。")
+                          "请按错误清单修改后重新导入，或选择“只导入正确的行”。")
         if result.error_count > len(result.errors):
             result.message += f"（仅列出前 {len(result.errors)} 处错误）"
         return result

@@ -7,6 +7,7 @@ flags) are cached per column, which keeps a 100 000-row sheet fast.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from fiscal import ids
 from fiscal.codes import CodeTableError, available_years, code_tables, split_code_text
 from fiscal.dictionaries import dictionaries
 from fiscal.money import AmountError, parse_amount, wan_to_fen
+
+log = logging.getLogger(__name__)
 
 
 class CellError(Exception):
@@ -393,6 +396,10 @@ class RowValidator:
                 errors.append(RowError(row, col.header, cell_text(value), exc.reason, f.key, col.index, exc.code))
             except CodeTableError as exc:
                 errors.append(RowError(row, col.header, cell_text(value), exc.message, f.key, col.index, "no_tables"))
+            except Exception:  # a value no converter foresaw: one cell's error, never the whole import
+                log.exception("unexpected value in row %s column %s: %r", row, col.header, value)
+                errors.append(RowError(row, col.header, cell_text(value), f"“{col.header}”的内容无法识别",
+                                       f.key, col.index, "unreadable_value"))
         if not errors:
             errors.extend(self._cross_checks(row, data, year_ctx))
         if self.kind == "indicators":
