@@ -33,6 +33,7 @@ ACCOUNT = "account"
 RESIDENT_ID = "resident_id"
 BANK_CODE = "bank_code"
 PAYEE_TYPE = "payee_type"
+CODE_PART = "code_part"  # one of the 类 / 款 / 项 columns that together make a functional code
 DICT = "dict"  # value from fiscal.dictionaries; Field.dictionary names the table
 
 
@@ -45,6 +46,7 @@ class Field:
     width: int = 14
     max_len: int | None = None
     dictionary: str | None = None  # attribute of fiscal.dictionaries.Dictionaries
+    in_template: bool = True  # False: accepted on import but not written into templates
 
     @property
     def header(self) -> str:
@@ -63,6 +65,9 @@ _IND = (
     Field("project_code", CODE, False, "项目库中的项目代码；基本支出可不填。", 22, 21),
     Field("project_name", TEXT, False, "项目名称。", 28, 200),
     Field("func_code", FUNC, True, "支出功能分类科目，须细化到“项”级（7位），可写“2050202”或“2050202 小学教育”。", 28),
+    Field("func_lei", CODE_PART, False, "功能分类“类”（3位）。", 8, in_template=False),
+    Field("func_kuan", CODE_PART, False, "功能分类“款”（2位或5位）。", 8, in_template=False),
+    Field("func_xiang", CODE_PART, False, "功能分类“项”（2位或7位）。", 8, in_template=False),
     Field("dep_eco_code", DEP_ECO, False, "部门预算支出经济分类（5位，如 30201）；可不细化，支付时再填。", 24),
     Field("gov_eco_code", GOV_ECO, False, "政府预算支出经济分类（5位，如 50201）；须与部门经济分类对应。", 24),
     Field("fund_type", DICT, True, "资金性质，从下拉列表选择。", 22, dictionary="fund_types"),
@@ -104,6 +109,10 @@ _APP = (
 )
 
 FIELDS: dict[str, tuple[Field, ...]] = {"indicators": _IND, "payees": _PAYEE, "applications": _APP}
+
+
+#: Functional code written as separate 类 / 款 / 项 columns (budget tables often do this).
+FUNC_PARTS = ("func_lei", "func_kuan", "func_xiang")
 
 
 def fields_for(kind: str) -> tuple[Field, ...]:

@@ -50,7 +50,7 @@ def write_template(kind: str, path: str | os.PathLike, *, year: int | None = Non
     """Write the blank template of ``kind`` to ``path`` (.xlsx) and return the path."""
     if unit not in ("元", "万元"):
         raise ValueError("unit must be 元 or 万元")
-    fields = fields_for(kind)
+    fields = tuple(f for f in fields_for(kind) if f.in_template)
     year = year or default_year()
     tables = code_tables(year)
     dicts = dictionaries(region)

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.excel import schema
 from app.excel.errors import RowError
-from app.excel.reader import SheetLayout, cell_text
+from app.excel.reader import Column, SheetLayout, cell_text
 from app.excel.schema import Field, fields_for
 from fiscal import ids
 from fiscal.codes import CodeTableError, available_years, code_tables, split_code_text
@@ -341,20 +341,46 @@ class RowValidator:
         self.kind = kind
         self.layout = layout
         self.ctx = ctx
-        self.fields = [f for f in fields_for(kind) if f.key in layout.columns]
+        self.parts: list[int] | None = None  # positions of 类/款/项 columns, when the code is split
+        cols = layout.columns
+        if "func_code" not in cols and all(k in cols for k in schema.FUNC_PARTS):
+            self.parts = [cols[k].index - col_offset for k in schema.FUNC_PARTS]
+            last = cols[schema.FUNC_PARTS[-1]]
+            cols = dict(cols)
+            cols["func_code"] = Column("func_code", "/".join(layout.columns[k].header for k in schema.FUNC_PARTS),
+                                       last.index, None)
+        self.columns = cols
+        self.fields = [f for f in fields_for(kind) if f.key in cols and f.type != schema.CODE_PART]
         self.plan = []
         for f in self.fields:
-            col = layout.columns[f.key]
+            col = cols[f.key]
             conv = CONVERTERS[f.type](f)
-            self.plan.append((f, col.index - col_offset, col, conv,
-                              {} if f.type in CACHED_TYPES else None))
+            pos = -1 if (f.key == "func_code" and self.parts) else col.index - col_offset
+            self.plan.append((f, pos, col, conv, {} if f.type in CACHED_TYPES else None))
         self.year_per_row = "fiscal_year" in layout.columns
+
+    def _joined_code(self, values: list) -> str:
+        """类 '205' + 款 '02' (or '20502') + 项 '02' (or '2050202') -> '2050202'."""
+        n = len(values)
+        code = ""
+        for pos in self.parts or []:
+            value = values[pos] if pos < n else ""
+            if value is None or value == "":
+                break
+            try:
+                part, _name = _split(value)
+            except CellError:
+                return clean_text(value) if not code else code + clean_text(value)
+            if code and not part.startswith(code):
+                part = code + part.zfill(2)
+            code = part
+        return code
 
     def missing_required(self) -> list[RowError]:
         errors = []
         present = ", ".join(c.header for c in self.layout.columns.values())
         for f in fields_for(self.kind):
-            if f.required and f.key not in self.layout.columns:
+            if f.required and f.key not in self.columns:
                 errors.append(RowError(
                     self.layout.header_row, f.header, None,
                     f"缺少必填列“{f.header}”（也可写作：{'、'.join(schema.synonyms()[f.key][1:4])}）。"
@@ -369,7 +395,7 @@ class RowValidator:
         n = len(values)
         year_ctx = ctx
         for f, pos, col, conv, cache in self.plan:
-            value = values[pos] if pos < n else ""
+            value = (values[pos] if pos < n else "") if pos >= 0 else self._joined_code(values)
             if value is None or value == "" or (isinstance(value, str) and not value.strip()):
                 if f.required:
                     errors.append(RowError(row, col.header, None, f"“{col.header}”是必填项，不能为空",
@@ -408,7 +434,7 @@ class RowValidator:
         return data, errors
 
     def _err(self, row: int, key: str, reason: str, code: str, data: dict) -> RowError:
-        col = self.layout.columns.get(key)
+        col = self.columns.get(key)
         value = data.get(key)
         return RowError(row, col.header if col else schema.synonyms()[key][0],
                         None if value is None else str(value), reason, key,

@@ -174,3 +174,17 @@ def test_prenumbered_empty_rows_are_blank(book):
     rows = [header, [1] + ind_row("A1"), [2], [3], [4, None, None, None, None, None, None, None]]
     result = import_workbook(book(rows), "indicators", dry_run=True, year=2026)
     assert result.outcome == "ok" and result.valid_rows == 1 and result.skipped_blank_rows == 3
+
+
+def test_functional_code_in_separate_lei_kuan_xiang_columns(book):
+    header = ["指标编码", "指标文号", "单位代码", "类", "款", "项", "经济科目", "资金性质", "金额"]
+    rows = [header,
+            ["A1", "文1", "101001", "205", "02", "02", "30201", "1", 10],
+            ["A2", "文1", "101001", 205, 2, 3, "30201", "1", 10],
+            ["A3", "文1", "101001", "205", "20502", "2050201 学前教育", "30201", "1", 10],
+            ["A4", "文1", "101001", "205", "99", "99", "30201", "1", 10],
+            ["A5", "文1", "101001", "", "", "", "30201", "1", 10]]
+    result = import_workbook(book(rows), "indicators", dry_run=True, year=2026, preview=5)
+    assert [r.data["func_code"] for r in result.preview] == ["2050202", "2050203", "2050201"]
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(5, "类/款/项", "2059999"), (6, "类/款/项", None)]
+    assert result.errors[0].col_index == 5
