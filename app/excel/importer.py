@@ -194,7 +194,7 @@ def import_workbook(
             batch = []
 
         for n, drow in enumerate(reader.rows(), 1):
-            if cancel is not None and n % 256 == 0 and cancel():
+            if cancel is not None and (n == 1 or n % 256 == 0) and cancel():
                 cancelled = True
                 break
             if progress is not None and n % 1000 == 0:

@@ -250,16 +250,23 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
 
     best: SheetReader | None = None
     best_score = (-1, -1)
+    refused: WorkbookError | None = None  # an oversized sheet: reported only if no other sheet fits
     for index in candidates:
-        _guard_rows(info, index, names[index], max_rows)
         try:
-            sheet = workbook.get_sheet_by_index(index)
-        except Exception as exc:  # noqa: BLE001
-            raise _calamine_error(info.path, exc) from None
-        if sheet.total_height > max_rows + HEADER_SCAN_ROWS + 1000:
-            raise _too_many(names[index], sheet.total_height, max_rows)
-        if sheet.total_height * sheet.total_width > safety.MAX_CELLS:
-            raise _too_large(names[index], sheet.total_height, sheet.total_width)
+            _guard_rows(info, index, names[index], max_rows)
+            try:
+                sheet = workbook.get_sheet_by_index(index)
+            except Exception as exc:  # noqa: BLE001
+                raise _calamine_error(info.path, exc) from None
+            if sheet.total_height > max_rows + HEADER_SCAN_ROWS + 1000:
+                raise _too_many(names[index], sheet.total_height, max_rows)
+            if sheet.total_height * sheet.total_width > safety.MAX_CELLS:
+                raise _too_large(names[index], sheet.total_height, sheet.total_width)
+        except WorkbookError as exc:
+            if wanted is not None or exc.code not in ("too_many_rows", "too_many_cells"):
+                raise
+            refused = refused or exc
+            continue
         rows = sheet.iter_rows()
         head: list[list] = []
         for values in rows:
@@ -276,6 +283,8 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
             best_score = score
         if wanted is None and best is not None and score[0] == len([f for f in fields_for(kind) if f.required]):
             break  # every required column found: good enough, don't load further sheets
+    if best is None and refused is not None:
+        raise refused
     if best is None:
         expected = "、".join(f.header for f in fields_for(kind) if f.required)
         where = f"工作表“{wanted}”" if wanted else "工作簿的各工作表"

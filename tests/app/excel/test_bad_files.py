@@ -175,3 +175,20 @@ def test_legacy_xls_size_limit(monkeypatch):
     monkeypatch.setattr(safety, "MAX_XLS_BYTES", 1000)
     result = _unreadable(FIXTURES / "lo_indicators_real.xls")
     assert result.code == "file_too_large" and ".xlsx" in result.message
+
+
+def test_oversized_other_sheet_does_not_block_the_data_sheet(tmp_path, monkeypatch):
+    wb = openpyxl.Workbook()
+    big = wb.active
+    big.title = "原始数据"
+    for i in range(40):
+        big.append([i] * 5)
+    data = wb.create_sheet("指标")
+    data.append(IND_HEADER)
+    data.append(ind_row("A1"))
+    wb.save(tmp_path / "two.xlsx")
+    monkeypatch.setattr(safety, "MAX_CELLS", 100)
+    result = import_workbook(tmp_path / "two.xlsx", "indicators", dry_run=True, year=2026)
+    assert result.outcome == "ok" and result.sheet == "指标"
+    forced = import_workbook(tmp_path / "two.xlsx", "indicators", dry_run=True, sheet="原始数据")
+    assert forced.outcome == "unreadable" and forced.code == "too_many_cells"
