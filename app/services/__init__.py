@@ -9,7 +9,9 @@ from app.services.applications import (
     save_draft,
     withdraw_queued,
 )
+from app.services.attachments import attach_file, export_file, store_file
 from app.services.budget import check_budget, get_indicator_balances
+from app.services.conflicts import ConflictView, list_conflicts, resolve_conflict
 from app.services.errors import (
     BudgetExceeded,
     IncompleteApplication,
@@ -31,6 +33,8 @@ from app.services.results import (
 )
 
 __all__ = [
+    "ConflictView", "attach_file", "export_file", "list_conflicts", "resolve_conflict",
+    "store_file",
     "ApplicationView", "BudgetCheck", "BudgetExceeded", "Changes", "DraftInput",
     "IncompleteApplication", "IndicatorBalance", "InvalidField", "NotEditable", "NotFound",
     "PayeeView", "QueueResult", "RuleNote", "SaveResult", "ServiceError", "check_budget",

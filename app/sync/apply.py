@@ -145,6 +145,11 @@ def _overwrite(s: Session, app: PaymentApplication, data: dict[str, Any]) -> Non
         ))
 
 
+def overwrite_from_server(s: Session, app: PaymentApplication, data: dict[str, Any]) -> None:
+    """Replace the local copy with the server's (used when a conflict is resolved that way)."""
+    _overwrite(s, app, data)
+
+
 def _record_conflict(s: Session, app: PaymentApplication, data: dict[str, Any], reason: str,
                      touched: Touched) -> None:
     open_one = s.scalar(select(Conflict).where(

@@ -194,3 +194,42 @@ def test_sanity_mismatch_forces_full_download(db, server) -> None:
     with db.read() as s:
         st = s.get(SyncState, 1)
         assert st.last_server_seq == 0 and "不一致" in st.last_error and st.stage == "idle"
+
+
+def _conflicted(db, server) -> str:
+    engine(db, server).run()
+    app_id = save_draft(db=db, draft=draft(10_000)).application.id
+    queue_application(db=db, application_id=app_id)
+    engine(db, server).run()
+    server.set_app_status(app_id, "returned")
+    engine(db, server).run()
+    save_draft(db=db, application_id=app_id, draft=draft(9_000))
+    server.set_app_status(app_id, "returned")  # the reviewer touches it again meanwhile
+    assert engine(db, server).run().conflicts == 1
+    return app_id
+
+
+def test_resolve_conflict_keep_local_then_resubmit(db, server) -> None:
+    from app.services import list_conflicts, resolve_conflict
+
+    app_id = _conflicted(db, server)
+    [c] = list_conflicts(db=db)
+    assert c.local_version["amount_fen"] == 9_000 and c.server_version["amount_fen"] == 10_000
+    changes = resolve_conflict(db=db, conflict_id=c.id, keep="local")
+    assert changes.conflicts and app_id in changes.applications
+    assert list_conflicts(db=db) == []
+    queue_application(db=db, application_id=app_id)
+    report = engine(db, server).run()
+    assert (report.pushed, report.refused, report.conflicts) == (2, 0, 0)
+    assert server.apps[app_id]["amount_fen"] == 9_000
+    assert get_application(db=db, application_id=app_id).local_status == "submitted"
+
+
+def test_resolve_conflict_take_server(db, server) -> None:
+    from app.services import list_conflicts, resolve_conflict
+
+    app_id = _conflicted(db, server)
+    [c] = list_conflicts(db=db)
+    resolve_conflict(db=db, conflict_id=c.id, keep="server")
+    v = get_application(db=db, application_id=app_id)
+    assert (v.amount, v.dirty, v.local_status) == (10_000, False, "returned")

@@ -1,0 +1,107 @@
+"""Attachments: voucher files kept once in ``<data dir>/files/<sha[:2]>/<sha256>`` and linked
+to applications; OCR results and the invoice duplicate key are stored with the link."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import Database
+from app.models import EDITABLE_STATUSES, Attachment, PaymentApplication
+from app.services.errors import InvalidField, NotEditable, NotFound, ServiceError
+from app.services.results import AttachmentView, Changes
+
+ROLES = ("invoice", "contract", "basis", "receipt", "other")
+MAX_BYTES = 50 * 1024 * 1024  # the server's max_attachment_bytes
+
+
+def blob_path(db: Database, sha256: str) -> Path:
+    return db.files_dir / sha256[:2] / sha256
+
+
+def store_file(*, db: Database, source: Path) -> tuple[str, int]:
+    """Copy ``source`` into the content-addressed store (atomic, fsynced); returns
+    (sha256, size). Storing the same content twice keeps one file."""
+    source = Path(source)
+    size = source.stat().st_size
+    if size > MAX_BYTES:
+        raise InvalidField(f"附件 {source.name} 超过 50 MB，请压缩或拆分后再上传。", field="file")
+    db.files_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(dir=db.files_dir, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        target = blob_path(db, sha)
+        if target.exists():
+            os.unlink(tmp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return sha, size
+
+
+def attach_file(
+    *, db: Database, application_id: str, source: Path, role: str = "other",
+    media_type: str = "application/octet-stream", ocr_result: dict[str, Any] | None = None,
+    invoice_key: str | None = None,
+) -> tuple[AttachmentView, Changes]:
+    """Store ``source`` and link it to an editable application. An invoice already attached
+    to another application (same ``invoice_key``) is refused: one invoice, one payment."""
+    if role not in ROLES:
+        raise InvalidField(f"附件类型只能是 {', '.join(ROLES)}。", field="role")
+    sha, size = store_file(db=db, source=source)
+    with db.transaction() as s:
+        app = s.get(PaymentApplication, application_id)
+        if app is None:
+            raise NotFound(f"找不到支付申请 {application_id}。")
+        if app.local_status not in EDITABLE_STATUSES:
+            raise NotEditable("只有草稿或被退回的申请可以添加附件。", status=app.local_status)
+        if invoice_key:
+            other = s.scalar(select(Attachment).where(
+                Attachment.invoice_key == invoice_key, Attachment.application_id != app.id))
+            if other is not None:
+                raise ServiceError(
+                    f"这张发票（{invoice_key}）已附在另一笔支付申请上，不能重复报销。",
+                    field="invoice_key", other_application_id=other.application_id,
+                )
+        att = s.scalar(select(Attachment).where(
+            Attachment.application_id == app.id, Attachment.sha256 == sha))
+        if att is None:
+            att = Attachment(application_id=app.id, sha256=sha, file_name=Path(source).name[:260],
+                             size=size)
+            s.add(att)
+        att.role, att.media_type = role, media_type
+        if ocr_result is not None:
+            att.ocr_result = ocr_result
+        if invoice_key is not None:
+            att.invoice_key = invoice_key
+        app.dirty = True
+        s.flush()
+        view = AttachmentView(att.id, att.sha256, att.file_name, att.media_type, att.size,
+                              att.role, att.invoice_key, att.uploaded)
+    return view, Changes(applications=frozenset({application_id}),
+                         attachments=frozenset({view.id}))
+
+
+def export_file(*, db: Database, sha256: str, target: Path) -> Path:
+    """Copy a stored file out (e.g. to open it with the system viewer)."""
+    src = blob_path(db, sha256)
+    if not src.exists():
+        raise NotFound("附件文件不在本机，请同步后再试。")
+    shutil.copyfile(src, target)
+    return Path(target)
