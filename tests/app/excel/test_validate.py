@@ -200,3 +200,20 @@ def test_applications_must_name_a_known_indicator(book):
     assert [(e.row, e.column, e.value, e.code) for e in result.errors] == [
         (3, "指标编码", "ZB9", "unknown_indicator")]
     assert "不存在" in result.errors[0].reason
+
+
+@pytest.mark.parametrize("unit", ["元", "万元"])
+def test_amounts_survive_excel_floats_exactly(book, unit):
+    """Random amounts written as Excel numbers (binary floats) come back as the exact fen."""
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(8)
+    fens = [rng.choice([rng.randrange(1, 100), rng.randrange(1, 10**8), rng.randrange(1, 10**14)])
+            for _ in range(1500)]
+    header = IND_HEADER[:-1] + [f"金额({unit})"]
+    scale = Decimal(100) if unit == "元" else Decimal(1_000_000)
+    rows = [header] + [ind_row(f"Z{i}", amount=float(Decimal(f) / scale)) for i, f in enumerate(fens)]
+    result = import_workbook(book(rows), "indicators", dry_run=True, year=2026, preview=len(fens))
+    assert result.outcome == "ok", result.errors[:3]
+    assert [r.data["amount"] for r in result.preview] == fens
