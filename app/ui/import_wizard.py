@@ -517,3 +517,113 @@ class ImportWizard(QWizard):
     def done(self, code: int) -> None:  # closing the wizard stops any running work
         self.cancel_running()
         super().done(code)
+
+
+# ---- the 导入导出 page ----------------------------------------------------------------------
+
+class _TemplateSignals(QObject):
+    sig_done = Signal(str)
+    sig_failed = Signal(str)
+
+
+class TemplateTask(QRunnable):
+    """Writes a blank template on a pool thread."""
+
+    def __init__(self, kind: str, path: str, year: int) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = _TemplateSignals()
+        self._kind, self._path, self._year = kind, path, year
+
+    def run(self) -> None:  # pool thread
+        from app.excel.templates import write_template
+
+        try:
+            write_template(self._kind, self._path, year=self._year)
+        except Exception as exc:  # noqa: BLE001 - reported in the panel
+            self.signals.sig_failed.emit(str(getattr(exc, "message", exc)))
+            return
+        self.signals.sig_done.emit(self._path)
+
+
+class ExcelPanel(QWidget):
+    """The 导入导出 page: a template to download and an import to start, per kind.
+
+    ``MainWindow.set_page("excel", ExcelPanel(...))`` installs it; ``wizard_factory`` builds the
+    wizard (so the application can hand it the local store's sink).
+    """
+
+    sig_imported = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 wizard_factory: Callable[[QWidget], ImportWizard] | None = None,
+                 thread_pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("excelPanel")
+        self._wizard_factory = wizard_factory or (lambda parent: ImportWizard(parent))
+        self._pool = thread_pool or QThreadPool.globalInstance()
+        self._tasks: list[TemplateTask] = []
+        self.wizard: ImportWizard | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("<h2>导入导出</h2>")))
+        intro = QLabel(self.tr("先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，"
+                               "有错误的单元格会在副本中标出。"))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.template_buttons: dict[str, QPushButton] = {}
+        self.import_buttons: dict[str, QPushButton] = {}
+        for kind in KINDS:
+            row = QHBoxLayout()
+            template = QPushButton(self.tr("下载模板…"))
+            template.setObjectName(f"template_{kind}")
+            template.clicked.connect(lambda _checked=False, k=kind: self._on_template_clicked(k))
+            start = QPushButton(self.tr("导入…"))
+            start.setObjectName(f"import_{kind}")
+            start.clicked.connect(lambda _checked=False, k=kind: self.open_wizard(k))
+            row.addWidget(template)
+            row.addWidget(start)
+            row.addStretch(1)
+            self.template_buttons[kind] = template
+            self.import_buttons[kind] = start
+            form.addRow(self.tr(KIND_NAMES[kind]), row)
+        layout.addLayout(form)
+        self.status = QLabel()
+        self.status.setObjectName("excelStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def open_wizard(self, kind: str, path: str | Path | None = None) -> ImportWizard:
+        wizard = self._wizard_factory(self)
+        wizard.file_page.kind_combo.setCurrentIndex(KINDS.index(kind))
+        if path is not None:
+            wizard.set_file(path, kind)
+        wizard.sig_imported.connect(self.sig_imported)
+        wizard.setModal(True)
+        wizard.show()
+        self.wizard = wizard
+        return wizard
+
+    def write_template(self, kind: str, path: str | Path) -> TemplateTask:
+        task = TemplateTask(kind, str(path), default_year())
+        queued = Qt.ConnectionType.QueuedConnection
+        task.signals.sig_done.connect(self._on_template_done, queued)
+        task.signals.sig_failed.connect(self._on_template_failed, queued)
+        self._tasks.append(task)
+        self.status.setText(self.tr("正在生成模板…"))
+        self._pool.start(task)
+        return task
+
+    def _on_template_clicked(self, kind: str) -> None:
+        suggested = f"{KIND_NAMES[kind]}导入模板.xlsx"
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存模板"), suggested,
+                                              self.tr("Excel 工作簿 (*.xlsx)"))
+        if path:
+            self.write_template(kind, path)
+
+    def _on_template_done(self, path: str) -> None:
+        self.status.setText(self.tr("已生成模板：") + path)
+
+    def _on_template_failed(self, message: str) -> None:
+        self.status.setText(self.tr("无法生成模板：") + message)

@@ -166,3 +166,21 @@ def test_applications_are_checked_against_known_indicators(qtbot, sink, tmp_path
     with qtbot.waitSignal(wizard.sig_preview_ready, timeout=10_000):
         wizard.next()
     assert wizard.error_model.index(0, 3).data().startswith("指标 ZB2 不存在")
+
+
+def test_excel_panel_writes_templates_and_opens_the_wizard(qtbot, sink, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.ui.import_wizard import ExcelPanel
+
+    panel = ExcelPanel(wizard_factory=lambda parent: ImportWizard(parent, sink_factory=lambda kind: sink))
+    qtbot.addWidget(panel)
+    panel.show()
+    target = tmp_path / "payees-template.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.template_buttons["payees"].click()
+    qtbot.waitUntil(lambda: "已生成模板" in panel.status.text(), timeout=10_000)
+    assert "收款人" in openpyxl.load_workbook(target).sheetnames
+    panel.import_buttons["applications"].click()
+    assert panel.wizard is not None and panel.wizard.kind() == "applications"
+    panel.wizard.close()
