@@ -147,3 +147,18 @@ def test_application_list(tmp_path):
     assert [c.value for c in ws[7]][10] == pytest.approx(923.50)
     summary = {r[0]: r[1:] for r in wb["按状态"].iter_rows(min_row=4, values_only=True)}
     assert summary["已支付"] == (2, pytest.approx(800.05)) and summary["合计"][0] == 3
+
+
+def test_generic_table_export(tmp_path):
+    from app.excel.export import write_table
+
+    cols = [("month", "月份", "text"), ("count", "笔数", "int"), ("paid", "支付金额", "money"),
+            ("rate", "执行率", "percent")]
+    out = write_table(tmp_path / "t.xlsx", [{"month": "2026-01", "count": 3, "paid": 12345, "rate": 0.1},
+                                            ("2026-02", 2, 5, 0.2)], columns=cols, title="月度趋势")
+    ws = openpyxl.load_workbook(out)["数据"]
+    assert ws["A1"].value == "月度趋势" and [c.value for c in ws[3]] == ["月份", "笔数", "支付金额", "执行率"]
+    assert ws["C4"].value == pytest.approx(123.45) and ws["C4"].number_format == "#,##0.00"
+    assert [c.value for c in ws[6]][:3] == ["合计", 5, pytest.approx(123.50)]
+    with pytest.raises(ValueError):
+        write_table(tmp_path / "x.xlsx", [], columns=[("a", "A", "weird")], title="x")
