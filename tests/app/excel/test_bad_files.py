@@ -192,3 +192,12 @@ def test_oversized_other_sheet_does_not_block_the_data_sheet(tmp_path, monkeypat
     assert result.outcome == "ok" and result.sheet == "指标"
     forced = import_workbook(tmp_path / "two.xlsx", "indicators", dry_run=True, sheet="原始数据")
     assert forced.outcome == "unreadable" and forced.code == "too_many_cells"
+
+
+def test_malformed_workbook_xml(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook><sheets><sheet name='a' r:id=")
+    result = _unreadable(path)
+    assert result.code == "corrupt" and "另存为" in result.message
