@@ -531,12 +531,14 @@ _DEMO_USCC = ("91110108MA01A2B3C4",)
 
 
 def _leaf_codes(table: Any, prefixes: Sequence[str], limit: int) -> list[str]:
-    out = []
-    for item in table.items():
-        if any(item.code.startswith(p) for p in prefixes) and table.is_leaf(item.code):
-            out.append(item.code)
-            if len(out) >= limit:
-                break
+    """Up to ``limit`` leaf codes, taken evenly from each prefix (类), interleaved."""
+    per = max(1, limit // max(1, len(prefixes)))
+    groups = []
+    for prefix in prefixes:
+        codes = [i.code for i in table.items() if i.code.startswith(prefix) and table.is_leaf(i.code)]
+        step = max(1, len(codes) // per)
+        groups.append(codes[::step][:per])
+    out = [c for row in zip(*groups, strict=False) for c in row]
     return out or [next(iter(table.items())).code]
 
 
@@ -554,7 +556,7 @@ def seed_demo_data(
     year = fiscal_year or now.year
     tables = code_tables(year if year in available_years() else available_years()[-1])
     func_codes = _leaf_codes(tables.functional, ("205", "201", "208", "221"), 60)
-    eco_codes = [i.code for i in tables.dep_economic.items() if len(i.code) == 5][:60] or ["30201"]
+    eco_codes = _leaf_codes(tables.dep_economic, ("301", "302", "303", "310"), 60) or ["30201"]
     with db.read() as s:
         existing = int(s.scalar(select(func.count()).select_from(Indicator)) or 0)
     changes_ids: set[str] = set()
@@ -803,3 +805,63 @@ def economic_codes_in_scope(*, fiscal_year: int, scope: str | None, limit: int =
         if len(out) >= limit:
             break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalContext:
+    """Everything the reviewer's detail pane shows beside one task."""
+
+    task: ApprovalTaskView
+    indicator: IndicatorRow | None  # None when this machine has no copy of the indicator
+    warnings: tuple[WarningView, ...]
+
+
+def approval_context(*, db: Database, task_id: str) -> ApprovalContext:
+    tasks = {t.id: t for t in list_approval_tasks(db=db, include_decided=True)}
+    task = tasks.get(task_id)
+    if task is None:
+        raise NotFound(f"找不到审批任务 {task_id}。")
+    ind_id = str(task.summary.get("indicator_id") or "")
+    rows = get_indicator_rows(db=db, ids=[ind_id]) if ind_id else {}
+    warnings = tuple(w for w in list_warnings(db=db)
+                     if (w.application_id and w.application_id == task.application_id)
+                     or (ind_id and w.indicator_id == ind_id))
+    return ApprovalContext(task=task, indicator=rows.get(ind_id), warnings=warnings)
+
+
+def decide_tasks(*, db: Database, task_ids: Sequence[str], decision: str = "approve",
+                 comment: str = "") -> Changes:
+    """Batch decision (routine items); stops at the first refusal, keeping earlier ones."""
+    changes = Changes()
+    for task_id in task_ids:
+        changes = changes | decide_task(db=db, task_id=task_id, decision=decision,
+                                        comment=comment)
+    return changes
+
+
+def export_execution_report(*, db: Database, path: str, fiscal_year: int | None = None,
+                            progress: Any = None) -> str:
+    """预算执行情况表 (by indicator and by department) as an Excel workbook."""
+    from app.excel.export import IndicatorExecution, write_execution_report
+    from fiscal.codes import available_years, code_tables
+    from fiscal.dictionaries import dictionaries
+
+    fund_names = dictionaries().fund_types
+    stmt = select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.id)
+    if fiscal_year is not None:
+        stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
+    items = []
+    with db.read() as s:
+        for ind in s.scalars(stmt):
+            years = available_years()
+            tables = code_tables(ind.fiscal_year if ind.fiscal_year in years else years[-1])
+            items.append(IndicatorExecution(
+                bgt_code=ind.id, agency_code=ind.unit_code, amount_fen=ind.amount,
+                paid_fen=ind.paid, pending_fen=ind.reserved, frozen_fen=ind.frozen,
+                doc_no=ind.doc_no or "", func_code=ind.func_code or "",
+                func_name=tables.functional.name(ind.func_code or "") or "",
+                dep_eco_code=ind.dep_eco_code or "", project_name=ind.pro_name or "",
+                fund_type=fund_names.get(ind.fund_type_code or "", ind.fund_type_code or "")))
+    if progress is not None:
+        progress(len(items))
+    return str(write_execution_report(path, items))

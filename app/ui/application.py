@@ -79,9 +79,40 @@ def create_application(argv: list[str] | None = None, language: str | None = Non
     app.setOrganizationName("Jincai")
     app.setApplicationVersion(__version__)
     register_cjk_font()
-    language = language or os.environ.get("JINCAI_LANGUAGE", "zh_CN")
+    if language is None:
+        from PySide6.QtCore import QSettings
+
+        language = os.environ.get("JINCAI_LANGUAGE") or str(QSettings().value("language", "zh_CN"))
     app._jincai_translators = install_translators(app, language)  # keep them alive
     return app
+
+
+def _open_database_interactively():  # type: ignore[no-untyped-def]
+    """Open the local store; on damage offer the two recovery paths (restore / start fresh)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import db as store
+
+    try:
+        return store.open_database()
+    except store.DatabaseCorruptError as exc:
+        box = QMessageBox(QMessageBox.Icon.Critical, QApplication.translate("startup", "本地数据库已损坏"),
+                          exc.message.split(" / ")[0])
+        restore = box.addButton(QApplication.translate("startup", "恢复最近的备份"),
+                                QMessageBox.ButtonRole.AcceptRole) if exc.backups else None
+        fresh = box.addButton(QApplication.translate("startup", "重新开始（保留未发送草稿）"),
+                              QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QApplication.translate("startup", "退出"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if restore is not None and box.clickedButton() is restore:
+            return store.restore_backup(exc.path).database
+        if box.clickedButton() is fresh:
+            return store.start_fresh(exc.path).database
+        return None
+    except store.LocalDatabaseError as exc:
+        QMessageBox.critical(None, QApplication.translate("startup", "无法打开本地数据库"),
+                             exc.message.split(" / ")[0])
+        return None
 
 
 def run_desktop(argv: list[str] | None = None) -> int:
@@ -89,9 +120,41 @@ def run_desktop(argv: list[str] | None = None) -> int:
         print("没有图形显示 (no display): run it under a virtual screen with:  xvfb-run -a jincai",
               file=sys.stderr)
         return 2
+    argv = list(argv if argv is not None else sys.argv)
+    demo = "--demo" in argv or os.environ.get("JINCAI_DEMO", "") not in ("", "0")
     app = create_application(argv)
-    from app.ui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialog
 
-    window = MainWindow()
+    from app.services.ui_queries import DEMO_SERVER_URL, seed_demo_data
+    from app.ui.context import UiContext
+    from app.ui.shell import build_main_window
+    from app.ui.sign_in import SignInDialog
+    from app.ui.tasks import TaskRunner
+
+    db = _open_database_interactively()
+    if db is None:
+        return 1
+    if demo:
+        seed_demo_data(db=db, indicators=int(os.environ.get("JINCAI_DEMO_INDICATORS", "20000")))
+    settings = QSettings()
+    server_url = os.environ.get("JINCAI_SERVER_URL") or str(settings.value("server_url", "")) \
+        or (DEMO_SERVER_URL if demo else "")
+    runner = TaskRunner()
+    dialog = SignInDialog(db, runner, demo=demo, server_url=server_url,
+                          username=str(settings.value("last_user", "")))
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user() is None:
+        db.close()
+        return 0
+    user = dialog.user()
+    settings.setValue("server_url", user.server_url)
+    settings.setValue("last_user", user.username)
+    ctx = UiContext(db, runner, user=user, demo=demo)
+    window = build_main_window(ctx)
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        runner.cancel_all()
+        runner.wait_idle(5000)
+        db.close()

@@ -99,6 +99,23 @@ class MainWindow(QMainWindow):
     def page_widget(self, key: str) -> QWidget:
         return self._stack.widget(self._pages[key])
 
+    def install_status_widget(self, widget: QWidget) -> None:
+        """Replace the bare connection label with a richer status widget (sync panel)."""
+        self.statusBar().removeWidget(self._connection_label)
+        self._connection_label.hide()
+        self.statusBar().addPermanentWidget(widget)
+
+    def install_top_widget(self, widget: QWidget) -> None:
+        """A strip above the pages (the in-app notification bar)."""
+        central = self.takeCentralWidget()  # setCentralWidget would delete it
+        outer = QWidget()
+        layout = QVBoxLayout(outer)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(widget)
+        layout.addWidget(central, 1)
+        self.setCentralWidget(outer)
+
     def set_connection_state(self, online: bool) -> None:
         self._connection_label.setText(self.tr("在线") if online else self.tr("离线"))
 

@@ -1,0 +1,187 @@
+"""The assembled window and the other screens: approvals, warnings, my applications,
+dashboard, print/PDF, status bar and notifications."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.services.applications import list_applications
+from app.services.ui_queries import list_approval_tasks, list_warnings, sync_status
+from app.ui.shell import build_main_window
+
+
+@pytest.fixture()
+def window(qtbot, ctx):
+    w = build_main_window(ctx)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitUntil(lambda: w.indicator_model.rowCount() > 0, timeout=10_000)
+    return w
+
+
+def test_every_page_is_a_real_screen_and_titles_stay_chinese(window):
+    from app.ui.main_window import MainWindow
+
+    titles = [window._nav.item(i).text() for i in range(window._nav.count())]
+    assert titles == ["指标", "支付申请", "待我审批", "预警", "凭证采集", "导入导出", "统计", "设置"]
+    assert window.page_widget("indicators") is window.indicators
+    assert window.page_widget("approvals") is window.approvals
+    assert isinstance(window, MainWindow)
+
+
+def test_double_click_on_an_indicator_opens_the_form_on_it(qtbot, window):
+    model = window.indicator_model
+    rid = model.id_at(2)
+    window.indicators._on_table_double_clicked(model.index(2, 0))
+    assert window.current_page() == "applications"
+    form = window.applications.form
+    qtbot.waitUntil(lambda: form.indicator() is not None and form.indicator().id == rid, timeout=5000)
+    qtbot.waitUntil(lambda: form.budget_panel.value_text("amount") != "—", timeout=5000)
+
+
+def test_status_bar_shows_offline_pending_count_and_notifications(qtbot, window, ctx):
+    panel = window.status_panel
+    qtbot.waitUntil(lambda: panel.status is not None, timeout=5000)
+    assert "离线" in panel.connection.text()
+    assert panel.outbox.text() == f"待发送 {sync_status(db=ctx.db).pending_outbox}"
+    assert "上次同步" in panel.last_sync.text()
+    ctx.notify("有 2 个新的审批任务。", "info")
+    assert window.notifications.isVisible() and "审批任务" in window.notifications.text()
+    assert window.notifications.bell.text() == "通知 1"
+
+
+def test_sync_reports_progress_and_failure_without_freezing(qtbot, window, ctx):
+    import time
+
+    def fake_sync(*, db, server_url, username, cancel, progress):
+        class P:
+            def __init__(self, stage, done, total, message):
+                self.stage, self.done, self.total, self.message = stage, done, total, message
+
+        for i in range(5):
+            progress(P("push", i + 1, 5, "发送待发送内容"))
+            time.sleep(0.01)
+        from app.sync.transport import TransportError
+
+        raise TransportError("connection refused")
+
+    ctx.sync_fn = fake_sync
+    with qtbot.waitSignal(window.status_panel.sig_sync_finished, timeout=10_000) as blocker:
+        window.status_panel.start_sync()
+        assert window.status_panel.is_syncing()
+    assert blocker.args == [False]
+    assert not ctx.online
+    assert "已转为离线工作" in window.notifications.text()
+
+    def cancellable(*, db, server_url, username, cancel, progress):
+        while not cancel.wait(0.01):
+            pass
+        from app.ui.tasks import TaskCancelled
+
+        raise TaskCancelled()
+
+    ctx.sync_fn = cancellable
+    with qtbot.waitSignal(window.status_panel.sig_sync_finished, timeout=10_000):
+        window.status_panel.start_sync()
+        window.status_panel.cancel_button.click()
+    assert "同步已取消" in window.notifications.text()
+
+
+def test_reviewer_approves_and_returns_from_the_queue(qtbot, window, ctx):
+    view = window.approvals
+    window.show_page("approvals")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 14, timeout=5000)
+    first = view.current()
+    window.activateWindow()
+    view.table().setFocus()
+    with qtbot.waitSignal(view.sig_decided, timeout=5000) as blocker:
+        qtbot.keyClick(view.table(), Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert blocker.args == [first.id, "approve"]
+    assert "将在同步时发送" in view.message_text()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 13, timeout=5000)
+    # return needs a reason
+    view.decide("return")
+    qtbot.waitUntil(lambda: "必须填写理由" in view.message_text(), timeout=5000)
+    view._comment.setPlainText("合同金额与申请不符")
+    second = view.current()
+    with qtbot.waitSignal(view.sig_decided, timeout=5000):
+        view.decide("return")
+    remaining = {t.id for t in list_approval_tasks(db=ctx.db)}
+    assert first.id not in remaining and second.id not in remaining
+    decided = {t.id: t for t in list_approval_tasks(db=ctx.db, include_decided=True)}
+    assert decided[second.id].decision == "return"
+    assert decided[second.id].decision_comment == "合同金额与申请不符"
+    assert sync_status(db=ctx.db).queued_decisions == 2
+
+
+def test_warning_explanation_closes_the_loop_locally(qtbot, window, ctx):
+    view = window.warnings
+    window.show_page("warnings")
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    view._tabs.setCurrentIndex(1)  # red
+    qtbot.waitUntil(lambda: all(w.severity == "red" for w in view.model.records())
+                    and view.model.rowCount() > 0, timeout=5000)
+    open_rows = [i for i, w in enumerate(view.model.records()) if w.status == "open"]
+    view._table.selectRow(open_rows[0])
+    target = view.current()
+    view._explanation.setPlainText("已补充纸质审批单")
+    view._explain.click()
+    qtbot.waitUntil(lambda: any(w.id == target.id and w.status == "explained"
+                                for w in list_warnings(db=ctx.db)), timeout=5000)
+
+
+def test_my_applications_lists_statuses_history_and_withdraws(qtbot, window, ctx):
+    page = window.applications
+    window.show_page("applications")
+    page.setCurrentWidget(page.list)
+    view = page.list
+    view.set_status_filter("queued")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    app = view.current()
+    assert app.local_status == "queued"
+    qtbot.waitUntil(lambda: "排队待发送" in view._detail.toPlainText(), timeout=5000)
+    assert view._withdraw_button.isEnabled()
+    view._withdraw_button.click()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
+    assert [a.local_status for a in list_applications(db=ctx.db) if a.id == app.id] == ["draft"]
+    # returned applications show the server's message
+    view.set_status_filter("returned")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: "合同" in view._detail.toPlainText(), timeout=5000)
+    # copy-to-new fills the form without an id
+    with qtbot.waitSignal(view.sig_copy):
+        view._copy_button.click()
+    form = page.form
+    qtbot.waitUntil(lambda: form.payee_name.text() != "", timeout=5000)
+    assert form.application_id() is None
+
+
+def test_dashboard_has_charts_and_exports(qtbot, window, tmp_path):
+    dash = window.dashboard
+    window.show_page("dashboard")
+    qtbot.waitUntil(lambda: dash.data is not None, timeout=5000)
+    assert dash.data.total.amount > 0 and dash.data.by_fund_type
+    assert "%" in dash._kpis["rate"].text()
+    assert dash._fund_chart.chart().series()
+    assert dash.save_image(str(tmp_path / "dash.png"))
+    assert (tmp_path / "dash.png").stat().st_size > 10_000
+
+
+def test_print_pdf_has_daxie_and_a_qr_code(qtbot, ctx, tmp_path):
+    import zxingcpp
+
+    from app.ui.print_application import load_print_data, qr_image, render_application_pdf
+
+    app = list_applications(db=ctx.db, statuses=("paid",))[0]
+    data = load_print_data(db=ctx.db, application_id=app.id)
+    out = render_application_pdf(data, tmp_path / "app.pdf")
+    raw = out.read_bytes()
+    assert raw.startswith(b"%PDF") and len(raw) > 5_000
+    img = qr_image(f"JINCAI:APP:{app.id}")
+    import numpy as np
+
+    ptr = img.constBits()
+    arr = np.frombuffer(ptr, dtype=np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width()]
+    decoded = zxingcpp.read_barcodes(arr)
+    assert decoded and decoded[0].text == f"JINCAI:APP:{app.id}"
