@@ -24,6 +24,7 @@ def make_engine(settings: Settings | str, **kw) -> Engine:
         if url.startswith("sqlite:///") and ":memory:" not in url:
             from pathlib import Path
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kw.setdefault("pool_timeout", 120)  # waiting for the (serialized) writer is normal
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
                                                              "timeout": 60}, **kw)
 

@@ -1,7 +1,7 @@
 """FastAPI dependencies as ``Annotated`` aliases."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -23,15 +23,16 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The session is created and closed on the event loop; all of a request's database work
+    happens inside the (sync) endpoint, i.e. in ONE worker-thread hop. Holding a transaction
+    across hops can starve the thread pool while SQLite's write lock or a PostgreSQL row lock is
+    held by a request that is waiting for a thread."""
     session = request.app.state.sessionmaker()
     try:
         yield session
-    except BaseException:
-        session.rollback()
-        raise
     finally:
-        session.close()
+        session.close()  # rolls back whatever was not committed
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -40,8 +41,18 @@ SessionDep = Annotated[Session, Depends(get_session)]
 UNAUTHENTICATED = "未登录或登录已过期，请重新登录。"
 
 
-def get_principal(session: SessionDep, settings: SettingsDep,
+def get_principal(request: Request, settings: SettingsDep,
                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    """Authenticates in its own short transaction; the returned user object is detached (its
+    unit and scopes are loaded eagerly). Services re-read whatever they modify."""
+    with request.app.state.sessionmaker() as session:
+        principal = _authenticate(session, settings, cred)
+        session.commit()
+        return principal
+
+
+def _authenticate(session: Session, settings: Settings,
+                  cred: HTTPAuthorizationCredentials | None) -> Principal:
     if cred is None or cred.scheme.lower() != "bearer":
         raise ApiError(401, "not_authenticated", UNAUTHENTICATED,
                        headers={"WWW-Authenticate": "Bearer"})

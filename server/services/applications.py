@@ -16,7 +16,7 @@ from server import chain, ledger
 from server.errors import ApiError, conflict, forbidden, not_found
 from server.models import (
     Application, ApplicationAttachment, BlobGrant, Contract, Indicator, InvoiceClaim,
-    NumberCounter, Tombstone,
+    NumberCounter, Tombstone, Unit,
 )
 from server.services import refdata
 from server.services.org import Principal
@@ -81,8 +81,8 @@ def _next_app_no(session: Session, year: int, region: str) -> str:
     return f"{year}{region}{n:08d}"
 
 
-def _own_unit(principal: Principal, unit_code: str | None):
-    unit = principal.user.unit
+def _own_unit(session: Session, principal: Principal, unit_code: str | None) -> Unit:
+    unit = session.get(Unit, principal.user.unit_id) if principal.user.unit_id else None
     if unit is None:
         raise forbidden("当前用户未绑定单位，不能办理支付申请。", "unit_required")
     if unit_code is not None and unit_code != unit.code:
@@ -109,7 +109,7 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
     """Create or replace a draft. Returns ``(application, created)``; an identical repeat is a
     no-op (same version)."""
     principal.require_role(*WRITER_ROLES)
-    unit = _own_unit(principal, data.unit_code)
+    unit = _own_unit(session, principal, data.unit_code)
     ind = session.get(Indicator, data.indicator_id)
     if ind is None or ind.unit_id != unit.id:
         raise ApiError(404, "indicator_not_found",

@@ -128,6 +128,7 @@ def revoke_family(session: Session, family_id: uuid.UUID, reason: str) -> None:
 
 def logout(session: Session, *, user: User, refresh_token: str | None,
            session_id: str | None, device_id: str | None) -> None:
+    user = session.get(User, user.id)
     fam = None
     if refresh_token:
         rt = session.execute(select(RefreshToken).where(
@@ -155,6 +156,8 @@ def session_active(session: Session, family_id: str) -> bool:
 
 def change_password(session: Session, settings: Settings, *, user: User, old_password: str,
                     new_password: str, device_id: str) -> dict:
+    user = session.execute(select(User).where(User.id == user.id).with_for_update(of=User)
+                           ).scalar_one()
     if not verify_password(user.password_hash, old_password):
         raise ApiError(403, "bad_old_password", "原密码不正确。")
     if p := password_problem(new_password, username=user.username):

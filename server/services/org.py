@@ -92,8 +92,6 @@ def create_user(session: Session, *, username: str, password: str, role: str,
         raise ApiError(422, "unknown_role", f"未知角色 {role}，可选：{', '.join(ROLES)}。")
     if session.execute(select(User.id).where(User.username == username)).first():
         raise ApiError(409, "username_taken", f"用户名 {username} 已存在。")
-    if check_password and (p := password_problem(password, username=username)):
-        raise ApiError(422, "weak_password", p)
     unit = None
     if role in UNIT_ROLES:
         if not unit_code:
@@ -103,6 +101,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
             raise ApiError(422, "unit_not_found", f"单位 {unit_code} 不存在。")
     elif unit_code:
         raise ApiError(422, "unit_not_allowed", f"角色 {ROLE_NAMES[role]} 不绑定单位，请改用管辖范围。")
+    if check_password and (p := password_problem(password, username=username)):
+        raise ApiError(422, "weak_password", p)
     user = User(username=username, password_hash=hash_password(password), role=role,
                 unit_id=unit.id if unit else None, display_name=display_name)
     session.add(user)

@@ -1,0 +1,145 @@
+"""Settings, CLI (migrate, seed-demo, create-user, audit verify, ledger check), health/version,
+and the Alembic migration matching the ORM."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from server import cli
+from server.settings import DEFAULT_SECRET, SettingsError, get_settings, load_settings
+
+
+def test_settings_refuse_default_secret_outside_development(tmp_path, monkeypatch):
+    monkeypatch.setenv("JINCAI_DATA_DIR", str(tmp_path))
+    s = load_settings()
+    assert s.environment == "development" and s.database_url.startswith("sqlite:///")
+    assert str(tmp_path) in s.database_url
+    monkeypatch.setenv("JINCAI_ENV", "production")
+    with pytest.raises(SettingsError, match="JINCAI_SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("JINCAI_SECRET_KEY", "short")
+    with pytest.raises(SettingsError):
+        load_settings()
+    monkeypatch.setenv("JINCAI_SECRET_KEY", "x" * 40)
+    assert load_settings().secret_key == "x" * 40
+    assert DEFAULT_SECRET != "x" * 40
+
+
+def test_cli_refuses_default_secret_in_production(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("JINCAI_ENV", "production")
+    monkeypatch.setenv("JINCAI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("JINCAI_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["ledger", "check"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "JINCAI_SECRET_KEY" in capsys.readouterr().err
+
+
+@pytest.fixture
+def cli_env(database, monkeypatch, tmp_path):
+    """A database the CLI has to migrate itself (a fresh SQLite file / PG schema)."""
+    from tests.server.conftest import PG_URL, pg_schema_url
+    if database.kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/cli.sqlite3"
+        schema = None
+    else:
+        import uuid
+
+        from sqlalchemy import create_engine
+        schema = f"c_{uuid.uuid4().hex[:10]}"
+        e = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with e.connect() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        e.dispose()
+        url = pg_schema_url(schema)
+    monkeypatch.setenv("JINCAI_DATABASE_URL", url)
+    monkeypatch.setenv("JINCAI_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    if schema:
+        from sqlalchemy import create_engine
+        e = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with e.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        e.dispose()
+
+
+def test_cli_end_to_end(cli_env, capsys):
+    assert cli.main(["seed-demo"]) == 2  # not migrated yet: a clear refusal
+    assert "jincai-server migrate" in capsys.readouterr().err
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["migrate"]) == 0  # idempotent
+    assert cli.main(["seed-demo"]) == 0
+    out = capsys.readouterr().out
+    for role in ("admin", "accountant", "unit_finance_head", "unit_head", "bureau_division", "treasury"):
+        assert role in out
+    assert cli.main(["seed-demo"]) == 1
+    assert cli.main(["create-user", "--username", "zhang3", "--password", "Wenjian-pass-2026",
+                     "--role", "accountant", "--unit", "101001"]) == 0
+    assert cli.main(["create-user", "--username", "li4", "--password", "Li4-pass-2026x",
+                     "--role", "accountant"]) == 1
+    assert "必须绑定一个单位" in capsys.readouterr().err
+    assert cli.main(["create-user", "--username", "wang5", "--password", "short",
+                     "--role", "admin"]) == 1
+    assert cli.main(["audit", "verify"]) == 0
+    assert "审计链完整" in capsys.readouterr().out
+    assert cli.main(["ledger", "check"]) == 0
+    assert "指标台账一致" in capsys.readouterr().out
+    # a hand edit of a cached balance is caught by `ledger check`
+    from server.db import make_engine
+    e = make_engine(cli_env)
+    with e.begin() as c:
+        c.execute(text("ALTER TABLE indicators DROP CONSTRAINT ck_indicators_available_sum")
+                  if e.dialect.name == "postgresql" else text("SELECT 1"))
+        if e.dialect.name == "postgresql":
+            c.execute(text("UPDATE indicators SET paid = paid + 1, available = available - 1 "
+                           "WHERE id = 'DEMO20260001'"))
+        else:
+            c.execute(text("PRAGMA ignore_check_constraints = 1"))
+            c.execute(text("UPDATE indicators SET paid = paid + 1, available = available - 1 "
+                           "WHERE id = 'DEMO20260001'"))
+    e.dispose()
+    assert cli.main(["ledger", "check"]) == 1
+    assert "DEMO20260001" in capsys.readouterr().err
+
+
+def test_health_and_version_need_no_token(world):
+    h = world.client.get("/health")
+    assert h.status_code == 200 and h.json()["status"] == "ok"
+    v = world.client.get("/version").json()
+    assert v["name"] == "jincai-server" and v["min_protocol_version"] <= v["protocol_version"]
+    spec = world.client.get("/openapi.json").json()
+    assert "/api/v1/sync/pull" in spec["paths"]
+
+
+def test_migration_matches_models(database):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from server.db import make_engine
+    from server.models import Base
+    e = make_engine(database.url)
+    with e.connect() as c:
+        diffs = compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}),
+                                 Base.metadata)
+    e.dispose()
+    assert diffs == []
+
+
+def test_check_constraints_guard_the_cache(world):
+    from sqlalchemy.exc import IntegrityError
+    assert world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [{
+        "id": "CK-1", "fiscal_year": 2026, "unit_code": "A1", "func_code": "2010101",
+        "amount_fen": 100}]}).status_code == 200
+    with world.session() as s:
+        with pytest.raises(IntegrityError):
+            s.execute(text("UPDATE indicators SET reserved = 200, available = -100 WHERE id = 'CK-1'"))
+            s.commit()
+
+
+_ = os
