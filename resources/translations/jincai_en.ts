@@ -2,110 +2,2147 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
 <context>
-    <name>MainWindow</name>
+    <name>ApplicationListTableModel</name>
     <message>
-        <source>金财桌面端</source>
-        <translation>Jincai Desk</translation>
-    </message>
-    <message>
+        <location filename="../../app/ui/applications_view.py" line="47"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <source>预算指标：金额、已支付、在途、可用与执行率</source>
-        <translation>Budget indicators: amount, paid, in transit, available and execution rate</translation>
+        <location filename="../../app/ui/applications_view.py" line="44"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
     </message>
     <message>
-        <source>支付申请</source>
-        <translation>Payment applications</translation>
+        <location filename="../../app/ui/applications_view.py" line="48"/>
+        <source>更新时间</source>
+        <translation>Updated</translation>
     </message>
     <message>
-        <source>填写、保存、提交支付申请，查看状态与审批轨迹</source>
-        <translation>Fill in, save and submit payment applications; follow their status and approval trail</translation>
+        <location filename="../../app/ui/applications_view.py" line="49"/>
+        <source>服务器意见</source>
+        <translation>Server's message</translation>
     </message>
     <message>
-        <source>待我审批</source>
-        <translation>My approvals</translation>
+        <location filename="../../app/ui/applications_view.py" line="41"/>
+        <source>状态</source>
+        <translation>Status</translation>
     </message>
     <message>
-        <source>审批队列：凭证、预算情况与预警并列显示</source>
-        <translation>Approval queue with vouchers, budget context and warnings side by side</translation>
+        <location filename="../../app/ui/applications_view.py" line="46"/>
+        <source>用途</source>
+        <translation>Purpose</translation>
     </message>
     <message>
+        <location filename="../../app/ui/applications_view.py" line="43"/>
+        <source>申请编号</source>
+        <translation>Application no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="45"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="43"/>
+        <source>（未编号）</source>
+        <translation>(no number)</translation>
+    </message>
+</context>
+<context>
+    <name>ApplicationsPage</name>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="251"/>
+        <source>填写申请</source>
+        <translation>Fill in</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="252"/>
+        <source>我的申请</source>
+        <translation>My applications</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalQueueView</name>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="216"/>
+        <source>{0} 项，合计 {1} 元</source>
+        <translation>{0} items, total {1} yuan</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="245"/>
+        <source>元</source>
+        <translation>yuan</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="90"/>
+        <source>全部资金性质</source>
+        <translation>All fund types</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="94"/>
+        <source>全部预警级别</source>
+        <translation>All warning levels</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="258"/>
+        <source>冻结</source>
+        <translation>Frozen</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="273"/>
+        <source>凭证</source>
+        <translation>Vouchers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="273"/>
+        <source>凭证影像随同步下载后显示在此处。</source>
+        <translation>Voucher images appear here once downloaded by sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="241"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="84"/>
+        <source>单位、收款人、用途、编号</source>
+        <translation>Unit, payee, purpose, number</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <source>同意</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="134"/>
+        <source>同意 (Alt+A)</source>
+        <translation>Approve (Alt+A)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <source>同意 {0} 项，合计 {1} 元？</source>
+        <translation>Approve {0} items, {1} yuan in total?</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="257"/>
+        <source>在途</source>
+        <translation>In transit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <source>审批</source>
+        <translation>Approval</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="131"/>
+        <source>审批意见（退回、拒绝时必填）</source>
+        <translation>Comment (required to return or reject)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="293"/>
+        <source>已{0}{1}</source>
+        <translation>{0}{1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="322"/>
+        <source>已批量同意 {0} 项。</source>
+        <translation>Approved {0} items.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <source>我的意见</source>
+        <translation>My decision</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <source>批量同意</source>
+        <translation>Batch approve</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="116"/>
+        <source>批量同意（无预警的选中项）</source>
+        <translation>Batch approve (selected items without warnings)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="323"/>
+        <source>批量审批</source>
+        <translation>Batch approval</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="290"/>
+        <source>拒绝</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="138"/>
+        <source>拒绝 (Alt+J)</source>
+        <translation>Reject (Alt+J)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="274"/>
+        <source>收到时间</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="243"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="98"/>
+        <source>显示已审批</source>
+        <translation>Show decided</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="87"/>
+        <source>最低金额</source>
+        <translation>Minimum amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="262"/>
+        <source>本机没有该指标的数据，预算情况以服务器为准。</source>
+        <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="259"/>
+        <source>本次</source>
+        <translation>This payment</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="221"/>
+        <source>没有待审批的任务。</source>
+        <translation>No pending approval tasks.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="247"/>
+        <source>用途</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="95"/>
+        <source>红色</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="242"/>
+        <source>经办人</source>
+        <translation>Accountant</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="248"/>
+        <source>经济科目</source>
+        <translation>Economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="249"/>
+        <source>结算方式</source>
+        <translation>Settlement</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="96"/>
+        <source>蓝色</source>
+        <translation>Blue</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="210"/>
+        <source>读取审批任务</source>
+        <translation>Reading approval tasks</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="234"/>
+        <source>读取审批详情</source>
+        <translation>Reading approval details</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <source>退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="136"/>
+        <source>退回 (Alt+R)</source>
+        <translation>Return (Alt+R)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="312"/>
+        <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
+        <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="245"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="255"/>
+        <source>预算情况</source>
+        <translation>Budget</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="264"/>
         <source>预警</source>
         <translation>Warnings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="95"/>
+        <source>黄色</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="291"/>
+        <source>，将在同步时发送。</source>
+        <translation>; it will be sent at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="291"/>
+        <source>，正在发送。</source>
+        <translation>; sending now.</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalTaskTableModel</name>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="59"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="61"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="66"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="64"/>
+        <source>环节</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="60"/>
+        <source>申请编号</source>
+        <translation>Application no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="65"/>
+        <source>等待</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <source>红色</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <source>蓝色</source>
+        <translation>Blue</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="63"/>
+        <source>资金性质</source>
+        <translation>Fund type</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="62"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="57"/>
+        <source>预警</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <source>黄色</source>
+        <translation>Yellow</translation>
+    </message>
+</context>
+<context>
+    <name>BudgetPanel</name>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="126"/>
+        <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <source>= 剩余可用</source>
+        <translation>= Remaining</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="161"/>
+        <source>{0} − {1} − {2}</source>
+        <translation>{0} − {1} − {2}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <source>− 冻结</source>
+        <translation>− Frozen</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <source>− 在途</source>
+        <translation>− In transit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="98"/>
+        <source>− 已支付</source>
+        <translation>− Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <source>− 本机未确认申请</source>
+        <translation>− Unconfirmed on this computer</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <source>− 本次申请</source>
+        <translation>− This application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="136"/>
+        <source>尚未选择指标。</source>
+        <translation>No indicator selected.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="98"/>
+        <source>指标金额</source>
+        <translation>Indicator amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="170"/>
+        <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
+        <translation>No rule would refuse it (the server's review is final).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="137"/>
+        <source>选择指标并填写金额后显示。</source>
+        <translation>Shown once an indicator and an amount are entered.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="94"/>
+        <source>预算情况</source>
+        <translation>Budget</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardView</name>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="195"/>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="184"/>
+        <source>PNG 图片 (*.png)</source>
+        <translation>PNG images (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="49"/>
+        <source>在途</source>
+        <translation>In transit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="194"/>
+        <location filename="../../app/ui/dashboard.py" line="204"/>
+        <source>导出 Excel</source>
+        <translation>Export to Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="69"/>
+        <source>导出 Excel…</source>
+        <translation>Export to Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="183"/>
+        <source>导出图片</source>
+        <translation>Export image</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="68"/>
+        <source>导出图片…</source>
+        <translation>Export image…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="190"/>
+        <source>导出失败</source>
+        <translation>Export failed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="190"/>
+        <location filename="../../app/ui/dashboard.py" line="202"/>
+        <source>已导出：{0}</source>
+        <translation>Exported: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="48"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="154"/>
+        <source>我的支付申请月度金额（万元）</source>
+        <translation>My applications per month (10,000 yuan)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="50"/>
+        <source>我的申请</source>
+        <translation>My applications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="49"/>
+        <source>执行率</source>
+        <translation>Execution</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="130"/>
+        <source>执行率 %</source>
+        <translation>Execution %</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="48"/>
+        <source>指标总额</source>
+        <translation>Total budget</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="117"/>
+        <source>按功能分类（类）的执行率</source>
+        <translation>Execution by functional class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="120"/>
+        <source>按经济分类（类）的执行率</source>
+        <translation>Execution by economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="115"/>
+        <source>按资金性质的执行率</source>
+        <translation>Execution by fund type</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="121"/>
+        <source>未细化</source>
+        <translation>Not detailed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="199"/>
+        <source>正在导出…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="101"/>
+        <source>统计</source>
+        <translation>Statistics</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="157"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+</context>
+<context>
+    <name>DeskWindow</name>
+    <message>
+        <location filename="../../app/ui/shell.py" line="69"/>
+        <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
+        <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="103"/>
+        <source>同步</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="132"/>
+        <source>处理中…</source>
+        <translation>Working…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="128"/>
+        <location filename="../../app/ui/shell.py" line="134"/>
+        <source>就绪</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="97"/>
+        <source>文件(&amp;F)</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="99"/>
+        <source>新建支付申请</source>
+        <translation>New payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="111"/>
+        <source>视图(&amp;V)</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="106"/>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="90"/>
+        <source>（演示）</source>
+        <translation> (demo)</translation>
+    </message>
+</context>
+<context>
+    <name>ExcelPanel</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="568"/>
+        <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="621"/>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="578"/>
+        <source>下载模板…</source>
+        <translation>Download template…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="620"/>
+        <source>保存模板</source>
+        <translation>Save template</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="569"/>
+        <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
+        <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="581"/>
+        <source>导入…</source>
+        <translation>Import…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="626"/>
+        <source>已生成模板：</source>
+        <translation>Template written:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="629"/>
+        <source>无法生成模板：</source>
+        <translation>Cannot write the template:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="614"/>
+        <source>正在生成模板…</source>
+        <translation>Writing template…</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="319"/>
+        <source>Excel 导入</source>
+        <translation>Excel import</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="332"/>
+        <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
+        <translation>JSON-lines staging file (not yet connected to the local database)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="342"/>
+        <source>上一步</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="341"/>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="344"/>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="466"/>
+        <source>处理时出错，未导入任何数据：</source>
+        <translation>An error occurred; nothing was imported:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="343"/>
+        <source>完成</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="513"/>
+        <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
+        <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="490"/>
+        <source>有错误的行将被跳过；点击“下一步”导入其余的行。</source>
+        <translation>Rows with errors will be skipped; click “Next” to import the others.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="333"/>
+        <source>本地数据库</source>
+        <translation>Local database</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="426"/>
+        <source>正在导入…</source>
+        <translation>Importing…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="415"/>
+        <source>正在校验…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="492"/>
+        <source>点击“下一步”开始导入。</source>
+        <translation>Click “Next” to start the import.</translation>
+    </message>
+</context>
+<context>
+    <name>IndicatorBrowserView</name>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="385"/>
+        <source>共 {0} 条</source>
+        <translation>{0} rows</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="300"/>
+        <source>双击一行或按回车同样可以新建（Ctrl+N）</source>
+        <translation>Double-click a row or press Enter to start one too (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="295"/>
+        <source>按指标编号、文号、项目、功能/经济科目代码筛选（空格分隔多个词）</source>
+        <translation>Filter by indicator, document no., project, functional/economic code (space separates words)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="382"/>
+        <source>正在筛选…</source>
+        <translation>Filtering…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="299"/>
+        <source>用此指标新建申请</source>
+        <translation>New application on this indicator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="324"/>
+        <source>筛选：</source>
+        <translation>Filter:</translation>
+    </message>
+</context>
+<context>
+    <name>IndicatorPickerDialog</name>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="72"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="71"/>
+        <source>选择</source>
+        <translation>Select</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="64"/>
+        <source>选择指标</source>
+        <translation>Choose indicator</translation>
+    </message>
+</context>
+<context>
+    <name>IndicatorTableModel</name>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="227"/>
+        <source>不可执行指标</source>
+        <translation>Not executable</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <source>功能科目</source>
+        <translation>Functional class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <source>可用</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <source>在途</source>
+        <translation>In transit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <source>执行率</source>
+        <translation>Execution</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <source>指标文号</source>
+        <translation>Document no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <source>指标编号</source>
+        <translation>Indicator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="222"/>
+        <source>服务器确认可用 {0}，扣除本机未确认申请 {1} 后为 {2}</source>
+        <translation>Confirmed available {0}; after {1} not yet confirmed on this computer: {2}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="109"/>
+        <source>筛选指标</source>
+        <translation>Filter indicators</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <source>经济科目</source>
+        <translation>Economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <source>资金性质</source>
+        <translation>Fund type</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <source>项目名称</source>
+        <translation>Project</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="241"/>
+        <source>（未细化）</source>
+        <translation>(not detailed)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Excel 模板、指标与收款人导入、报表导出</source>
+        <translation>Excel templates, indicator and payee imports, report exports</translation>
     </message>
     <message>
         <source>三级预警与处置闭环</source>
         <translation>Three-level warnings and their disposition</translation>
     </message>
     <message>
+        <location filename="../../app/ui/main_window.py" line="65"/>
+        <source>关于</source>
+        <translation>About</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="131"/>
+        <source>关于金财桌面端</source>
+        <translation>About Jincai Desk</translation>
+    </message>
+    <message>
         <source>凭证采集</source>
         <translation>Voucher capture</translation>
     </message>
     <message>
-        <source>高拍仪、文件夹与文件采集，识别并核对票据字段</source>
-        <translation>Capture from document cameras, folders and files; read and check voucher fields</translation>
+        <location filename="../../app/ui/main_window.py" line="133"/>
+        <source>国库集中支付客户端</source>
+        <translation>Treasury payment client</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="120"/>
+        <source>在线</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>填写、保存、提交支付申请，查看状态与审批轨迹</source>
+        <translation>Fill in, save and submit payment applications; follow their status and approval trail</translation>
+    </message>
+    <message>
+        <source>审批队列：凭证、预算情况与预警并列显示</source>
+        <translation>Approval queue with vouchers, budget context and warnings side by side</translation>
     </message>
     <message>
         <source>导入导出</source>
         <translation>Import / export</translation>
     </message>
     <message>
-        <source>Excel 模板、指标与收款人导入、报表导出</source>
-        <translation>Excel templates, indicator and payee imports, report exports</translation>
+        <location filename="../../app/ui/main_window.py" line="63"/>
+        <source>就绪</source>
+        <translation>Ready</translation>
     </message>
     <message>
-        <source>统计</source>
-        <translation>Statistics</translation>
+        <location filename="../../app/ui/main_window.py" line="64"/>
+        <source>帮助</source>
+        <translation>Help</translation>
+    </message>
+    <message>
+        <source>待我审批</source>
+        <translation>My approvals</translation>
     </message>
     <message>
         <source>执行率与月度趋势</source>
         <translation>Execution rates and monthly trend</translation>
     </message>
     <message>
-        <source>设置</source>
-        <translation>Settings</translation>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <source>支付申请</source>
+        <translation>Payment applications</translation>
     </message>
     <message>
         <source>服务器、语言、识别引擎</source>
         <translation>Server, language, OCR engine</translation>
     </message>
     <message>
-        <source>离线</source>
-        <translation>Offline</translation>
-    </message>
-    <message>
-        <source>在线</source>
-        <translation>Online</translation>
-    </message>
-    <message>
-        <source>就绪</source>
-        <translation>Ready</translation>
-    </message>
-    <message>
-        <source>帮助</source>
-        <translation>Help</translation>
-    </message>
-    <message>
-        <source>关于</source>
-        <translation>About</translation>
-    </message>
-    <message>
-        <source>关于金财桌面端</source>
-        <translation>About Jincai Desk</translation>
-    </message>
-    <message>
-        <source>金财桌面端 Jincai Desk</source>
-        <translation>Jincai Desk</translation>
-    </message>
-    <message>
+        <location filename="../../app/ui/main_window.py" line="132"/>
         <source>版本</source>
         <translation>Version</translation>
     </message>
     <message>
-        <source>国库集中支付客户端</source>
-        <translation>Treasury payment client</translation>
+        <location filename="../../app/ui/main_window.py" line="60"/>
+        <location filename="../../app/ui/main_window.py" line="120"/>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>统计</source>
+        <translation>Statistics</translation>
+    </message>
+    <message>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="41"/>
+        <source>金财桌面端</source>
+        <translation>Jincai Desk</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="132"/>
+        <source>金财桌面端 Jincai Desk</source>
+        <translation>Jincai Desk</translation>
+    </message>
+    <message>
+        <source>预算指标：金额、已支付、在途、可用与执行率</source>
+        <translation>Budget indicators: amount, paid, in transit, available and execution rate</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>高拍仪、文件夹与文件采集，识别并核对票据字段</source>
+        <translation>Capture from document cameras, folders and files; read and check voucher fields</translation>
+    </message>
+</context>
+<context>
+    <name>MyApplicationsView</name>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="198"/>
+        <source>元</source>
+        <translation>yuan</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="69"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="157"/>
+        <source>共 {0} 笔</source>
+        <translation>{0} applications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="91"/>
+        <location filename="../../app/ui/applications_view.py" line="227"/>
+        <location filename="../../app/ui/applications_view.py" line="233"/>
+        <source>删除草稿</source>
+        <translation>Delete draft</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="89"/>
+        <source>复制为新申请</source>
+        <translation>Copy to new</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="220"/>
+        <source>已撤回，可以修改后重新提交。</source>
+        <translation>Withdrawn; you can edit it and submit again.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="92"/>
+        <source>打印/PDF…</source>
+        <translation>Print/PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="88"/>
+        <source>打开/修改</source>
+        <translation>Open/edit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="73"/>
+        <source>按用途、收款人、编号搜索</source>
+        <translation>Search purpose, payee, number</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="90"/>
+        <source>撤回待发送</source>
+        <translation>Withdraw from queue</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="221"/>
+        <source>撤回支付申请</source>
+        <translation>Withdraw payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="197"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="193"/>
+        <source>服务器意见</source>
+        <translation>Server's message</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="69"/>
+        <source>未发送（草稿/待发送/退回）</source>
+        <translation>Unsent (draft/queued/returned)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="201"/>
+        <source>状态历史与审批轨迹</source>
+        <translation>Status history and approval trail</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="94"/>
+        <source>状态：</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="200"/>
+        <source>用途</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="228"/>
+        <source>确定删除这份草稿吗？删除后不能恢复。</source>
+        <translation>Delete this draft? It cannot be recovered.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="199"/>
+        <source>经济科目</source>
+        <translation>Economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="188"/>
+        <source>读取审批轨迹</source>
+        <translation>Reading approval trail</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="152"/>
+        <source>读取支付申请</source>
+        <translation>Reading payment applications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="198"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="196"/>
+        <source>（未编号）</source>
+        <translation>(no number)</translation>
+    </message>
+</context>
+<context>
+    <name>NotificationBar</name>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="233"/>
+        <source>没有通知</source>
+        <translation>No notifications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="206"/>
+        <source>通知</source>
+        <translation>Notifications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="230"/>
+        <source>通知 {0}</source>
+        <translation>Notifications {0}</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentFormView</name>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="725"/>
+        <source> 提示：{0}</source>
+        <translation> Note: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="259"/>
+        <source>18 位统一社会信用代码（单位收款人）</source>
+        <translation>18-character unified social credit code (organisations)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="533"/>
+        <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="410"/>
+        <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="531"/>
+        <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="445"/>
+        <source>不可执行指标</source>
+        <translation>Not executable</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="743"/>
+        <source>不能提交：{0}</source>
+        <translation>Cannot submit: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="260"/>
+        <source>个人收款人</source>
+        <translation>Individual payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="263"/>
+        <source>例如 12,345.67</source>
+        <translation>e.g. 12,345.67</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="686"/>
+        <source>保存草稿</source>
+        <translation>Save draft</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="299"/>
+        <source>保存草稿 (Ctrl+S)</source>
+        <translation>Save draft (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="549"/>
+        <source>复制支付申请</source>
+        <translation>Copy payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="638"/>
+        <source>大写：人民币{0}</source>
+        <translation>In words (Chinese): 人民币{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="280"/>
+        <source>对方不受理公务卡</source>
+        <translation>Payee does not accept official cards</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="289"/>
+        <source>开户银行</source>
+        <translation>Bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="722"/>
+        <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
+        <translation>Offline: the application is queued and will be sent at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <source>打印/PDF…</source>
+        <translation>Print/PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="284"/>
+        <source>指标(&amp;I)</source>
+        <translation>&amp;Indicator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="464"/>
+        <source>指标未细化经济科目，请选择具体科目</source>
+        <translation>The indicator has no economic class: choose a specific one</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <source>提交 (Ctrl+Enter)</source>
+        <translation>Submit (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="714"/>
+        <source>提交支付申请</source>
+        <translation>Submit payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="243"/>
+        <source>搜索指标（F4）</source>
+        <translation>Search indicators (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="720"/>
+        <source>支付申请已排队，正在发送到服务器。</source>
+        <translation>The application is queued and being sent to the server.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="286"/>
+        <source>收款人全称(&amp;P)</source>
+        <translation>&amp;Payee name</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="288"/>
+        <source>收款人账号</source>
+        <translation>Payee account</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="450"/>
+        <source>政府采购指标：必填</source>
+        <translation>Government procurement indicator: required</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="304"/>
+        <source>新建 (Ctrl+N)</source>
+        <translation>New (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="536"/>
+        <source>服务器意见：{0}</source>
+        <translation>Server's message: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="576"/>
+        <source>查找收款人</source>
+        <translation>Find payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="616"/>
+        <source>校验通过</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="293"/>
+        <source>用途(&amp;U)</source>
+        <translation>P&amp;urpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <source>经济科目</source>
+        <translation>Economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="294"/>
+        <source>结算方式</source>
+        <translation>Settlement</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <source>统一社会信用代码</source>
+        <translation>Unified social credit code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="619"/>
+        <source>统一社会信用代码不正确</source>
+        <translation>Invalid unified social credit code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="691"/>
+        <source>草稿已保存（{0}）。</source>
+        <translation>Draft saved ({0}).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="768"/>
+        <source>请先保存草稿，再打印。</source>
+        <translation>Save the draft before printing.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="736"/>
+        <source>请填写{0}</source>
+        <translation>Please fill in: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="439"/>
+        <source>读取指标</source>
+        <translation>Reading indicator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="511"/>
+        <source>读取支付申请</source>
+        <translation>Reading payment applications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="246"/>
+        <source>输入名称或账号，从收款人地址簿选择</source>
+        <translation>Type a name or account number to pick from the address book</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="241"/>
+        <source>输入指标编号，或按 F4 搜索</source>
+        <translation>Type an indicator number, or press F4 to search</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="611"/>
+        <source>还差 {0} 位</source>
+        <translation>{0} more characters</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="242"/>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <source>采购合同编号</source>
+        <translation>Procurement contract no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="637"/>
+        <source>金额必须大于 0</source>
+        <translation>The amount must be greater than 0</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="291"/>
+        <source>金额（元）(&amp;A)</source>
+        <translation>&amp;Amount (yuan)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="463"/>
+        <source>限于指标的经济科目 {0} 及其下级</source>
+        <translation>Limited to the indicator's economic class {0} and below</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="450"/>
+        <source>非政府采购，无需填写</source>
+        <translation>Not a procurement indicator: not needed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="661"/>
+        <source>预算检查</source>
+        <translation>Budget check</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="457"/>
+        <source>（请选择经济科目）</source>
+        <translation>(choose an economic class)</translation>
+    </message>
+</context>
+<context>
+    <name>PrintApplication</name>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="176"/>
+        <source>PDF 文件 (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="114"/>
+        <source>人民币</source>
+        <translation>RMB </translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="176"/>
+        <source>保存为 PDF</source>
+        <translation>Save as PDF</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="144"/>
+        <source>冻结</source>
+        <translation>Frozen</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="105"/>
+        <source>功能科目</source>
+        <translation>Functional class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="157"/>
+        <source>单位负责人：</source>
+        <translation>Head of unit:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="145"/>
+        <source>可用</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="87"/>
+        <source>国库集中支付申请书</source>
+        <translation>Treasury Centralised Payment Application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="143"/>
+        <source>在途</source>
+        <translation>In transit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="157"/>
+        <source>审核人：</source>
+        <translation>Reviewer:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="93"/>
+        <source>客户端编号：</source>
+        <translation>Client id:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="142"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="183"/>
+        <source>已生成 PDF：{0}</source>
+        <translation>PDF written: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="110"/>
+        <source>开户银行</source>
+        <translation>Bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="186"/>
+        <source>打印支付申请</source>
+        <translation>Print payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="103"/>
+        <location filename="../../app/ui/print_application.py" line="142"/>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="70"/>
+        <source>支付申请</source>
+        <translation>Payment applications</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="108"/>
+        <source>收款人全称</source>
+        <translation>Payee name</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="109"/>
+        <source>收款人账号</source>
+        <translation>Payee account</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="148"/>
+        <source>状态历史与审批轨迹</source>
+        <translation>Status history and approval trail</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="91"/>
+        <source>状态：</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="112"/>
+        <source>用途</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="91"/>
+        <source>申请编号：</source>
+        <translation>Application no.:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="157"/>
+        <source>经办人：</source>
+        <translation>Accountant:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="107"/>
+        <source>经济科目</source>
+        <translation>Economic class</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="111"/>
+        <source>结算方式</source>
+        <translation>Settlement</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="117"/>
+        <source>采购合同编号</source>
+        <translation>Procurement contract no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="162"/>
+        <source>金财桌面端打印于 </source>
+        <translation>Printed by Jincai Desk on </translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="129"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="114"/>
+        <source>金额（大写）</source>
+        <translation>Amount (in words)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="113"/>
+        <source>金额（小写）</source>
+        <translation>Amount (in figures)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="104"/>
+        <source>项目</source>
+        <translation>Project</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="102"/>
+        <source>预算单位</source>
+        <translation>Budget unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="136"/>
+        <source>预算情况（申请时本机数据，以服务器为准）</source>
+        <translation>Budget (local figures at the time; the server's figures apply)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/print_application.py" line="91"/>
+        <source>（未编号）</source>
+        <translation>(no number)</translation>
+    </message>
+</context>
+<context>
+    <name>RecordPreviewTableModel</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="175"/>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="175"/>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsView</name>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="44"/>
+        <source>保存设置</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="58"/>
+        <source>数据库</source>
+        <translation>Database</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="46"/>
+        <source>服务器</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="48"/>
+        <source>服务器地址</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="54"/>
+        <source>本机数据</source>
+        <translation>Data on this computer</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <source>模式</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <source>正式</source>
+        <translation>Production</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <source>演示模式</source>
+        <translation>Demo mode</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="50"/>
+        <source>界面与识别</source>
+        <translation>Interface and OCR</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="52"/>
+        <source>界面语言（重启后生效）</source>
+        <translation>Interface language (after restart)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="39"/>
+        <source>自动（优先 RapidOCR）</source>
+        <translation>Automatic (RapidOCR first)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="77"/>
+        <source>设置已保存。界面语言在下次启动时生效。</source>
+        <translation>Settings saved. The interface language changes at the next start.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/settings_view.py" line="53"/>
+        <source>识别引擎</source>
+        <translation>OCR engine</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="99"/>
+        <source>&lt;h2&gt;金财桌面端&lt;/h2&gt;&lt;p&gt;国库集中支付客户端&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Jincai Desk&lt;/h2&gt;&lt;p&gt;Treasury centralised payment client&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>单位审核人</source>
+        <translation>Unit reviewer</translation>
+    </message>
+    <message>
+        <source>单位经办人</source>
+        <translation>Unit accountant</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="54"/>
+        <source>地址中不能有空格</source>
+        <translation>The address cannot contain spaces</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="52"/>
+        <source>地址应以 https:// 或 http:// 开头，例如 https://jincai.example.gov.cn</source>
+        <translation>The address must start with https:// or http://, e.g. https://jincai.example.gov.cn</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="115"/>
+        <source>密码(&amp;P)</source>
+        <translation>&amp;Password</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="281"/>
+        <source>无法连接服务器：{0}。可以勾选“离线解锁”在本机继续工作。</source>
+        <translation>Cannot reach the server {0}. Tick “Offline unlock” to keep working on this computer.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="113"/>
+        <source>服务器地址(&amp;S)</source>
+        <translation>&amp;Server address</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="138"/>
+        <source>演示模式：选择一个演示用户（密码自动填入）</source>
+        <translation>Demo mode: pick a demo user (the password is filled in)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="114"/>
+        <source>用户名(&amp;U)</source>
+        <translation>&amp;User name</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="208"/>
+        <source>用户名中不能有空格</source>
+        <translation>The user name cannot contain spaces</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="284"/>
+        <source>用户名或密码不正确，或账户已被锁定。</source>
+        <translation>Wrong user name or password, or the account is locked.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="151"/>
+        <location filename="../../app/ui/sign_in.py" line="266"/>
+        <source>登录</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="93"/>
+        <source>登录 — 金财桌面端</source>
+        <translation>Sign in — Jincai Desk</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="108"/>
+        <source>离线解锁（使用本机上次联网登录时保存的验证信息）</source>
+        <translation>Offline unlock (with the verifier kept at the last online sign-in on this computer)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="211"/>
+        <source>请填写密码</source>
+        <translation>Please enter the password</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="49"/>
+        <source>请填写服务器地址</source>
+        <translation>Please enter the server address</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="205"/>
+        <source>请填写用户名</source>
+        <translation>Please enter the user name</translation>
+    </message>
+    <message>
+        <source>财政审核人</source>
+        <translation>Finance reviewer</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="154"/>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusPanel</name>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="103"/>
+        <source>上次同步 {0}</source>
+        <translation>Last sync {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="62"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="141"/>
+        <source>同步</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="59"/>
+        <source>同步 (F5)</source>
+        <translation>Sync (F5)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="171"/>
+        <source>同步失败：{0}</source>
+        <translation>Sync failed: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="163"/>
+        <source>同步完成。</source>
+        <translation>Sync finished.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="176"/>
+        <source>同步已取消，下次会从中断处继续。</source>
+        <translation>Sync cancelled; the next one resumes where it stopped.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="92"/>
+        <source>在线</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="104"/>
+        <source>尚未同步</source>
+        <translation>Never synced</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="106"/>
+        <source>待发送 {0}</source>
+        <translation>To send {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="170"/>
+        <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
+        <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="111"/>
+        <source>有 {0} 个新的审批任务。</source>
+        <translation>{0} new approval tasks.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="92"/>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="99"/>
+        <source>读取同步状态</source>
+        <translation>Reading sync status</translation>
+    </message>
+</context>
+<context>
+    <name>WarningTableModel</name>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="34"/>
+        <source>已关闭</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="35"/>
+        <source>已排除</source>
+        <translation>Dismissed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="34"/>
+        <source>已确认</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="33"/>
+        <source>已说明</source>
+        <translation>Explained</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="33"/>
+        <source>待处置</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <source>指标/申请</source>
+        <translation>Indicator/application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="44"/>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="42"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <source>红色</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="37"/>
+        <source>级别</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <source>蓝色</source>
+        <translation>Blue</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <source>规则</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="40"/>
+        <source>说明</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <source>黄色</source>
+        <translation>Yellow</translation>
+    </message>
+</context>
+<context>
+    <name>WarningsView</name>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <source>全部</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="128"/>
+        <source>处置流程：单位说明 → 财政核实 → 关闭或确认违规。</source>
+        <translation>Disposition: the unit explains → the finance bureau verifies → closed or confirmed as a violation.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="127"/>
+        <source>情况说明</source>
+        <translation>Explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <source>情况说明：原因、依据与整改措施（随下次同步发送）</source>
+        <translation>Explanation: cause, basis and corrective action (sent at the next sync)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <source>提交说明</source>
+        <translation>Send explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="148"/>
+        <source>提交预警说明</source>
+        <translation>Send warning explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <source>红色预警</source>
+        <translation>Red warnings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <source>蓝色预警</source>
+        <translation>Blue warnings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="144"/>
+        <source>说明已保存，将随下次同步发送。</source>
+        <translation>Explanation saved; it is sent at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="109"/>
+        <source>读取预警</source>
+        <translation>Reading warnings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <source>黄色预警</source>
+        <translation>Yellow warnings</translation>
+    </message>
+</context>
+<context>
+    <name>_FilePage</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="219"/>
+        <source>Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)</source>
+        <translation>Excel workbooks (*.xlsx *.xlsm *.xls *.ods);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="200"/>
+        <source>只导入正确的行（默认：任何一行有错则全部不导入）</source>
+        <translation>Import only the valid rows (default: nothing is imported if any row has an error)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="210"/>
+        <source>导入目标</source>
+        <translation>Import target</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="207"/>
+        <source>数据类型</source>
+        <translation>Data type</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="206"/>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="188"/>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="218"/>
+        <source>选择 Excel 文件</source>
+        <translation>Choose an Excel file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="184"/>
+        <source>选择文件</source>
+        <translation>Choose file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="185"/>
+        <source>选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。</source>
+        <translation>Choose the Excel workbook (.xlsx, .xls, .ods) and the kind of data to import.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="208"/>
+        <source>预算年度</source>
+        <translation>Fiscal year</translation>
+    </message>
+</context>
+<context>
+    <name>_ImportPage</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="286"/>
+        <source>取消导入</source>
+        <translation>Cancel import</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="280"/>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+</context>
+<context>
+    <name>_PreviewPage</name>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="271"/>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="269"/>
+        <source>保存标注副本</source>
+        <translation>Save annotated copy</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="237"/>
+        <source>保存标注错误的副本…</source>
+        <translation>Save a copy with the errors marked…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="235"/>
+        <source>停止校验</source>
+        <translation>Stop checking</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="252"/>
+        <source>将导入的行</source>
+        <translation>Rows to import</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="229"/>
+        <source>逐行校验，不写入任何数据。</source>
+        <translation>Checks every row without writing anything.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="251"/>
+        <source>错误</source>
+        <translation>Errors</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="228"/>
+        <source>预览与校验</source>
+        <translation>Preview and check</translation>
+    </message>
+</context>
+<context>
+    <name>language</name>
+    <message>
+        <location filename="../../app/ui/tasks.py" line="49"/>
+        <source>zh_CN</source>
+        <translation>en</translation>
+    </message>
+</context>
+<context>
+    <name>startup</name>
+    <message>
+        <location filename="../../app/ui/application.py" line="101"/>
+        <source>恢复最近的备份</source>
+        <translation>Restore the latest backup</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/application.py" line="113"/>
+        <source>无法打开本地数据库</source>
+        <translation>Cannot open the local database</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/application.py" line="99"/>
+        <source>本地数据库已损坏</source>
+        <translation>The local database is damaged</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/application.py" line="105"/>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/application.py" line="103"/>
+        <source>重新开始（保留未发送草稿）</source>
+        <translation>Start fresh (keeping unsent drafts)</translation>
+    </message>
+</context>
+<context>
+    <name>status</name>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="86"/>
+        <source>已审批（待发送）</source>
+        <translation>Decided (to send)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="84"/>
+        <source>已审核</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="84"/>
+        <source>已拒绝</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="83"/>
+        <source>已提交</source>
+        <translation>Submitted</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="85"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="83"/>
+        <source>已退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="82"/>
+        <source>待发送</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="85"/>
+        <source>待审批</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/formatting.py" line="82"/>
+        <source>草稿</source>
+        <translation>Draft</translation>
+    </message>
+</context>
+<context>
+    <name>tasks</name>
+    <message>
+        <location filename="../../app/ui/tasks.py" line="63"/>
+        <source>找不到文件：{0}</source>
+        <translation>File not found: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/tasks.py" line="64"/>
+        <source>操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。</source>
+        <translation>The operation failed: internal error ({0}). Details are in the log; please contact your administrator.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/tasks.py" line="59"/>
+        <source>操作超时，请稍后重试。</source>
+        <translation>The operation timed out; please try again later.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/tasks.py" line="61"/>
+        <source>网络或文件访问失败（{0}），请检查后重试。</source>
+        <translation>Network or file access failed ({0}); please check and try again.</translation>
     </message>
 </context>
 </TS>
