@@ -188,3 +188,18 @@ def test_functional_code_in_separate_lei_kuan_xiang_columns(book):
     assert [r.data["func_code"] for r in result.preview] == ["2050202", "2050203", "2050201"]
     assert [(e.row, e.column, e.value) for e in result.errors] == [(5, "类/款/项", "2059999"), (6, "类/款/项", None)]
     assert result.errors[0].col_index == 5
+
+
+def test_table_not_starting_at_a1_keeps_excel_coordinates(tmp_path):
+    """Pins python-calamine's coordinates: rows from row 1, columns from the first used column."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for j, text in enumerate(IND_HEADER):
+        ws.cell(4, 3 + j, text)
+    for j, value in enumerate(ind_row("A1", func="2059999")):
+        ws.cell(6, 3 + j, value)
+    wb.save(tmp_path / "offset.xlsx")
+    result = import_workbook(tmp_path / "offset.xlsx", "indicators", dry_run=True, year=2026)
+    assert result.header_row == 4
+    error = result.errors[0]
+    assert (error.row, error.column, error.col_index) == (6, "功能分类科目", 5)  # column F
