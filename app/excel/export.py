@@ -26,10 +26,13 @@ _TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
+#: Status words of the local store (app.models.applications.LOCAL_STATUSES) and of the approval
+#: chain (fiscal.approval.ChainStatus), in the Chinese the reviewer sees.
 APPLICATION_STATUS_NAMES = {
-    "draft": "草稿", "submitted": "已提交", "approving": "审核中", "approved": "已审核",
-    "returned": "已退回", "rejected": "已退回", "voucher_issued": "已生成凭证", "sent": "已发送银行",
-    "paid": "已支付", "failed": "支付失败", "refunded": "已退款", "voided": "已作废",
+    "draft": "草稿", "queued": "待发送", "submitted": "已提交", "in_progress": "审批中",
+    "approving": "审批中", "approved": "已审批通过", "returned": "已退回", "rejected": "已否决",
+    "voucher_issued": "已生成凭证", "sent": "已发送银行", "paid": "已支付", "failed": "支付失败",
+    "refunded": "已退款", "voided": "已作废",
 }
 
 

@@ -238,9 +238,15 @@ class _PreviewPage(QWizardPage):
         self.annotate_button.setObjectName("annotateButton")
         self.annotate_button.clicked.connect(self._on_annotate_clicked)
         self.annotate_button.setEnabled(False)
+        self.partial_check = QCheckBox(self.tr("只导入正确的行"))
+        self.partial_check.setObjectName("previewPartialCheck")
+        self.partial_check.toggled.connect(wizard.file_page.partial_check.setChecked)
+        wizard.file_page.partial_check.toggled.connect(self.partial_check.setChecked)
+        self.partial_check.toggled.connect(self.completeChanged)
         bar = QHBoxLayout()
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.cancel_button)
+        bar.addWidget(self.partial_check)
         bar.addWidget(self.annotate_button)
         self.tabs = QTabWidget()
         self.rows_view = QTableView()
@@ -431,9 +437,11 @@ class ImportWizard(QWizard):
         page.completeChanged.emit()
 
     def can_import(self) -> bool:
+        """The checked file has valid rows, and either no errors or "only the correct rows" chosen."""
         result = self.preview_result
-        return (self.running_task is None and result is not None and result.outcome == "ok"
-                and result.valid_rows > 0)
+        return (self.running_task is None and result is not None and result.sheet is not None
+                and result.outcome in ("ok", "rejected") and result.valid_rows > 0
+                and (result.error_count == 0 or self.partial()))
 
     def save_annotated(self, path: str | Path) -> Path | None:
         from app.excel.annotate import annotate_workbook
@@ -486,8 +494,9 @@ class ImportWizard(QWizard):
         self.error_model.set_errors(result.errors)
         self.preview_model.set_records(result.kind, result.preview, result.columns)
         lines = [self._describe(result)]
-        if result.outcome == "ok" and result.error_count:
-            lines.append(self.tr("有错误的行将被跳过；点击“下一步”导入其余的行。"))
+        if result.error_count and result.valid_rows and result.sheet is not None:
+            lines.append(self.tr("可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），"
+                                 "或勾选“只导入正确的行”，跳过有错误的行。"))
         elif result.outcome == "ok":
             lines.append(self.tr("点击“下一步”开始导入。"))
         page.summary.setText("\n".join(lines))

@@ -142,7 +142,7 @@ def test_application_list(tmp_path):
     out = write_application_list(tmp_path / "apps.xlsx", apps)
     wb = openpyxl.load_workbook(out)
     ws = wb["申请清单"]
-    assert ws["L4"].value == "已支付" and ws["L5"].value == "审核中"
+    assert ws["L4"].value == "已支付" and ws["L5"].value == "审批中"
     assert ws["B4"].value == dt.datetime(2026, 3, 1)
     assert [c.value for c in ws[7]][10] == pytest.approx(923.50)
     summary = {r[0]: r[1:] for r in wb["按状态"].iter_rows(min_row=4, values_only=True)}

@@ -184,3 +184,18 @@ def test_excel_panel_writes_templates_and_opens_the_wizard(qtbot, sink, tmp_path
     panel.import_buttons["applications"].click()
     assert panel.wizard is not None and panel.wizard.kind() == "applications"
     panel.wizard.close()
+
+
+def test_choosing_only_correct_rows_on_the_preview_page(qtbot, wizard, sink, tmp_path):
+    path = _book(tmp_path / "bad.xlsx", [_row("A1"), _row("A2", func="2059999")])
+    wizard.set_file(path, "indicators")
+    wizard.file_page.year_spin.setValue(2026)
+    with qtbot.waitSignal(wizard.sig_preview_ready, timeout=10_000):
+        wizard.next()
+    assert not wizard.preview_page.isComplete()
+    assert "只导入正确的行" in wizard.preview_page.summary.text()
+    wizard.preview_page.partial_check.setChecked(True)
+    assert wizard.file_page.partial_check.isChecked() and wizard.preview_page.isComplete()
+    with qtbot.waitSignal(wizard.sig_imported, timeout=10_000) as blocker:
+        wizard.next()
+    assert blocker.args[0].imported_rows == 1 and [r.row for r in sink.records] == [2]
