@@ -63,7 +63,11 @@ class DeskWindow(MainWindow):
             self.set_page("capture", capture)
         wizard = _optional_screen("app.ui.import_wizard", "ImportWizard")
         if wizard is not None:
+            from PySide6.QtWidgets import QWizard
+
             wizard.setWindowFlags(Qt.WindowType.Widget)
+            wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
+            wizard.finished.connect(lambda _r, w=wizard: (w.restart(), w.show()))
             holder = QWidget()
             hl = QVBoxLayout(holder)
             hl.addWidget(QLabel(self.tr("<h3>Excel 导入</h3>")))
