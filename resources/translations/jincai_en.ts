@@ -559,48 +559,48 @@
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="69"/>
+        <location filename="../../app/ui/shell.py" line="73"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="103"/>
+        <location filename="../../app/ui/shell.py" line="107"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="132"/>
+        <location filename="../../app/ui/shell.py" line="136"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="128"/>
-        <location filename="../../app/ui/shell.py" line="134"/>
+        <location filename="../../app/ui/shell.py" line="132"/>
+        <location filename="../../app/ui/shell.py" line="138"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="97"/>
+        <location filename="../../app/ui/shell.py" line="101"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="99"/>
+        <location filename="../../app/ui/shell.py" line="103"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="111"/>
+        <location filename="../../app/ui/shell.py" line="115"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="106"/>
+        <location filename="../../app/ui/shell.py" line="110"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="90"/>
+        <location filename="../../app/ui/shell.py" line="94"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -608,47 +608,47 @@
 <context>
     <name>ExcelPanel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="568"/>
+        <location filename="../../app/ui/import_wizard.py" line="577"/>
         <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="621"/>
+        <location filename="../../app/ui/import_wizard.py" line="630"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="578"/>
+        <location filename="../../app/ui/import_wizard.py" line="587"/>
         <source>下载模板…</source>
         <translation>Download template…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="620"/>
+        <location filename="../../app/ui/import_wizard.py" line="629"/>
         <source>保存模板</source>
         <translation>Save template</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="569"/>
+        <location filename="../../app/ui/import_wizard.py" line="578"/>
         <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
         <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="581"/>
+        <location filename="../../app/ui/import_wizard.py" line="590"/>
         <source>导入…</source>
         <translation>Import…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="626"/>
+        <location filename="../../app/ui/import_wizard.py" line="635"/>
         <source>已生成模板：</source>
         <translation>Template written:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="629"/>
+        <location filename="../../app/ui/import_wizard.py" line="638"/>
         <source>无法生成模板：</source>
         <translation>Cannot write the template:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="614"/>
+        <location filename="../../app/ui/import_wizard.py" line="623"/>
         <source>正在生成模板…</source>
         <translation>Writing template…</translation>
     </message>
@@ -656,67 +656,67 @@
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="319"/>
+        <location filename="../../app/ui/import_wizard.py" line="325"/>
         <source>Excel 导入</source>
         <translation>Excel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="332"/>
+        <location filename="../../app/ui/import_wizard.py" line="338"/>
         <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
         <translation>JSON-lines staging file (not yet connected to the local database)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="342"/>
+        <location filename="../../app/ui/import_wizard.py" line="348"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="341"/>
+        <location filename="../../app/ui/import_wizard.py" line="347"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="344"/>
+        <location filename="../../app/ui/import_wizard.py" line="350"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="466"/>
+        <location filename="../../app/ui/import_wizard.py" line="498"/>
+        <source>可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），或勾选“只导入正确的行”，跳过有错误的行。</source>
+        <translation>Correct the file and import it again (“Save a copy with the errors marked” marks every wrong cell), or tick “Import only the valid rows” to skip the rows with errors.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="474"/>
         <source>处理时出错，未导入任何数据：</source>
         <translation>An error occurred; nothing was imported:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="343"/>
+        <location filename="../../app/ui/import_wizard.py" line="349"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="513"/>
+        <location filename="../../app/ui/import_wizard.py" line="522"/>
         <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
         <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="490"/>
-        <source>有错误的行将被跳过；点击“下一步”导入其余的行。</source>
-        <translation>Rows with errors will be skipped; click “Next” to import the others.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/import_wizard.py" line="333"/>
+        <location filename="../../app/ui/import_wizard.py" line="339"/>
         <source>本地数据库</source>
         <translation>Local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="426"/>
+        <location filename="../../app/ui/import_wizard.py" line="432"/>
         <source>正在导入…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="415"/>
+        <location filename="../../app/ui/import_wizard.py" line="421"/>
         <source>正在校验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="492"/>
+        <location filename="../../app/ui/import_wizard.py" line="501"/>
         <source>点击“下一步”开始导入。</source>
         <translation>Click “Next” to start the import.</translation>
     </message>
@@ -1985,12 +1985,12 @@
 <context>
     <name>_ImportPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="286"/>
+        <location filename="../../app/ui/import_wizard.py" line="292"/>
         <source>取消导入</source>
         <translation>Cancel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="280"/>
+        <location filename="../../app/ui/import_wizard.py" line="286"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
@@ -1998,12 +1998,12 @@
 <context>
     <name>_PreviewPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="271"/>
+        <location filename="../../app/ui/import_wizard.py" line="277"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="269"/>
+        <location filename="../../app/ui/import_wizard.py" line="275"/>
         <source>保存标注副本</source>
         <translation>Save annotated copy</translation>
     </message>
@@ -2018,7 +2018,12 @@
         <translation>Stop checking</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="252"/>
+        <location filename="../../app/ui/import_wizard.py" line="241"/>
+        <source>只导入正确的行</source>
+        <translation>Import only the valid rows</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="258"/>
         <source>将导入的行</source>
         <translation>Rows to import</translation>
     </message>
@@ -2028,7 +2033,7 @@
         <translation>Checks every row without writing anything.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="251"/>
+        <location filename="../../app/ui/import_wizard.py" line="257"/>
         <source>错误</source>
         <translation>Errors</translation>
     </message>
