@@ -179,6 +179,22 @@ class SyncEngine:
     # ------------------------------------------------------------------ run
 
     def run(self) -> SyncReport:
+        """One sync. A run that resumes an interrupted one finishes it, then makes one
+        fresh pass, so that what was queued meanwhile is sent as well."""
+        report = self._run_once()
+        if report.resumed_from is not None:
+            again = self._run_once()
+            report = SyncReport(
+                run_id=again.run_id, resumed_from=report.resumed_from, pushed=again.pushed,
+                refused=again.refused, uploaded=again.uploaded, pulled=again.pulled,
+                conflicts=again.conflicts, last_server_seq=again.last_server_seq,
+                sanity_ok=again.sanity_ok, applications=again.applications,
+                indicators=again.indicators, outbox_changed=again.outbox_changed,
+                conflicts_changed=again.conflicts_changed,
+            )
+        return report
+
+    def _run_once(self) -> SyncReport:
         with self.db.transaction() as s:
             st = self._state(s)
             resumed_from = st.stage if st.stage != "idle" else None

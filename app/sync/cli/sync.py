@@ -23,6 +23,8 @@ from app.sync.cli import (
 def add_arguments(parser) -> None:
     add_db_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="不显示进度")
+    parser.add_argument("--page-size", type=int, default=1000, help="每页下载的变更数（1–5000）")
+    parser.add_argument("--chunk-size", type=int, default=100, help="每批发送的命令数（1–200）")
 
 
 def run(args) -> int:
@@ -54,7 +56,8 @@ def run(args) -> int:
                                   device_id=device_id(db.data_dir))
         try:
             report = SyncEngine(db=db, transport=transport, progress=progress, cancel=cancel,
-                                server_url=who[0]).run()
+                                server_url=who[0], page_size=args.page_size,
+                                chunk_size=args.chunk_size).run()
         finally:
             transport.close()
     except KeyboardInterrupt:

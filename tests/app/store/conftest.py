@@ -1,6 +1,8 @@
 """Fixtures for the local store tests: a throw-away data dir, an open database, a keyring."""
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,42 @@ class MemoryKeyring(KeyringBackend):
             del self.store[(service, username)]
         except KeyError:
             raise PasswordDeleteError(f"no such password: {service}/{username}") from None
+
+
+class FileKeyring(KeyringBackend):
+    """TEST ONLY: a plaintext JSON-file keyring so that client subprocesses share tokens,
+    selected with PYTHON_KEYRING_BACKEND=tests.app.store.conftest.FileKeyring and
+    JINCAI_TEST_KEYRING_FILE=<path>. Never use anything like it for real tokens."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def _path(self) -> Path:
+        return Path(os.environ["JINCAI_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict[str, str]:
+        try:
+            return json.loads(self._path().read_text("utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def _save(self, data: dict[str, str]) -> None:
+        tmp = self._path().with_suffix(".part")
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, self._path())
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}\0{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}\0{username}"] = password
+        self._save(data)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        if data.pop(f"{service}\0{username}", None) is None:
+            raise PasswordDeleteError("no such password")
+        self._save(data)
 
 
 @pytest.fixture
