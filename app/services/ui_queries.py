@@ -572,7 +572,7 @@ def seed_demo_data(
             eco = None if n % 5 == 0 else eco_codes[n % len(eco_codes)]
             rid = f"ZB{year}-{n:06d}"
             changes_ids.add(rid)
-            rows.append(dict(
+            rows.append(dict(  # noqa: C408 - column names as keywords read best here
                 id=rid, fiscal_year=year, region_code="110000", unit_code=DEMO_UNIT_CODE,
                 doc_no=f"京财教指〔{year}〕{n % 900 + 1}号", doc_title=f"关于下达{year}年{project}的通知",
                 fund_type_code=str(1 + n % 3 if n % 7 else 6),

@@ -134,7 +134,7 @@ class MyApplicationsView(ChangeAwareMixin, QWidget):
     def wants_changes(self, changes: Any) -> bool:
         return bool(getattr(changes, "applications", None) or getattr(changes, "sync_state", False))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh_if_stale()
 

@@ -3,7 +3,7 @@ warnings) and approve / return / reject with a comment. Decisions are stored loc
 sent at the next sync (offline they simply wait); the server may still refuse one."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -47,7 +47,7 @@ LEVEL_COLORS = {"red": "#c0392b", "yellow": "#b7950b", "blue": "#2874a6"}
 def _age(task: ApprovalTaskView) -> str:
     if task.created_at is None:
         return ""
-    hours = int((datetime.now(timezone.utc) - task.created_at).total_seconds() // 3600)
+    hours = int((datetime.now(UTC) - task.created_at).total_seconds() // 3600)
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h"
 
 
@@ -184,7 +184,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
     def wants_changes(self, changes: Any) -> bool:
         return bool(getattr(changes, "outbox", False) or getattr(changes, "sync_state", False))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh_if_stale()
 
@@ -238,7 +238,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         t, s = ctx.task, ctx.task.summary
         year = ctx.indicator.fiscal_year if ctx.indicator else datetime.now().year
         html = [f"<h3>{s.get('app_no', '')} · {t.step_name}</h3>",
-                f"<p><b>{self.tr('单位')}</b> {s.get('unit_name', '')} ({s.get('unit_code', '')})"
+                (f"<p><b>{self.tr('单位')}</b> {s.get('unit_name', '')} ({s.get('unit_code', '')})"
                 f" · <b>{self.tr('经办人')}</b> {s.get('applicant', '')}<br>"
                 f"<b>{self.tr('收款人')}</b> {s.get('payee_name', '')} {s.get('payee_account', '')}"
                 f" {s.get('payee_bank', '')}<br>"
@@ -246,7 +246,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
                 f"（{to_daxie(t.amount) if t.amount else ''}）<br>"
                 f"<b>{self.tr('用途')}</b> {s.get('use_des', '')}<br>"
                 f"<b>{self.tr('经济科目')}</b> {code_label('dep_economic', s.get('dep_eco_code'), year)}"
-                f" · <b>{self.tr('结算方式')}</b> {s.get('settlement_mode', '')}</p>"]
+                 f" · <b>{self.tr('结算方式')}</b> {s.get('settlement_mode', '')}</p>")]
         ind = ctx.indicator
         if ind is not None:
             remaining = ind.available_after_pending - t.amount

@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.ui_queries import DashboardData, ExecutionGroup, dashboard_data, export_execution_report
+from app.services.ui_queries import (
+    DashboardData,
+    ExecutionGroup,
+    dashboard_data,
+    export_execution_report,
+)
 from app.ui.context import UiContext
 from app.ui.formatting import code_name, fund_type_name, money, permille_text, status_name
 from app.ui.tasks import ChangeAwareMixin
@@ -91,7 +96,7 @@ class DashboardView(ChangeAwareMixin, QWidget):
     def wants_changes(self, changes: Any) -> bool:
         return bool(getattr(changes, "indicators", None) or getattr(changes, "applications", None))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh_if_stale()
 

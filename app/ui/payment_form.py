@@ -6,6 +6,7 @@ The widget only collects text and shows answers: parsing money and checking iden
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
@@ -166,8 +167,8 @@ class BudgetPanel(QGroupBox):
         formula += f" − {money(preview.requested)} = {money(preview.remaining)}"
         self._formula.setText(formula)
         if not preview.violations:
-            self._rules.setText("<span style='%s'>✔ %s</span>" % (
-                OK_STYLE, self.tr("未发现会被拒绝的规则（以服务器审核为准）。")))
+            ok_text = self.tr("未发现会被拒绝的规则（以服务器审核为准）。")
+            self._rules.setText(f"<span style='{OK_STYLE}'>✔ {ok_text}</span>")
         else:
             items = "".join(f"<li><span style='{ERROR_STYLE}'>✘ {v.message}</span></li>"
                             for v in preview.violations)
@@ -270,7 +271,7 @@ class PaymentFormView(QWidget):
         self.use_des.setMaxLength(300)
         self.settlement = QComboBox()
         self.settlement.setObjectName("settlementMode")
-        for _code, name in settlement_modes().items():
+        for name in settlement_modes().values():
             self.settlement.addItem(name, name)
         self.eco_combo = QComboBox()
         self.eco_combo.setObjectName("ecoCode")
@@ -339,7 +340,7 @@ class PaymentFormView(QWidget):
                  self.use_des, self.settlement, self.card_not_accepted, self.eco_combo,
                  self.contract_edit, self.save_button, self.submit_button, self.new_button,
                  self.print_button]
-        for a, b in zip(order, order[1:], strict=False):
+        for a, b in pairwise(order):
             self.setTabOrder(a, b)
 
         self.indicator_button.clicked.connect(self._on_indicator_button_clicked)

@@ -15,7 +15,12 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.services.applications import get_application
 from app.services.results import ApplicationView
-from app.services.ui_queries import HistoryEntry, IndicatorRow, application_history, get_indicator_rows
+from app.services.ui_queries import (
+    HistoryEntry,
+    IndicatorRow,
+    application_history,
+    get_indicator_rows,
+)
 from app.ui.context import UiContext
 from app.ui.formatting import SHANGHAI, code_label, local_time, money, status_name
 from fiscal.money import to_daxie

@@ -137,7 +137,7 @@ class DeskWindow(MainWindow):
         else:
             self.statusBar().showMessage(self.tr("就绪"))
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.ctx.runner.cancel_all()
         self.ctx.runner.wait_idle(5000)
         super().closeEvent(event)

@@ -12,14 +12,19 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabBar,
+    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from app.services.ui_queries import WARNING_STATUS_NAMES, WarningView, explain_warning, list_warnings
+from app.services.ui_queries import (
+    WARNING_STATUS_NAMES,
+    WarningView,
+    explain_warning,
+    list_warnings,
+)
 from app.ui.approval_queue import LEVEL_COLORS
 from app.ui.context import UiContext
 from app.ui.formatting import local_time
@@ -98,7 +103,7 @@ class WarningsView(ChangeAwareMixin, QWidget):
     def wants_changes(self, changes: Any) -> bool:
         return bool(getattr(changes, "outbox", False) or getattr(changes, "sync_state", False))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh_if_stale()
 

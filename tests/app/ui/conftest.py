@@ -6,10 +6,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from app.db import open_database  # noqa: E402
-from app.services.ui_queries import DEMO_SERVER_URL, DEMO_UNIT_CODE, seed_demo_data  # noqa: E402
+from app.db import open_database
+from app.services.ui_queries import DEMO_SERVER_URL, DEMO_UNIT_CODE, seed_demo_data
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ def test_filters_100000_indicators_off_the_ui_thread(qtbot, runner, big_db):
     assert model.rowCount() == 100_000
     # scrolling to the end loads one page, not the table
     last = model.index(99_999, 0)
-    assert model.data(last) == "ZB%d-100000" % model.row_at(0).fiscal_year
+    assert model.data(last) == f"ZB{model.row_at(0).fiscal_year}-100000"
     assert model.cached_count() <= IndicatorTableModel.PAGE * 2
 
     # document number / id prefix

@@ -6,7 +6,7 @@ import time
 
 from app.services.errors import InvalidField
 from app.services.results import Changes
-from app.ui.tasks import ChangeAwareMixin, TaskRunner, user_message
+from app.ui.tasks import ChangeAwareMixin, user_message
 
 
 def test_query_result_arrives_on_the_ui_thread(qtbot, runner):
@@ -94,7 +94,6 @@ def test_progress_is_reported(qtbot, runner):
     def work(ctx):
         for i in range(3):
             ctx.progress(i + 1, 3, "阶段")
-        return None
 
     runner.query(work, on_progress=sink.on_progress)
     runner.wait_idle()

@@ -18,7 +18,7 @@ def _has_cjk(text: str) -> bool:
 
 def test_every_tr_string_has_an_english_text():
     result = subprocess.run([sys.executable, str(ROOT / "resources/translations/update_ts.py"),
-                             "--check"], capture_output=True, text=True, cwd=ROOT)
+                             "--check"], check=False, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-2000:]
 
 
