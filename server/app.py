@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -170,6 +170,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.warning("integrity error: %s", exc)
         return JSONResponse({"code": "conflict", "message": "数据冲突（可能已被其他人修改），请刷新后重试。",
                              "details": None}, status_code=409)
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        log.warning("data error: %s", exc)
+        return JSONResponse({"code": "invalid_value",
+                             "message": "请求中的某个值无法保存或比较（例如含有控制字符或超出范围），请检查后重试。",
+                             "details": None}, status_code=422)
 
     @app.exception_handler(OperationalError)
     async def _operational(_request: Request, exc: DBAPIError) -> JSONResponse:

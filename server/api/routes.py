@@ -109,7 +109,7 @@ def list_units(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
 
 
 @api.get("/units/{code}", response_model=UnitPublic, tags=["org"])
-def get_unit(code: Annotated[str, Path(max_length=21)], principal: CurrentPrincipal,
+def get_unit(code: Annotated[str, Path(max_length=21, pattern=r"^[0-9A-Za-z]+$")], principal: CurrentPrincipal,
              session: SessionDep) -> dict:
     return org.unit_public(org.visible_unit(session, principal, code))
 
@@ -145,7 +145,8 @@ def create_user(body: UserCreate, principal: CurrentPrincipal, session: SessionD
 # ---------------------------------------------------------------- indicators
 @api.get("/indicators", response_model=IndicatorsPublic, tags=["indicators"])
 def list_indicators(principal: CurrentPrincipal, session: SessionDep,
-                    unit_code: Annotated[str | None, Query(max_length=21)] = None,
+                    unit_code: Annotated[str | None, Query(max_length=21,
+                                                           pattern=r"^[0-9A-Za-z]+$")] = None,
                     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                     offset: Offset = 0, limit: Limit = 100) -> dict:
     rows, total = inds.list_visible(session, principal=principal, unit_code=unit_code,

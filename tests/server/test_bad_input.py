@@ -106,3 +106,15 @@ def test_bad_path_parameters(world, path):
 def test_unknown_route_and_method(world):
     assert world.api("acc_a1").get("/api/v1/nothing").json()["code"] == "http_404"
     assert world.api("acc_a1").delete("/api/v1/indicators").status_code == 405
+
+
+def test_nul_characters_are_refused_not_500(world, ready):
+    before = world.counts()
+    acc = world.api("acc_a1")
+    r = acc.put(_app_url(), json=draft(ready, 1_00, payee_name="坏\x00名字"))
+    assert r.status_code == 422, r.text
+    r = acc.get("/api/v1/indicators", params={"unit_code": "A\x001"})
+    assert r.status_code in (200, 422), r.text
+    r = acc.get("/api/v1/units/A%001")
+    assert r.status_code in (404, 422), r.text
+    assert world.counts() == before
