@@ -94,7 +94,7 @@ class SheetReader:
 
     def __init__(self, path: Path, file_format: str, layout: SheetLayout, col_offset: int,
                  head: list[list], rest: Iterator[list], max_rows: int,
-                 workbook: pc.CalamineWorkbook, sheet_names: list[str]) -> None:
+                 workbook: pc.CalamineWorkbook, sheet_names: list[str], extra_close=None) -> None:
         self.path = path
         self.format = file_format
         self.layout = layout
@@ -104,6 +104,8 @@ class SheetReader:
         self._rest = rest
         self._max_rows = max_rows
         self._workbook = workbook
+        self._extra_close = extra_close  # the streaming reader's workbook, when the sheet is streamed
+        self.streamed = extra_close is not None
         self.skipped_blank = 0
         self.skipped_total = 0
         self.skipped_footer = 0
@@ -160,7 +162,16 @@ class SheetReader:
             yield idx, values
             idx += 1
 
+    def close_extra(self) -> None:
+        if self._extra_close is not None:
+            try:
+                self._extra_close()
+            except Exception:  # closing is best effort
+                log.debug("closing the streaming reader of %s failed", self.path, exc_info=True)
+            self._extra_close = None
+
     def close(self) -> None:
+        self.close_extra()
         try:
             self._workbook.close()
         except Exception:  # closing is best effort
@@ -252,35 +263,47 @@ def _choose_sheet(info: safety.FileInfo, workbook: pc.CalamineWorkbook, kind: st
     best_score = (-1, -1)
     refused: WorkbookError | None = None  # an oversized sheet: reported only if no other sheet fits
     for index in candidates:
+        closer = None
         try:
-            _guard_rows(info, index, names[index], max_rows)
-            try:
-                sheet = workbook.get_sheet_by_index(index)
-            except Exception as exc:  # noqa: BLE001
-                raise _calamine_error(info.path, exc) from None
-            if sheet.total_height > max_rows + HEADER_SCAN_ROWS + 1000:
-                raise _too_many(names[index], sheet.total_height, max_rows)
-            if sheet.total_height * sheet.total_width > safety.MAX_CELLS:
-                raise _too_large(names[index], sheet.total_height, sheet.total_width)
+            declared_rows = _guard_rows(info, index, names[index], max_rows)
+            if declared_rows is None:
+                try:
+                    sheet = workbook.get_sheet_by_index(index)
+                except Exception as exc:  # noqa: BLE001
+                    raise _calamine_error(info.path, exc) from None
+                if sheet.total_height > max_rows + HEADER_SCAN_ROWS + 1000:
+                    raise _too_many(names[index], sheet.total_height, max_rows)
+                loaded_rows = (sheet.end[0] + 1) if sheet.end else 0
+                if loaded_rows * sheet.width > safety.MAX_CELLS:
+                    raise _too_large(names[index], loaded_rows, sheet.width)
         except WorkbookError as exc:
             if wanted is not None or exc.code not in ("too_many_rows", "too_many_cells"):
                 raise
             refused = refused or exc
             continue
-        rows = sheet.iter_rows()
+        if declared_rows is None:
+            rows = sheet.iter_rows()
+            merged = sheet.merged_cell_ranges or []
+            offset = sheet.start[1] if sheet.start else 0
+            last_row = sheet.height + (sheet.start[0] if sheet.start else 0)
+        else:  # too many cells to hold in memory: stream the sheet's XML (flat memory, slower)
+            rows, closer = _open_streaming(info.path, names[index])
+            merged, offset, last_row = [], 0, declared_rows
         head: list[list] = []
         for values in rows:
             head.append(values)
             if len(head) >= HEADER_SCAN_ROWS:
                 break
-        merged = sheet.merged_cell_ranges or []
-        offset = sheet.start[1] if sheet.start else 0
         layout, score = _detect_layout(head, merged, offset, kind, names[index], index)
         if layout is not None and score > best_score:
-            layout.total_rows = max(0, sheet.height + (sheet.start[0] if sheet.start else 0) - layout.header_row)
+            layout.total_rows = max(0, last_row - layout.header_row)
+            if best is not None:
+                best.close_extra()
             best = SheetReader(info.path, info.format, layout, offset, head, rows, max_rows,
-                               workbook, names)
+                               workbook, names, closer)
             best_score = score
+        elif closer is not None:
+            closer()
         if wanted is None and best is not None and score[0] == len([f for f in fields_for(kind) if f.required]):
             break  # every required column found: good enough, don't load further sheets
     if best is None and refused is not None:
@@ -310,23 +333,48 @@ def _too_many(sheet: str, rows: int, max_rows: int) -> WorkbookError:
 def _too_large(sheet: str, rows: int, cols: int) -> WorkbookError:
     return WorkbookError(
         "too_many_cells",
-        f"工作表“{sheet}”的范围有 {rows} 行 × {cols} 列，超过单次导入上限（{safety.MAX_CELLS // 10000} 万个单元格）。"
+        f"工作表“{sheet}”的范围有 {rows} 行 × {cols} 列，超过单次导入上限（{safety.MAX_CELLS:,} 个单元格）。"
         "请拆分成几个文件分别导入。" + _LEFTOVER_HINT,
     )
 
 
-def _guard_rows(info: safety.FileInfo, index: int, name: str, max_rows: int) -> None:
-    """Refuse an oversized sheet from its declared dimension, before loading it into memory."""
+def _guard_rows(info: safety.FileInfo, index: int, name: str, max_rows: int) -> int | None:
+    """Check a sheet's declared dimension before loading it into memory.
+
+    Too many rows: refused. Within the row limit but too many cells to hold in memory: returns
+    the declared row count, and the sheet is streamed instead. Otherwise None (load it).
+    """
     if info.format != "xlsx":
-        return
+        return None
     declared = safety.declared_size(info.path, index)
     if declared is None:
-        return
+        return None
     rows, cols = declared
     if rows > max_rows + HEADER_SCAN_ROWS + 1000:
         raise _too_many(name, rows, max_rows)
     if rows * cols > safety.MAX_CELLS:
-        raise _too_large(name, rows, cols)
+        if cols > safety.MAX_STREAM_COLUMNS:
+            raise _too_large(name, rows, cols)
+        log.info("sheet %s of %s has %d×%d cells: streaming it", name, info.path, rows, cols)
+        return rows
+    return None
+
+
+def _open_streaming(path: Path, sheet_name: str):
+    """(row iterator, close) over an .xlsx sheet read by openpyxl's read-only (SAX) mode."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = wb[sheet_name]
+    except Exception as exc:  # noqa: BLE001
+        raise _calamine_error(path, exc) from None
+
+    def rows() -> Iterator[list]:
+        for values in ws.iter_rows(values_only=True):
+            yield ["" if v is None else v for v in values]
+
+    return rows(), wb.close
 
 
 def _detect_layout(head: list[list], merged: list, offset: int, kind: str, sheet_name: str,

@@ -28,6 +28,9 @@ MAX_XLS_BYTES = 64 * 1024 * 1024
 #: Most cells (rows × columns) of the sheet that is read: ~80 bytes each in memory, so 3 million
 #: cells keep the import under 300 MB (100 000 rows × 12 columns is 1.2 million).
 MAX_CELLS = 3_000_000
+#: A sheet over MAX_CELLS (but within MAX_DATA_ROWS) is streamed with openpyxl's read-only mode
+#: instead of being held in memory — unless it is wider than this.
+MAX_STREAM_COLUMNS = 300
 #: A part that inflates more than this many times over is a zip bomb (real sheets: 5–30×).
 MAX_COMPRESSION_RATIO = 200
 #: ...but only judged for parts larger than this (tiny parts compress oddly).

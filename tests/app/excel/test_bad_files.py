@@ -158,8 +158,27 @@ def test_file_size_limit(book, monkeypatch):
     assert _unreadable(book([IND_HEADER, ind_row("A1")])).code == "file_too_large"
 
 
-def test_too_many_cells_from_dimension(book, monkeypatch):
+def test_too_many_cells_for_memory_are_streamed(book, monkeypatch):
+    rows = [IND_HEADER] + [ind_row(f"A{i}") for i in range(10)] + [ind_row("A3", func="2059999")]
+    path = book(rows, title="标题")
+    in_memory = import_workbook(path, "indicators", dry_run=True, year=2026, preview=20)
     monkeypatch.setattr(safety, "MAX_CELLS", 50)
+    streamed = import_workbook(path, "indicators", dry_run=True, year=2026, preview=20)
+    assert streamed.outcome == in_memory.outcome == "rejected"
+    assert streamed.header_row == in_memory.header_row == 2
+    assert [e.to_json() for e in streamed.errors] == [e.to_json() for e in in_memory.errors]
+    assert [(r.row, r.data) for r in streamed.preview] == [(r.row, r.data) for r in in_memory.preview]
+
+
+def test_streamed_libreoffice_table_reads_the_same(monkeypatch):
+    monkeypatch.setattr(safety, "MAX_CELLS", 10)
+    result = import_workbook(FIXTURES / "lo_indicators_real.xlsx", "indicators", dry_run=True, year=2026)
+    assert result.outcome == "ok" and result.valid_rows == 5 and result.header_row == 4
+
+
+def test_too_wide_to_stream(book, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_CELLS", 50)
+    monkeypatch.setattr(safety, "MAX_STREAM_COLUMNS", 5)
     result = _unreadable(book([IND_HEADER] + [ind_row(f"A{i}") for i in range(10)]))
     assert result.code == "too_many_cells" and "11 行 × 7 列" in result.message
 
@@ -188,6 +207,7 @@ def test_oversized_other_sheet_does_not_block_the_data_sheet(tmp_path, monkeypat
     data.append(ind_row("A1"))
     wb.save(tmp_path / "two.xlsx")
     monkeypatch.setattr(safety, "MAX_CELLS", 100)
+    monkeypatch.setattr(safety, "MAX_STREAM_COLUMNS", 3)
     result = import_workbook(tmp_path / "two.xlsx", "indicators", dry_run=True, year=2026)
     assert result.outcome == "ok" and result.sheet == "指标"
     forced = import_workbook(tmp_path / "two.xlsx", "indicators", dry_run=True, sheet="原始数据")
