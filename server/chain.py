@@ -69,12 +69,13 @@ def touch(session: Session, obj: Any) -> None:
 def audit(session: Session, *, actor: Actor, action: str, entity_type: str,
           entity_id: Any, unit_id: int | None = None, before: Any = None, after: Any = None,
           detail: dict[str, Any] | None = None) -> None:
-    session.info.setdefault("chain_audit", []).append(dict(
-        actor_id=actor.id, actor=actor.name, device_id=actor.device_id, action=action,
-        entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
-        unit_id=unit_id, before_digest=digest(before), after_digest=digest(after),
-        detail=canonical_json({"after": after, **(detail or {})}),
-    ))
+    session.info.setdefault("chain_audit", []).append({
+        "actor_id": actor.id, "actor": actor.name, "device_id": actor.device_id,
+        "action": action, "entity_type": entity_type,
+        "entity_id": None if entity_id is None else str(entity_id), "unit_id": unit_id,
+        "before_digest": digest(before), "after_digest": digest(after),
+        "detail": canonical_json({"after": after, **(detail or {})}),
+    })
 
 
 def _finalize(session: Session) -> None:

@@ -16,8 +16,8 @@ def _engine():
 
 def _session():
     from server.db import make_session_factory
-    s, engine = _engine()
-    return s, engine, make_session_factory(engine)()
+    settings, engine = _engine()
+    return settings, engine, make_session_factory(engine)()
 
 
 def _require_migrated(engine) -> bool:
@@ -34,7 +34,7 @@ def _require_migrated(engine) -> bool:
 
 def cmd_migrate(_args) -> int:
     from server.migrate import current, upgrade
-    s, engine = _engine()
+    _, engine = _engine()
     try:
         upgrade(engine)
         print(f"数据库已迁移到 {current(engine)}（{engine.url.render_as_string(hide_password=True)}）")
@@ -45,7 +45,7 @@ def cmd_migrate(_args) -> int:
 
 def cmd_run(args) -> int:
     import uvicorn
-    s, engine = _engine()
+    _, engine = _engine()
     if not _require_migrated(engine):
         return 2
     engine.dispose()
@@ -57,7 +57,7 @@ def cmd_run(args) -> int:
 def cmd_create_user(args) -> int:
     from server.errors import ApiError
     from server.services import org
-    s, engine, session = _session()
+    _, engine, session = _session()
     if not _require_migrated(engine):
         return 2
     try:
@@ -78,7 +78,7 @@ def cmd_create_user(args) -> int:
 def cmd_seed_demo(args) -> int:
     from server.errors import ApiError
     from server.seed import seed_demo
-    s, engine, session = _session()
+    _, engine, session = _session()
     if not _require_migrated(engine):
         return 2
     try:
@@ -99,7 +99,7 @@ def cmd_seed_demo(args) -> int:
 
 def cmd_audit_verify(_args) -> int:
     from server import chain
-    s, engine, session = _session()
+    _, engine, session = _session()
     try:
         r = chain.verify(session)
     finally:
@@ -110,11 +110,11 @@ def cmd_audit_verify(_args) -> int:
 
 
 def cmd_ledger_check(_args) -> int:
-    from server import ledger
     from sqlalchemy import func, select
 
+    from server import ledger
     from server.models import Indicator, LedgerEntry
-    s, engine, session = _session()
+    _, engine, session = _session()
     try:
         problems = ledger.check(session)
         n = session.execute(select(func.count()).select_from(Indicator)).scalar_one()

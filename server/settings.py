@@ -24,7 +24,7 @@ def _data_dir() -> Path:
     try:
         from platformdirs import user_data_dir
         return Path(user_data_dir("jincai-server", "Jincai"))
-    except Exception:  # pragma: no cover - platformdirs is a dependency
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
         return Path.home() / ".local" / "share" / "jincai-server"
 
 
@@ -73,19 +73,19 @@ class Settings:
 
 def load_settings(**overrides) -> Settings:
     data_dir = Path(os.environ["JINCAI_DATA_DIR"]) if os.environ.get("JINCAI_DATA_DIR") else _data_dir()
-    values = dict(
-        environment=os.environ.get("JINCAI_ENV", "development"),
-        data_dir=data_dir,
-        secret_key=os.environ.get("JINCAI_SECRET_KEY", DEFAULT_SECRET),
-        access_token_minutes=_int("JINCAI_ACCESS_TOKEN_MINUTES", 15),
-        refresh_token_days=_int("JINCAI_REFRESH_TOKEN_DAYS", 30),
-        max_body_bytes=_int("JINCAI_MAX_BODY_BYTES", 2 * 1024 * 1024),
-        max_attachment_bytes=_int("JINCAI_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
-        lockout_threshold=_int("JINCAI_LOCKOUT_THRESHOLD", 5),
-        lockout_base_seconds=_int("JINCAI_LOCKOUT_BASE_SECONDS", 30),
-        sql_echo=os.environ.get("JINCAI_SQL_ECHO", "") == "1",
-        default_region=os.environ.get("JINCAI_DEFAULT_REGION", "330700000"),
-    )
+    values = {
+        "environment": os.environ.get("JINCAI_ENV", "development"),
+        "data_dir": data_dir,
+        "secret_key": os.environ.get("JINCAI_SECRET_KEY", DEFAULT_SECRET),
+        "access_token_minutes": _int("JINCAI_ACCESS_TOKEN_MINUTES", 15),
+        "refresh_token_days": _int("JINCAI_REFRESH_TOKEN_DAYS", 30),
+        "max_body_bytes": _int("JINCAI_MAX_BODY_BYTES", 2 * 1024 * 1024),
+        "max_attachment_bytes": _int("JINCAI_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024),
+        "lockout_threshold": _int("JINCAI_LOCKOUT_THRESHOLD", 5),
+        "lockout_base_seconds": _int("JINCAI_LOCKOUT_BASE_SECONDS", 30),
+        "sql_echo": os.environ.get("JINCAI_SQL_ECHO", "") == "1",
+        "default_region": os.environ.get("JINCAI_DEFAULT_REGION", "330700000"),
+    }
     values.update(overrides)
     if not values.get("database_url"):
         values["database_url"] = os.environ.get("JINCAI_DATABASE_URL") or (

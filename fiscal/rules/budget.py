@@ -19,10 +19,20 @@ from typing import Any, Protocol
 from fiscal.money import format_amount
 
 __all__ = [
-    "RuleViolation", "IndicatorFacts", "ApplicationFacts", "available_balance", "format_fen",
-    "check_indicator_usable", "check_available", "check_economic_scope", "check_functional_scope",
-    "check_dep_gov_mapping", "check_official_card", "check_procurement", "check_personal_payee",
+    "ApplicationFacts",
+    "IndicatorFacts",
+    "RuleViolation",
+    "available_balance",
+    "check_available",
+    "check_dep_gov_mapping",
+    "check_economic_scope",
+    "check_functional_scope",
+    "check_indicator_usable",
+    "check_official_card",
+    "check_personal_payee",
+    "check_procurement",
     "evaluate_submission",
+    "format_fen",
 ]
 
 # Settlement-mode names as they appear in dictionaries (结算方式). Codes are local, so the rules

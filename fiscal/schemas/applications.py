@@ -105,7 +105,7 @@ class ApplicationPublic(PublicModel):
     created_at: datetime
     updated_at: datetime
     seq: int
-    attachments: list[ApplicationAttachmentPublic] = []
+    attachments: list[ApplicationAttachmentPublic] = Field(default_factory=list)
 
 
 class ApplicationsPublic(PublicModel):
@@ -117,4 +117,4 @@ class RuleViolationPublic(PublicModel):
     code: str
     message: str
     field: str | None = None
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = Field(default_factory=dict)

@@ -44,7 +44,7 @@ class UserPublic(PublicModel):
     role: str
     unit_code: str | None = None
     is_active: bool = True
-    oversees: list[str] = []
+    oversees: list[str] = Field(default_factory=list)
 
 
 class UserCreate(WireModel):

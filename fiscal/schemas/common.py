@@ -1,9 +1,8 @@
 """Types shared by every schema family."""
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import re
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 

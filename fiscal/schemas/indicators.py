@@ -48,7 +48,7 @@ class IndicatorBulkResult(PublicModel):
     created: int
     updated: int
     unchanged: int
-    errors: list[RowError] = []
+    errors: list[RowError] = Field(default_factory=list)
 
 
 class IndicatorPublic(PublicModel):

@@ -10,20 +10,38 @@ from sqlalchemy import select, text
 from starlette.concurrency import run_in_threadpool
 
 from fiscal.schemas.applications import (
-    ApplicationDraft, ApplicationPublic, ApplicationsPublic, AttachmentLink,
+    ApplicationDraft,
+    ApplicationPublic,
+    ApplicationsPublic,
+    AttachmentLink,
 )
 from fiscal.schemas.attachments import AttachmentPublic, UploadStatus
 from fiscal.schemas.auth import (
-    LoginRequest, LogoutRequest, PasswordChange, RefreshRequest, TokenPair, UserCreate, UserPublic,
+    LoginRequest,
+    LogoutRequest,
+    PasswordChange,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserPublic,
 )
 from fiscal.schemas.common import ErrorBody
 from fiscal.schemas.indicators import (
-    IndicatorBulkResult, IndicatorBulkUpsert, IndicatorPublic, IndicatorsPublic, LedgerAdjust,
+    IndicatorBulkResult,
+    IndicatorBulkUpsert,
+    IndicatorPublic,
+    IndicatorsPublic,
+    LedgerAdjust,
     LedgerEntryPublic,
 )
 from fiscal.schemas.org import UnitCreate, UnitPublic
 from fiscal.schemas.sync import (
-    MAX_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, PullPage, PushBatch, PushResults,
+    MAX_PROTOCOL_VERSION,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+    PullPage,
+    PushBatch,
+    PushResults,
     ServerInfo,
 )
 from server import __version__

@@ -15,8 +15,15 @@ from fiscal.schemas.applications import ApplicationDraft, AttachmentLink
 from server import chain, ledger
 from server.errors import ApiError, conflict, forbidden, not_found
 from server.models import (
-    Application, ApplicationAttachment, BlobGrant, Contract, Indicator, InvoiceClaim,
-    NumberCounter, Tombstone, Unit,
+    Application,
+    ApplicationAttachment,
+    BlobGrant,
+    Contract,
+    Indicator,
+    InvoiceClaim,
+    NumberCounter,
+    Tombstone,
+    Unit,
 )
 from server.services import refdata
 from server.services.org import Principal

@@ -12,8 +12,13 @@ from server import chain
 from server.errors import ApiError
 from server.models import RefreshToken, User
 from server.security import (
-    create_access_token, hash_password, hash_token, needs_rehash, new_refresh_token,
-    password_problem, verify_password,
+    create_access_token,
+    hash_password,
+    hash_token,
+    needs_rehash,
+    new_refresh_token,
+    password_problem,
+    verify_password,
 )
 from server.services.org import user_public
 from server.settings import Settings

@@ -51,8 +51,9 @@ def _row_errors(session: Session, principal: Principal, items: Sequence[Indicato
     errors: list[dict] = []
     seen: set[str] = set()
     for i, it in enumerate(items):
-        def err(code: str, message: str) -> None:
-            errors.append({"index": i, "id": it.id, "code": code, "message": f"第 {i + 1} 行（指标 {it.id}）：{message}"})
+        def err(code: str, message: str, i: int = i, it: IndicatorUpsert = it) -> None:
+            errors.append({"index": i, "id": it.id, "code": code,
+                           "message": f"第 {i + 1} 行（指标 {it.id}）：{message}"})
         if it.id in seen:
             err("duplicate_id", "同一批次中指标主键重复。")
             continue

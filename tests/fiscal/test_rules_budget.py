@@ -14,15 +14,16 @@ D = dictionaries()
 
 
 def ind(**kw) -> r.IndicatorFacts:
-    base = dict(id="BGT-1", fiscal_year=2026, region_code="330700000", unit_code="101001",
-                amount=100_000_00, func_code="2050101", dep_eco_code="30201")
+    base = {"id": "BGT-1", "fiscal_year": 2026, "region_code": "330700000",
+            "unit_code": "101001", "amount": 100_000_00, "func_code": "2050101",
+            "dep_eco_code": "30201"}
     base.update(kw)
     return r.IndicatorFacts(**base)
 
 
 def app(**kw) -> r.ApplicationFacts:
-    base = dict(fiscal_year=2026, region_code="330700000", unit_code="101001", unit_type="行政",
-                amount=1_000_00, dep_eco_code="30201", settlement_mode="3")
+    base = {"fiscal_year": 2026, "region_code": "330700000", "unit_code": "101001",
+            "unit_type": "行政", "amount": 1_000_00, "dep_eco_code": "30201", "settlement_mode": "3"}
     base.update(kw)
     return r.ApplicationFacts(**base)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from urllib.parse import quote
-
-import warnings
 
 import pytest
 from sqlalchemy import create_engine, text

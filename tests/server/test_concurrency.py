@@ -17,7 +17,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.server.conftest import PASSWORD, make_database, drop_database, DB_PARAMS, draft, new_id
+from tests.server.conftest import DB_PARAMS, PASSWORD, draft, drop_database, make_database, new_id
 
 pytestmark = pytest.mark.slow
 

@@ -136,10 +136,9 @@ def test_check_constraints_guard_the_cache(world):
     assert world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [{
         "id": "CK-1", "fiscal_year": 2026, "unit_code": "A1", "func_code": "2010101",
         "amount_fen": 100}]}).status_code == 200
-    with world.session() as s:
-        with pytest.raises(IntegrityError):
-            s.execute(text("UPDATE indicators SET reserved = 200, available = -100 WHERE id = 'CK-1'"))
-            s.commit()
+    with world.session() as s, pytest.raises(IntegrityError):
+        s.execute(text("UPDATE indicators SET reserved = 200, available = -100 WHERE id = 'CK-1'"))
+        s.commit()
 
 
 _ = os
