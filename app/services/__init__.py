@@ -9,6 +9,12 @@ from app.services.applications import (
     save_draft,
     withdraw_queued,
 )
+from app.services.approvals import (
+    ApprovalTaskView,
+    DecisionView,
+    decide_task,
+    list_approval_tasks,
+)
 from app.services.attachments import attach_file, export_file, store_file
 from app.services.budget import check_budget, get_indicator_balances
 from app.services.conflicts import ConflictView, list_conflicts, resolve_conflict
@@ -34,10 +40,12 @@ from app.services.results import (
 
 __all__ = [
     "ApplicationView",
+    "ApprovalTaskView",
     "BudgetCheck",
     "BudgetExceeded",
     "Changes",
     "ConflictView",
+    "DecisionView",
     "DraftInput",
     "IncompleteApplication",
     "IndicatorBalance",
@@ -51,11 +59,13 @@ __all__ = [
     "ServiceError",
     "attach_file",
     "check_budget",
+    "decide_task",
     "delete_draft",
     "export_file",
     "get_application",
     "get_indicator_balances",
     "list_applications",
+    "list_approval_tasks",
     "list_conflicts",
     "queue_application",
     "resolve_conflict",

@@ -249,8 +249,58 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
             delete_application(s, str(change["id"]), touched)
         else:
             apply_application(s, change["data"], touched)
+    elif entity == "approval_task" and op != "delete":
+        apply_approval_task(s, change["data"])
+    elif entity == "approval_task":
+        from app.models import ApprovalTask
+
+        task = s.get(ApprovalTask, str(change["id"]))
+        if task is not None:
+            s.delete(task)
     else:  # unit, code_tables, ...: not mirrored yet
         log.debug("sync: ignoring %s change %s", entity, change.get("id"))
+
+
+def _decision_result(s: Session, cmd: OutboxCommand, result: dict[str, Any]) -> str:
+    from app.models import ApprovalDecision, ApprovalTask
+
+    decision = s.get(ApprovalDecision, cmd.entity_id)
+    if result.get("status") == "ok":
+        cmd.state, cmd.sent_at, cmd.last_error = "done", utcnow(), None
+        if decision is not None:
+            decision.state, decision.server_message = "accepted", None
+            task = s.get(ApprovalTask, decision.task_id)
+            if task is not None:
+                task.status = "decided"
+        return "done"
+    http_status = int(result.get("http_status") or 0)
+    message = result.get("message") or result.get("code") or "error"
+    cmd.last_error = f"{http_status} {result.get('code')}: {message}"
+    if http_status >= 500 or http_status in (0, 408, 429):
+        cmd.state = "pending"
+        return "pending"
+    cmd.state = "refused"
+    if decision is not None:  # e.g. the application changed since the reviewer saw it
+        decision.state, decision.server_message = "refused", message
+    return "refused"
+
+
+def apply_approval_task(s: Session, data: dict[str, Any]) -> None:
+    """Provisional mapping of an ``approval_task`` change (the server feed does not carry
+    tasks yet): fields are taken when present."""
+    from app.models import ApprovalTask
+
+    task = s.get(ApprovalTask, str(data["id"]))
+    if task is None:
+        task = ApprovalTask(id=str(data["id"]), application_id=str(data.get("application_id")))
+        s.add(task)
+    for key in ("step", "step_name", "role", "status", "application_version", "summary"):
+        if key in data and data[key] is not None:
+            setattr(task, key, data[key])
+    task.server_version = int(data.get("version") or task.server_version or 0)
+    task.server_seq = int(data.get("seq") or task.server_seq or 0)
+    if data.get("created_at"):
+        task.created_at = _dt(data["created_at"])
 
 
 def apply_push_result(
@@ -259,6 +309,8 @@ def apply_push_result(
 ) -> str:
     """Record the server's answer to one command. Returns the command's new state."""
     touched.outbox = True
+    if cmd.entity_type == "approval_decision":
+        return _decision_result(s, cmd, result)
     app = s.get(PaymentApplication, cmd.entity_id) if cmd.entity_type == "application" else None
     if result.get("status") == "ok":
         cmd.state = "done"

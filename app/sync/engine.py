@@ -35,9 +35,14 @@ from app.sync.apply import Touched, apply_change, apply_push_result
 from app.sync.transport import Transport, TransportError, UpgradeRequired
 
 try:
-    from fiscal.schemas.sync import PROTOCOL_VERSION
+    from typing import get_args
+
+    from fiscal.schemas.sync import PROTOCOL_VERSION, CommandType
+
+    SERVER_COMMANDS: frozenset[str] | None = frozenset(get_args(CommandType))
 except ImportError:  # pragma: no cover - before the wire schemas exist
     PROTOCOL_VERSION = 1
+    SERVER_COMMANDS = None
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +130,7 @@ class SyncEngine:
         self._counts = {"pushed": 0, "refused": 0, "uploaded": 0, "pulled": 0}
         self._sanity_ok: bool | None = None
         self._deferred: set[int] = set()
+        self._blocked: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ helpers
 
@@ -261,29 +267,44 @@ class SyncEngine:
     def _next_chunk(self, s: Any) -> list[OutboxCommand]:
         """The oldest unsent commands, at most one per record: a record's next command is
         sent only after the answer to its previous one (a refused save must never be
-        followed by a submit of the older server copy)."""
-        rows = s.scalars(
-            select(OutboxCommand)
-            .where(OutboxCommand.state.in_(("pending", "sending")))
-            .order_by(OutboxCommand.id)
-            .limit(self.chunk_size * 4)
-        ).all()
+        followed by a submit of the older server copy). Records whose earlier command is
+        held back (no answer yet, or a kind the protocol cannot carry) are skipped."""
         chosen: list[OutboxCommand] = []
         seen: set[tuple[str, str]] = set()
-        for cmd in rows:
-            key = (cmd.entity_type, cmd.entity_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            if cmd.id in self._deferred:
-                continue
-            chosen.append(cmd)
-            if len(chosen) >= self.chunk_size:
+        after = 0
+        while len(chosen) < self.chunk_size:
+            rows = s.scalars(
+                select(OutboxCommand)
+                .where(OutboxCommand.state.in_(("pending", "sending")), OutboxCommand.id > after)
+                .order_by(OutboxCommand.id)
+                .limit(self.chunk_size * 4)
+            ).all()
+            if not rows:
                 break
+            after = rows[-1].id
+            for cmd in rows:
+                key = (cmd.entity_type, cmd.entity_id)
+                if key in seen or key in self._blocked:
+                    continue
+                seen.add(key)
+                if cmd.id in self._deferred:
+                    self._blocked.add(key)
+                    continue
+                if SERVER_COMMANDS is not None and cmd.kind not in SERVER_COMMANDS:
+                    # queued offline for a command this protocol version cannot carry yet
+                    # (e.g. approval decisions): it, and what follows it, waits here
+                    cmd.last_error = f"服务器同步协议尚不支持 {cmd.kind}，暂存本机等待发送。"
+                    self._deferred.add(cmd.id)
+                    self._blocked.add(key)
+                    continue
+                chosen.append(cmd)
+                if len(chosen) >= self.chunk_size:
+                    break
         return chosen
 
     def _stage_push(self) -> None:
-        self._deferred: set[int] = set()  # transient per-command failures: next sync
+        self._deferred: set[int] = set()  # held back until the next sync
+        self._blocked: set[tuple[str, str]] = set()
         with self.db.read() as s:
             total = s.scalar(select(func.count()).select_from(OutboxCommand).where(
                 OutboxCommand.state.in_(("pending", "sending")))) or 0
@@ -312,6 +333,8 @@ class SyncEngine:
                     result = by_key.get(cmd.idempotency_key) if cmd else None
                     if cmd is None or result is None:
                         self._deferred.add(cmd_id)  # no answer: stays 'sending', resent later
+                        if cmd is not None:
+                            self._blocked.add((cmd.entity_type, cmd.entity_id))
                         continue
                     state = apply_push_result(s, cmd, result, self._touched,
                                               server_seq=answer.get("server_seq"))
@@ -321,6 +344,7 @@ class SyncEngine:
                         self._counts["refused"] += 1
                     else:
                         self._deferred.add(cmd_id)
+                        self._blocked.add((cmd.entity_type, cmd.entity_id))
             done += len(ids)
             self._emit("push", done, max(total, done))
 

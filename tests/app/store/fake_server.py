@@ -29,6 +29,14 @@ class FakeServer:
         self.kill_after_push = False
         self.calls: list[str] = []
         self.counts_override: dict[str, int] | None = None
+        self.tasks: dict[str, dict[str, Any]] = {}
+
+    def add_task(self, task_id: str, app_id: str) -> None:
+        app = self.apps[app_id]
+        self.tasks[task_id] = {"id": task_id, "application_id": app_id, "step": 1,
+                               "step_name": "单位财务负责人审核", "role": "unit_finance_head",
+                               "status": "pending", "application_version": app["version"],
+                               "summary": {"amount_fen": app["amount_fen"]}, "seq": self._next()}
 
     # ---------------------------------------------------------------- server-side helpers
     def _next(self) -> int:
@@ -138,6 +146,19 @@ class FakeServer:
                        seq=self._next())
             return {"idempotency_key": key, "status": "ok", "http_status": 200,
                     "code": None, "message": None, "data": dict(app)}
+        if cmd["type"] == "approval.decide":
+            task = self.tasks.get(payload["task_id"])
+            if task is None or task["status"] != "pending":
+                return self._error(key, 409, "task_closed", "审核任务已处理")
+            app = self.apps[task["application_id"]]
+            if payload["expected_version"] != app["version"]:
+                return self._error(key, 409, "version_changed",
+                                   "申请在您审核后已被修改，请重新审核最新版本。")
+            task.update(status="decided", seq=self._next())
+            status = {"approve": "approved", "return": "returned", "reject": "rejected"}
+            self.set_app_status(app["id"], status[payload["decision"]])
+            return {"idempotency_key": key, "status": "ok", "http_status": 200, "code": None,
+                    "message": None, "data": dict(task)}
         return self._error(key, 400, "unsupported", cmd["type"])
 
     def pull(self, since: int, limit: int) -> dict[str, Any]:
@@ -146,6 +167,8 @@ class FakeServer:
                     "data": dict(d)} for i, d in self.indicators.items() if d["seq"] > since]
         changes += [{"seq": d["seq"], "entity": "application", "id": i, "op": "upsert",
                      "data": dict(d)} for i, d in self.apps.items() if d["seq"] > since]
+        changes += [{"seq": d["seq"], "entity": "approval_task", "id": i, "op": "upsert",
+                     "data": dict(d)} for i, d in self.tasks.items() if d["seq"] > since]
         changes += [{"seq": seq, "entity": e, "id": i, "op": "delete", "data": None}
                     for seq, e, i in self.tombstones if seq > since]
         changes.sort(key=lambda c: c["seq"])
