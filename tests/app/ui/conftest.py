@@ -12,6 +12,47 @@ from app.db import open_database
 from app.services.ui_queries import DEMO_SERVER_URL, DEMO_UNIT_CODE, seed_demo_data
 
 
+class _UiMemoryKeyring:
+    """Tokens in memory for the UI tests (never the OS keyring)."""
+
+    @staticmethod
+    def make():  # type: ignore[no-untyped-def]
+        from keyring.backend import KeyringBackend
+        from keyring.errors import PasswordDeleteError
+
+        class UiTestKeyring(KeyringBackend):
+            priority = 0.1  # type: ignore[assignment]
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.store: dict[tuple[str, str], str] = {}
+
+            def get_password(self, service, username):  # type: ignore[no-untyped-def]
+                return self.store.get((service, username))
+
+            def set_password(self, service, username, password):  # type: ignore[no-untyped-def]
+                self.store[(service, username)] = password
+
+            def delete_password(self, service, username):  # type: ignore[no-untyped-def]
+                try:
+                    del self.store[(service, username)]
+                except KeyError:
+                    raise PasswordDeleteError(username) from None
+
+        return UiTestKeyring()
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """Every UI test gets its own in-memory keyring (sign-in stores tokens there)."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(_UiMemoryKeyring.make())
+    yield
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory):
     """A demo database built once (300 indicators); tests copy it."""

@@ -33,16 +33,6 @@ def world(tmp_path):
     w.app.state.engine.dispose()
 
 
-@pytest.fixture
-def memory_keyring():
-    from tests.app.store.conftest import MemoryKeyring
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield
-    keyring.set_keyring(previous)
-
-
 def test_sign_in_sync_fill_submit_sync(qtbot, runner, tmp_path, world, memory_keyring):
     from app.services.results import Changes
     from app.sync.engine import BackoffPolicy, SyncEngine
