@@ -7,7 +7,6 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("server.app")
 
-import keyring
 from PySide6.QtCore import Qt
 
 from app.db import open_database
