@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROWS = 100_000
 YEAR = 2026
 VERSION = 3  # bump when the generated workbook changes
-TARGETS = {"dry-run validation": 2.0, "dry-run validation, streamed": 2.0, "import into the local database": 3.0,
+TARGETS = {"dry-run validation": 2.0, "import into the local database": 3.0,
            "import (JSON-lines sink)": 3.0}
 RSS_TARGET_MB = 300
 
@@ -136,7 +136,10 @@ def _phase(name: str, path: str, scratch: str) -> None:
     import resource
 
     result: dict = {}
-    if name == "openpyxl":
+    if name == "generate":
+        started = time.perf_counter()
+        make_workbook(Path(path))
+    elif name == "openpyxl":
         import openpyxl
 
         started = time.perf_counter()
@@ -185,8 +188,21 @@ def _phase(name: str, path: str, scratch: str) -> None:
         result.update(outcome=res.outcome, valid_rows=res.valid_rows, imported_rows=res.imported_rows,
                       errors=res.error_count, message=res.message)
     result["seconds"] = time.perf_counter() - started
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["rss_mb"] = _peak_rss_mb(resource)
     print(json.dumps(result, ensure_ascii=False))
+
+
+def _peak_rss_mb(resource) -> float:
+    """This process's peak RSS. ``VmHWM`` belongs to the exec'ed image; ``ru_maxrss`` would carry
+    the peak of the parent that forked us (Linux keeps it across execve)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_phase(name: str, path: Path, scratch: Path) -> dict:
@@ -201,7 +217,7 @@ def run() -> list[dict]:
     cache = Path(tempfile.gettempdir()) / f"jincai-bench-excel-{ROWS}-v{VERSION}.xlsx"
     started = time.perf_counter()
     if not cache.exists():
-        make_workbook(cache)
+        _run_phase("generate", cache, cache.parent)  # in a child: keeps this process small
     generated = time.perf_counter() - started
     size_mb = cache.stat().st_size / 1024 / 1024
     with tempfile.TemporaryDirectory(prefix="jincai-bench-") as scratch:
@@ -227,12 +243,12 @@ def run() -> list[dict]:
     for label, res in (("dry-run validation", dry), ("dry-run validation, streamed", stream),
                        ("import into the local database", imp_db), ("import (JSON-lines sink)", imp)):
         ratio = res["seconds"] / base["seconds"]
-        target = TARGETS[label]
-        note = f"target <= {target:g}× {'met' if ratio <= target else 'MISSED'}"
+        target = TARGETS.get(label)
+        note = f"target <= {target:g}× {'met' if ratio <= target else 'MISSED'}" if target else "no target"
         if label == "import into the local database":
             note += "; SQLite indicators table, one transaction (bench sink)"
         if label.endswith("streamed"):
-            note += "; path taken when a sheet is too big to hold in memory"
+            note += ": path taken only for a sheet over 3 million cells (openpyxl read-only, flat memory)"
         rows.append({"benchmark": label, "value": res["seconds"], "unit": "s", "baseline": base["seconds"],
                      "ratio": ratio, "note": note})
     for label, res in (("peak RSS: openpyxl pass (baseline)", base), ("peak RSS: calamine pass", calamine),
