@@ -61,6 +61,7 @@ class ImportResult:
     preview: list[ImportRecord] = field(default_factory=list)
     file_format: str | None = None
     sheet_names: list[str] = field(default_factory=list)
+    streamed: bool = False  # the sheet was too big to hold in memory and was streamed
 
     def to_json(self) -> dict:
         """Exactly the JSON of ``jincai excel import --json`` (issue 8)."""
@@ -130,6 +131,7 @@ def import_workbook(
         result.ignored_headers = list(layout.ignored_headers) + [
             f"{header}（与“{layout.columns[key].header}”重复，已忽略）" for key, header in layout.duplicate_headers]
         result.file_format = reader.format
+        result.streamed = reader.streamed
         result.sheet_names = reader.sheet_names
         ctx = Context(year or default_year(), unit=layout.unit, region=region)
         validator = RowValidator(kind, layout, reader.col_offset, ctx)

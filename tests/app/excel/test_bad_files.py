@@ -164,6 +164,7 @@ def test_too_many_cells_for_memory_are_streamed(book, monkeypatch):
     in_memory = import_workbook(path, "indicators", dry_run=True, year=2026, preview=20)
     monkeypatch.setattr(safety, "MAX_CELLS", 50)
     streamed = import_workbook(path, "indicators", dry_run=True, year=2026, preview=20)
+    assert streamed.streamed and not in_memory.streamed
     assert streamed.outcome == in_memory.outcome == "rejected"
     assert streamed.header_row == in_memory.header_row == 2
     assert [e.to_json() for e in streamed.errors] == [e.to_json() for e in in_memory.errors]
