@@ -214,6 +214,7 @@ class ApprovalTaskView:
     decision: str | None = None
     decision_state: str | None = None
     decision_comment: str = ""
+    server_message: str | None = None  # why the server refused an earlier decision
 
     @property
     def amount(self) -> int:
@@ -230,7 +231,12 @@ def list_approval_tasks(
         tasks = s.scalars(select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id))
         decisions: dict[str, ApprovalDecision] = {}
         for d in s.scalars(select(ApprovalDecision).order_by(ApprovalDecision.decided_at)):
-            decisions[d.task_id] = d
+            decisions[d.task_id] = d  # the latest one wins
+        refused: dict[str, str] = {}
+        for task_id, d in list(decisions.items()):
+            if d.state == "refused":  # the server refused it: the task is open again
+                refused[task_id] = d.server_message or ""
+                del decisions[task_id]
         out = []
         for t in tasks:
             d = decisions.get(t.id)
@@ -245,6 +251,7 @@ def list_approval_tasks(
                 application_version=t.application_version, summary=summary,
                 created_at=t.created_at, decision=d.decision if d else None,
                 decision_state=d.state if d else None, decision_comment=d.comment if d else "",
+                server_message=refused.get(t.id),
             )
             if text and not any(text in str(summary.get(k, "")) for k in
                                 ("unit_name", "unit_code", "payee_name", "use_des", "app_no",
@@ -263,26 +270,17 @@ def list_approval_tasks(
 def decide_task(
     *, db: Database, task_id: str, decision: str, comment: str = ""
 ) -> Changes:
-    """Record the reviewer's decision locally; the sync engine sends queued decisions (the
-    server checks the application version the reviewer saw and may still refuse)."""
-    if decision not in DECISION_NAMES:
-        raise InvalidField(f"未知的审批意见：{decision}", field="decision")
-    comment = (comment or "").strip()
-    if decision in ("return", "reject") and not comment:
+    """Record the reviewer's decision and queue it (:func:`app.services.approvals.decide_task`);
+    the sync engine sends it, and the server may still refuse it (changed version)."""
+    from app.services.approvals import decide_task as _decide
+
+    if decision in ("return", "reject") and not (comment or "").strip():
         raise InvalidField(f"{DECISION_NAMES[decision]}时必须填写理由。", field="comment")
-    if len(comment) > 500:
-        raise InvalidField(f"审批意见最多 500 个字符，现在是 {len(comment)} 个。", field="comment")
-    with db.transaction() as s:
-        task = s.get(ApprovalTask, task_id)
-        if task is None:
-            raise NotFound(f"找不到审批任务 {task_id}。")
-        done = s.scalar(select(ApprovalDecision).where(ApprovalDecision.task_id == task_id,
-                                                       ApprovalDecision.state != "refused"))
-        if done is not None or task.status != "pending":
-            raise ServiceError("该审批任务已处理，不能重复审批。", field="decision")
-        s.add(ApprovalDecision(task_id=task_id, decision=decision, comment=comment,
-                               base_application_version=task.application_version))
-    return Changes(outbox=True)
+    if len((comment or "").strip()) > 500:
+        raise InvalidField(f"审批意见最多 500 个字符，现在是 {len(comment.strip())} 个。",
+                           field="comment")
+    _view, changes = _decide(db=db, task_id=task_id, decision=decision, comment=comment)
+    return changes
 
 
 # --------------------------------------------------------------------------- warnings
@@ -345,7 +343,8 @@ def explain_warning(*, db: Database, warning_id: str, explanation: str) -> Chang
 
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
-    pending_outbox: int
+    pending_outbox: int  # commands
+    pending_items: int  # records they belong to (what the user counts)
     queued_decisions: int
     last_sync_at: datetime | None
     stage: str
@@ -360,6 +359,10 @@ def sync_status(*, db: Database) -> SyncStatus:
         st = s.get(SyncState, 1)
         pending = s.scalar(select(func.count()).select_from(OutboxCommand)
                            .where(OutboxCommand.state.in_(("pending", "sending", "failed")))) or 0
+        items = s.scalar(select(func.count()).select_from(
+            select(OutboxCommand.entity_type, OutboxCommand.entity_id)
+            .where(OutboxCommand.state.in_(("pending", "sending", "failed"))).distinct()
+            .subquery())) or 0
         decisions = s.scalar(select(func.count()).select_from(ApprovalDecision)
                              .where(ApprovalDecision.state == "queued")) or 0
         tasks = s.scalar(select(func.count()).select_from(ApprovalTask)
@@ -367,7 +370,8 @@ def sync_status(*, db: Database) -> SyncStatus:
         warns = s.scalar(select(func.count()).select_from(MonitoringWarning)
                          .where(MonitoringWarning.status == "open")) or 0
         return SyncStatus(
-            pending_outbox=int(pending), queued_decisions=int(decisions),
+            pending_outbox=int(pending), pending_items=int(items),
+            queued_decisions=int(decisions),
             last_sync_at=st.last_sync_at if st else None, stage=st.stage if st else "idle",
             last_error=st.last_error if st else None, server_url=st.server_url if st else None,
             open_tasks=int(tasks) - int(decisions), open_warnings=int(warns),

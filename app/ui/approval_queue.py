@@ -267,6 +267,9 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
                             f"[{SEVERITY_NAMES.get(w.severity, w.severity)}] {w.rule_name}</span>"
                             f" {w.message}</li>")
             html.append("</ul>")
+        if t.server_message:
+            html.append(f"<p style='color:#c0392b'><b>{self.tr('服务器退回了上次的意见')}</b>："
+                        f"{t.server_message}</p>")
         if t.decision:
             html.append(f"<p><b>{self.tr('我的意见')}</b> {t.decision} {t.decision_comment}"
                         f"（{t.decision_state}）</p>")

@@ -102,7 +102,8 @@ class SyncStatusPanel(QWidget):
         self.status = st
         self.last_sync.setText(self.tr("上次同步 {0}").format(local_time(st.last_sync_at))
                                if st.last_sync_at else self.tr("尚未同步"))
-        pending = st.pending_outbox + st.queued_decisions
+        pending = st.pending_items
+        self.outbox.setToolTip(self.tr("{0} 条待发送命令").format(st.pending_outbox))
         self.outbox.setText(self.tr("待发送 {0}").format(pending))
         self.outbox.setStyleSheet("color:#d35400; font-weight:bold;" if pending else "")
         if st.last_error:
@@ -157,10 +158,15 @@ class SyncStatusPanel(QWidget):
         self.sync_button.setEnabled(True)
         self.refresh()
 
-    def _on_sync_done(self, _changes: Any) -> None:
+    def _on_sync_done(self, changes: Any) -> None:
         self._end_sync()
         self.ctx.set_online(True)
-        self.ctx.notify(self.tr("同步完成。"), "success")
+        apps = getattr(changes, "applications", None) or ()
+        if apps:
+            self.ctx.notify(self.tr("同步完成：{0} 个支付申请有新的状态或处理结果。").format(
+                len(apps)), "success")
+        else:
+            self.ctx.notify(self.tr("同步完成。"), "success")
         self.sig_sync_finished.emit(True)
 
     def _on_sync_failed(self, message: str, exc: BaseException) -> None:

@@ -90,12 +90,12 @@
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="273"/>
+        <location filename="../../app/ui/approval_queue.py" line="276"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="273"/>
+        <location filename="../../app/ui/approval_queue.py" line="276"/>
         <source>凭证影像随同步下载后显示在此处。</source>
         <translation>Voucher images appear here once downloaded by sync.</translation>
     </message>
@@ -110,7 +110,7 @@
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <location filename="../../app/ui/approval_queue.py" line="292"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
@@ -120,7 +120,7 @@
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <location filename="../../app/ui/approval_queue.py" line="318"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
@@ -130,7 +130,7 @@
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <location filename="../../app/ui/approval_queue.py" line="307"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
@@ -140,12 +140,12 @@
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="293"/>
+        <location filename="../../app/ui/approval_queue.py" line="296"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="322"/>
+        <location filename="../../app/ui/approval_queue.py" line="325"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
@@ -155,12 +155,12 @@
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <location filename="../../app/ui/approval_queue.py" line="274"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <location filename="../../app/ui/approval_queue.py" line="318"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
@@ -170,12 +170,12 @@
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="323"/>
+        <location filename="../../app/ui/approval_queue.py" line="326"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="290"/>
+        <location filename="../../app/ui/approval_queue.py" line="293"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="274"/>
+        <location filename="../../app/ui/approval_queue.py" line="277"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
@@ -208,6 +208,11 @@
         <location filename="../../app/ui/approval_queue.py" line="87"/>
         <source>最低金额</source>
         <translation>Minimum amount</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <source>服务器退回了上次的意见</source>
+        <translation>The server refused the previous decision</translation>
     </message>
     <message>
         <location filename="../../app/ui/approval_queue.py" line="262"/>
@@ -265,7 +270,7 @@
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <location filename="../../app/ui/approval_queue.py" line="292"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
@@ -275,7 +280,7 @@
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="312"/>
+        <location filename="../../app/ui/approval_queue.py" line="315"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
@@ -300,12 +305,12 @@
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="291"/>
+        <location filename="../../app/ui/approval_queue.py" line="294"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="291"/>
+        <location filename="../../app/ui/approval_queue.py" line="294"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -376,52 +381,52 @@
 <context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="126"/>
+        <location filename="../../app/ui/payment_form.py" line="127"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="161"/>
+        <location filename="../../app/ui/payment_form.py" line="162"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="98"/>
+        <location filename="../../app/ui/payment_form.py" line="99"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="136"/>
+        <location filename="../../app/ui/payment_form.py" line="137"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="98"/>
+        <location filename="../../app/ui/payment_form.py" line="99"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
@@ -431,12 +436,12 @@
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="137"/>
+        <location filename="../../app/ui/payment_form.py" line="138"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="94"/>
+        <location filename="../../app/ui/payment_form.py" line="95"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -444,114 +449,114 @@
 <context>
     <name>DashboardView</name>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="195"/>
+        <location filename="../../app/ui/dashboard.py" line="200"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="184"/>
+        <location filename="../../app/ui/dashboard.py" line="189"/>
         <source>PNG 图片 (*.png)</source>
         <translation>PNG images (*.png)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="49"/>
+        <location filename="../../app/ui/dashboard.py" line="54"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="194"/>
-        <location filename="../../app/ui/dashboard.py" line="204"/>
+        <location filename="../../app/ui/dashboard.py" line="199"/>
+        <location filename="../../app/ui/dashboard.py" line="209"/>
         <source>导出 Excel</source>
         <translation>Export to Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="69"/>
+        <location filename="../../app/ui/dashboard.py" line="74"/>
         <source>导出 Excel…</source>
         <translation>Export to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="183"/>
+        <location filename="../../app/ui/dashboard.py" line="188"/>
         <source>导出图片</source>
         <translation>Export image</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="68"/>
+        <location filename="../../app/ui/dashboard.py" line="73"/>
         <source>导出图片…</source>
         <translation>Export image…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="190"/>
+        <location filename="../../app/ui/dashboard.py" line="195"/>
         <source>导出失败</source>
         <translation>Export failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="190"/>
-        <location filename="../../app/ui/dashboard.py" line="202"/>
+        <location filename="../../app/ui/dashboard.py" line="195"/>
+        <location filename="../../app/ui/dashboard.py" line="207"/>
         <source>已导出：{0}</source>
         <translation>Exported: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="48"/>
+        <location filename="../../app/ui/dashboard.py" line="53"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="154"/>
+        <location filename="../../app/ui/dashboard.py" line="159"/>
         <source>我的支付申请月度金额（万元）</source>
         <translation>My applications per month (10,000 yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="50"/>
+        <location filename="../../app/ui/dashboard.py" line="55"/>
         <source>我的申请</source>
         <translation>My applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="49"/>
+        <location filename="../../app/ui/dashboard.py" line="54"/>
         <source>执行率</source>
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="130"/>
+        <location filename="../../app/ui/dashboard.py" line="135"/>
         <source>执行率 %</source>
         <translation>Execution %</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="48"/>
+        <location filename="../../app/ui/dashboard.py" line="53"/>
         <source>指标总额</source>
         <translation>Total budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="117"/>
+        <location filename="../../app/ui/dashboard.py" line="122"/>
         <source>按功能分类（类）的执行率</source>
         <translation>Execution by functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="120"/>
+        <location filename="../../app/ui/dashboard.py" line="125"/>
         <source>按经济分类（类）的执行率</source>
         <translation>Execution by economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="115"/>
+        <location filename="../../app/ui/dashboard.py" line="120"/>
         <source>按资金性质的执行率</source>
         <translation>Execution by fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="121"/>
+        <location filename="../../app/ui/dashboard.py" line="126"/>
         <source>未细化</source>
         <translation>Not detailed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="199"/>
+        <location filename="../../app/ui/dashboard.py" line="204"/>
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="101"/>
+        <location filename="../../app/ui/dashboard.py" line="106"/>
         <source>统计</source>
         <translation>Statistics</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="157"/>
+        <location filename="../../app/ui/dashboard.py" line="162"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
@@ -757,17 +762,17 @@
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="72"/>
+        <location filename="../../app/ui/payment_form.py" line="73"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="71"/>
+        <location filename="../../app/ui/payment_form.py" line="72"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="64"/>
+        <location filename="../../app/ui/payment_form.py" line="65"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1091,17 +1096,17 @@
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="233"/>
+        <location filename="../../app/ui/status_panel.py" line="239"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="206"/>
+        <location filename="../../app/ui/status_panel.py" line="212"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="230"/>
+        <location filename="../../app/ui/status_panel.py" line="236"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1109,257 +1114,257 @@
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="725"/>
+        <location filename="../../app/ui/payment_form.py" line="726"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="259"/>
+        <location filename="../../app/ui/payment_form.py" line="260"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="533"/>
+        <location filename="../../app/ui/payment_form.py" line="534"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="410"/>
+        <location filename="../../app/ui/payment_form.py" line="411"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="531"/>
+        <location filename="../../app/ui/payment_form.py" line="532"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="445"/>
+        <location filename="../../app/ui/payment_form.py" line="446"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="743"/>
+        <location filename="../../app/ui/payment_form.py" line="744"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="260"/>
+        <location filename="../../app/ui/payment_form.py" line="261"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="263"/>
+        <location filename="../../app/ui/payment_form.py" line="264"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="686"/>
+        <location filename="../../app/ui/payment_form.py" line="687"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="299"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="549"/>
+        <location filename="../../app/ui/payment_form.py" line="550"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="638"/>
+        <location filename="../../app/ui/payment_form.py" line="639"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="280"/>
+        <location filename="../../app/ui/payment_form.py" line="281"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="289"/>
+        <location filename="../../app/ui/payment_form.py" line="290"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="722"/>
+        <location filename="../../app/ui/payment_form.py" line="723"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="306"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="284"/>
+        <location filename="../../app/ui/payment_form.py" line="285"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="464"/>
+        <location filename="../../app/ui/payment_form.py" line="465"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <location filename="../../app/ui/payment_form.py" line="302"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="714"/>
+        <location filename="../../app/ui/payment_form.py" line="715"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="243"/>
+        <location filename="../../app/ui/payment_form.py" line="244"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="720"/>
+        <location filename="../../app/ui/payment_form.py" line="721"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="286"/>
+        <location filename="../../app/ui/payment_form.py" line="287"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="288"/>
+        <location filename="../../app/ui/payment_form.py" line="289"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="450"/>
+        <location filename="../../app/ui/payment_form.py" line="451"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="304"/>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="536"/>
+        <location filename="../../app/ui/payment_form.py" line="537"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="576"/>
+        <location filename="../../app/ui/payment_form.py" line="577"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="616"/>
+        <location filename="../../app/ui/payment_form.py" line="617"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="293"/>
+        <location filename="../../app/ui/payment_form.py" line="294"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <location filename="../../app/ui/payment_form.py" line="297"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="294"/>
+        <location filename="../../app/ui/payment_form.py" line="295"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <location filename="../../app/ui/payment_form.py" line="291"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="619"/>
+        <location filename="../../app/ui/payment_form.py" line="620"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="691"/>
+        <location filename="../../app/ui/payment_form.py" line="692"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="768"/>
+        <location filename="../../app/ui/payment_form.py" line="769"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="736"/>
+        <location filename="../../app/ui/payment_form.py" line="737"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="439"/>
+        <location filename="../../app/ui/payment_form.py" line="440"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="511"/>
+        <location filename="../../app/ui/payment_form.py" line="512"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="246"/>
+        <location filename="../../app/ui/payment_form.py" line="247"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="241"/>
+        <location filename="../../app/ui/payment_form.py" line="242"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="611"/>
+        <location filename="../../app/ui/payment_form.py" line="612"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="242"/>
+        <location filename="../../app/ui/payment_form.py" line="243"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <location filename="../../app/ui/payment_form.py" line="298"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="637"/>
+        <location filename="../../app/ui/payment_form.py" line="638"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="291"/>
+        <location filename="../../app/ui/payment_form.py" line="292"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="463"/>
+        <location filename="../../app/ui/payment_form.py" line="464"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="450"/>
+        <location filename="../../app/ui/payment_form.py" line="451"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="661"/>
+        <location filename="../../app/ui/payment_form.py" line="662"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="457"/>
+        <location filename="../../app/ui/payment_form.py" line="458"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>
@@ -1367,178 +1372,178 @@
 <context>
     <name>PrintApplication</name>
     <message>
-        <location filename="../../app/ui/print_application.py" line="176"/>
+        <location filename="../../app/ui/print_application.py" line="181"/>
         <source>PDF 文件 (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="114"/>
+        <location filename="../../app/ui/print_application.py" line="119"/>
         <source>人民币</source>
         <translation>RMB </translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="176"/>
+        <location filename="../../app/ui/print_application.py" line="181"/>
         <source>保存为 PDF</source>
         <translation>Save as PDF</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="144"/>
+        <location filename="../../app/ui/print_application.py" line="149"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="105"/>
+        <location filename="../../app/ui/print_application.py" line="110"/>
         <source>功能科目</source>
         <translation>Functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="157"/>
+        <location filename="../../app/ui/print_application.py" line="162"/>
         <source>单位负责人：</source>
         <translation>Head of unit:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="145"/>
+        <location filename="../../app/ui/print_application.py" line="150"/>
         <source>可用</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="87"/>
+        <location filename="../../app/ui/print_application.py" line="92"/>
         <source>国库集中支付申请书</source>
         <translation>Treasury Centralised Payment Application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="143"/>
+        <location filename="../../app/ui/print_application.py" line="148"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="157"/>
+        <location filename="../../app/ui/print_application.py" line="162"/>
         <source>审核人：</source>
         <translation>Reviewer:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="93"/>
+        <location filename="../../app/ui/print_application.py" line="98"/>
         <source>客户端编号：</source>
         <translation>Client id:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="142"/>
+        <location filename="../../app/ui/print_application.py" line="147"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="183"/>
+        <location filename="../../app/ui/print_application.py" line="188"/>
         <source>已生成 PDF：{0}</source>
         <translation>PDF written: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="110"/>
+        <location filename="../../app/ui/print_application.py" line="115"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="186"/>
+        <location filename="../../app/ui/print_application.py" line="191"/>
         <source>打印支付申请</source>
         <translation>Print payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="103"/>
-        <location filename="../../app/ui/print_application.py" line="142"/>
+        <location filename="../../app/ui/print_application.py" line="108"/>
+        <location filename="../../app/ui/print_application.py" line="147"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="70"/>
+        <location filename="../../app/ui/print_application.py" line="75"/>
         <source>支付申请</source>
         <translation>Payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="108"/>
+        <location filename="../../app/ui/print_application.py" line="113"/>
         <source>收款人全称</source>
         <translation>Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="109"/>
+        <location filename="../../app/ui/print_application.py" line="114"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="148"/>
+        <location filename="../../app/ui/print_application.py" line="153"/>
         <source>状态历史与审批轨迹</source>
         <translation>Status history and approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="91"/>
+        <location filename="../../app/ui/print_application.py" line="96"/>
         <source>状态：</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="112"/>
+        <location filename="../../app/ui/print_application.py" line="117"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="91"/>
+        <location filename="../../app/ui/print_application.py" line="96"/>
         <source>申请编号：</source>
         <translation>Application no.:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="157"/>
+        <location filename="../../app/ui/print_application.py" line="162"/>
         <source>经办人：</source>
         <translation>Accountant:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="107"/>
+        <location filename="../../app/ui/print_application.py" line="112"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="111"/>
+        <location filename="../../app/ui/print_application.py" line="116"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="117"/>
+        <location filename="../../app/ui/print_application.py" line="122"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="162"/>
+        <location filename="../../app/ui/print_application.py" line="167"/>
         <source>金财桌面端打印于 </source>
         <translation>Printed by Jincai Desk on </translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="129"/>
+        <location filename="../../app/ui/print_application.py" line="134"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="114"/>
+        <location filename="../../app/ui/print_application.py" line="119"/>
         <source>金额（大写）</source>
         <translation>Amount (in words)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="113"/>
+        <location filename="../../app/ui/print_application.py" line="118"/>
         <source>金额（小写）</source>
         <translation>Amount (in figures)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="104"/>
+        <location filename="../../app/ui/print_application.py" line="109"/>
         <source>项目</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="102"/>
+        <location filename="../../app/ui/print_application.py" line="107"/>
         <source>预算单位</source>
         <translation>Budget unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="136"/>
+        <location filename="../../app/ui/print_application.py" line="141"/>
         <source>预算情况（申请时本机数据，以服务器为准）</source>
         <translation>Budget (local figures at the time; the server's figures apply)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/print_application.py" line="91"/>
+        <location filename="../../app/ui/print_application.py" line="96"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -1728,6 +1733,11 @@
 <context>
     <name>SyncStatusPanel</name>
     <message>
+        <location filename="../../app/ui/status_panel.py" line="106"/>
+        <source>{0} 条待发送命令</source>
+        <translation>{0} commands waiting to be sent</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/status_panel.py" line="103"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
@@ -1738,7 +1748,7 @@
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="141"/>
+        <location filename="../../app/ui/status_panel.py" line="142"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
@@ -1748,17 +1758,22 @@
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="171"/>
+        <location filename="../../app/ui/status_panel.py" line="177"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="163"/>
+        <location filename="../../app/ui/status_panel.py" line="169"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="176"/>
+        <location filename="../../app/ui/status_panel.py" line="166"/>
+        <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
+        <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="182"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
@@ -1773,17 +1788,17 @@
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="106"/>
+        <location filename="../../app/ui/status_panel.py" line="107"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="170"/>
+        <location filename="../../app/ui/status_panel.py" line="176"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="111"/>
+        <location filename="../../app/ui/status_panel.py" line="112"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
@@ -1801,72 +1816,72 @@
 <context>
     <name>WarningTableModel</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="34"/>
+        <location filename="../../app/ui/warnings_view.py" line="39"/>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="35"/>
+        <location filename="../../app/ui/warnings_view.py" line="40"/>
         <source>已排除</source>
         <translation>Dismissed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="34"/>
+        <location filename="../../app/ui/warnings_view.py" line="39"/>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="33"/>
+        <location filename="../../app/ui/warnings_view.py" line="38"/>
         <source>已说明</source>
         <translation>Explained</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="33"/>
+        <location filename="../../app/ui/warnings_view.py" line="38"/>
         <source>待处置</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <location filename="../../app/ui/warnings_view.py" line="46"/>
         <source>指标/申请</source>
         <translation>Indicator/application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="44"/>
+        <location filename="../../app/ui/warnings_view.py" line="49"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="42"/>
+        <location filename="../../app/ui/warnings_view.py" line="47"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <location filename="../../app/ui/warnings_view.py" line="37"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="37"/>
+        <location filename="../../app/ui/warnings_view.py" line="42"/>
         <source>级别</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <location filename="../../app/ui/warnings_view.py" line="37"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <location filename="../../app/ui/warnings_view.py" line="44"/>
         <source>规则</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="40"/>
+        <location filename="../../app/ui/warnings_view.py" line="45"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="32"/>
+        <location filename="../../app/ui/warnings_view.py" line="37"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -1874,57 +1889,57 @@
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="128"/>
+        <location filename="../../app/ui/warnings_view.py" line="133"/>
         <source>处置流程：单位说明 → 财政核实 → 关闭或确认违规。</source>
         <translation>Disposition: the unit explains → the finance bureau verifies → closed or confirmed as a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="127"/>
+        <location filename="../../app/ui/warnings_view.py" line="132"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <location filename="../../app/ui/warnings_view.py" line="76"/>
         <source>情况说明：原因、依据与整改措施（随下次同步发送）</source>
         <translation>Explanation: cause, basis and corrective action (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <location filename="../../app/ui/warnings_view.py" line="79"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="148"/>
+        <location filename="../../app/ui/warnings_view.py" line="153"/>
         <source>提交预警说明</source>
         <translation>Send warning explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>红色预警</source>
         <translation>Red warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>蓝色预警</source>
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="144"/>
+        <location filename="../../app/ui/warnings_view.py" line="149"/>
         <source>说明已保存，将随下次同步发送。</source>
         <translation>Explanation saved; it is sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="109"/>
+        <location filename="../../app/ui/warnings_view.py" line="114"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>黄色预警</source>
         <translation>Yellow warnings</translation>
     </message>

@@ -44,7 +44,7 @@ def test_status_bar_shows_offline_pending_count_and_notifications(qtbot, window,
     panel = window.status_panel
     qtbot.waitUntil(lambda: panel.status is not None, timeout=5000)
     assert "离线" in panel.connection.text()
-    assert panel.outbox.text() == f"待发送 {sync_status(db=ctx.db).pending_outbox}"
+    assert panel.outbox.text() == f"待发送 {sync_status(db=ctx.db).pending_items}"
     assert "上次同步" in panel.last_sync.text()
     ctx.notify("有 2 个新的审批任务。", "info")
     assert window.notifications.isVisible() and "审批任务" in window.notifications.text()
