@@ -102,12 +102,19 @@ def _annotate_streaming(src: Path, dst: Path, result: ImportResult,
     wb = openpyxl.Workbook(write_only=True)
     _error_sheet(wb.create_sheet(ERROR_SHEET), result, write_only=True)
     ws = wb.create_sheet(result.sheet[:31])
-    book = pc.CalamineWorkbook.from_path(str(src))
-    try:
+    if result.streamed:  # too big to hold in memory: read it the way the import did
+        book = openpyxl.load_workbook(src, read_only=True, data_only=True)
+        offset = 0
+        source_rows = (["" if v is None else v for v in row]
+                       for row in book[result.sheet].iter_rows(values_only=True))
+    else:
+        book = pc.CalamineWorkbook.from_path(str(src))
         sheet = book.get_sheet_by_name(result.sheet)
         offset = sheet.start[1] if sheet.start else 0
+        source_rows = sheet.iter_rows()
+    try:
         comments = 0
-        for r, values in enumerate(sheet.iter_rows(), 1):
+        for r, values in enumerate(source_rows, 1):
             cells = [None] * offset
             for j, value in enumerate(values):
                 errors = by_cell.get((r, j + offset))

@@ -162,3 +162,15 @@ def test_generic_table_export(tmp_path):
     assert [c.value for c in ws[6]][:3] == ["合计", 5, pytest.approx(123.50)]
     with pytest.raises(ValueError):
         write_table(tmp_path / "x.xlsx", [], columns=[("a", "A", "weird")], title="x")
+
+
+def test_annotating_a_streamed_sheet(book, tmp_path, monkeypatch):
+    from app.excel import safety
+
+    monkeypatch.setattr(safety, "MAX_CELLS", 10)
+    monkeypatch.setattr(annotate_mod, "IN_PLACE_MAX_BYTES", 0)
+    source = _bad_book(book)
+    result = import_workbook(source, "indicators", dry_run=True, year=2026)
+    assert result.streamed
+    ws = openpyxl.load_workbook(annotate_workbook(source, tmp_path / "a.xlsx", result))["数据"]
+    assert "不是2026年度" in ws["D4"].comment.text and ws["A1"].value == "2026年指标"
