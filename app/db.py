@@ -8,7 +8,8 @@ Start-up (``open_database``):
    or :func:`start_fresh` (new empty database, unsent drafts exported to JSON and
    re-imported; everything else is downloaded again by the next sync);
 2. a dated backup through SQLite's online backup API (never a file copy of a live WAL
-   database), verified, keeping the last ``keep_backups`` (3);
+   database), verified, keeping the last ``keep_backups`` (3) — before every schema
+   upgrade, and otherwise when the newest backup is older than ``backup_every`` (20 h);
 3. Alembic upgrade to head in one transaction, with foreign keys off while tables are
    rebuilt (batch mode) and ``PRAGMA foreign_key_check`` before commit.
 
@@ -29,7 +30,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ BACKUP_DIR_NAME = "backups"
 FILES_DIR_NAME = "files"
 EXPORTS_DIR_NAME = "exports"
 KEEP_BACKUPS = 3
+# a verified backup at start-up when the newest is older than this, and always before an
+# upgrade: the last three then span days, not the last three launches of one morning
+BACKUP_EVERY = timedelta(hours=20)
 BUSY_TIMEOUT_MS = 10_000
 DEFAULT_SYNCHRONOUS = "FULL"
 
@@ -370,6 +374,7 @@ def open_database(
     path: Path | str | None = None,
     *,
     backup: bool = True,
+    backup_every: timedelta = BACKUP_EVERY,
     keep_backups: int = KEEP_BACKUPS,
     migrate: bool = True,
     full_check: bool = False,
@@ -396,17 +401,20 @@ def open_database(
         engine.dispose()
         raise DatabaseTooNewError(path, rev)
 
+    from app.migrations import head_revision
+
+    upgrade_pending = migrate and rev != head_revision()
     backup_path = None
     if existed and backup:
-        backup_path = make_backup(path, revision=rev, keep=keep_backups)
-        log.info("local database backed up to %s", backup_path)
+        newest = next(iter(list_backups(path)), None)
+        due = newest is None or datetime.now(UTC) - newest.created_at >= backup_every
+        if upgrade_pending or due:
+            backup_path = make_backup(path, revision=rev, keep=keep_backups)
+            log.info("local database backed up to %s", backup_path)
 
-    if migrate:
-        from app.migrations import head_revision
-
-        if rev != head_revision():
-            log.info("upgrading local database %s from %s to head", path, rev or "empty")
-            rev = upgrade(path)
+    if upgrade_pending:
+        log.info("upgrading local database %s from %s to head", path, rev or "empty")
+        rev = upgrade(path)
 
     db = Database(path=path, engine=engine, revision=rev, backup=backup_path)
     if migrate:

@@ -28,8 +28,9 @@ def run(args) -> int:
     try:
         if args.action == "backup":
             db = appdb.open_database(path)
-            say(f"备份 / backup: {db.backup}")
+            revision = db.revision
             db.close()
+            say(f"备份 / backup: {appdb.make_backup(path, revision=revision)}")
             return EXIT_OK
         result = (appdb.restore_backup(path) if args.action == "restore"
                   else appdb.start_fresh(path))

@@ -56,6 +56,8 @@ def test_store_check_and_fresh(data_dir, capsys) -> None:
     path = data_dir / "jincai.sqlite3"
     _seed(path, drafts=["差旅费"])
     assert run("store", "check") == 0
+    assert run("store", "backup") == 0
+    assert "backup" in capsys.readouterr().err
     _corrupt(path)
     assert run("store", "check") == 6
     assert run("status") == 6  # every command explains and points at the recovery

@@ -68,13 +68,25 @@ def test_backup_at_start_keeps_last_three(data_dir: Path) -> None:
     assert list_backups(path) == []
     taken = []
     for _ in range(5):
-        d = open_database(path)
+        d = open_database(path, backup_every=timedelta(0))
         taken.append(d.backup)
         d.close()
     kept = list_backups(path)
     assert [b.path for b in kept] == taken[::-1][:3]
     assert all(check_integrity(b.path).ok for b in kept)
     assert kept[0].revision == head_revision()
+
+
+def test_backup_once_a_day_and_before_every_upgrade(data_dir: Path) -> None:
+    path = data_dir / "jincai.sqlite3"
+    appdb.upgrade(path, "0001")
+    first = open_database(path)  # upgrade pending: backup even though none is due
+    assert first.backup is not None and first.backup.name.endswith("-0001.sqlite3")
+    first.close()
+    again = open_database(path)  # same day, nothing to upgrade: no new copy
+    assert again.backup is None
+    again.close()
+    assert len(list_backups(path)) == 1
 
 
 def test_rotation_by_date_not_by_mtime(data_dir: Path) -> None:
