@@ -116,45 +116,85 @@ def _open_database_interactively():  # type: ignore[no-untyped-def]
 
 
 def run_desktop(argv: list[str] | None = None) -> int:
+    """Sign-in, then the working window.
+
+    * a server configured (``JINCAI_SERVER_URL`` or 设置): sign in to it;
+    * none configured (the embedded default of ``make run``), or ``--demo``: start a local
+      server with demo data on a free port and list its demo users;
+    * ``--offline-demo``: no server at all, demo data in the local store, offline unlock.
+    """
     if not has_display():
         print("没有图形显示 (no display): run it under a virtual screen with:  xvfb-run -a jincai",
               file=sys.stderr)
         return 2
     argv = list(argv if argv is not None else sys.argv)
-    demo = "--demo" in argv or os.environ.get("JINCAI_DEMO", "") not in ("", "0")
     app = create_application(argv)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QDialog
 
-    from app.services.ui_queries import DEMO_SERVER_URL, seed_demo_data
+    from app.services.ui_queries import DEMO_SERVER_URL, DEMO_USERS, seed_demo_data
     from app.ui.context import UiContext
     from app.ui.shell import build_main_window
     from app.ui.sign_in import SignInDialog
     from app.ui.tasks import TaskRunner
 
+    settings = QSettings()
+    configured = os.environ.get("JINCAI_SERVER_URL") or str(settings.value("server_url", "") or "")
+    offline_demo = "--offline-demo" in argv or os.environ.get("JINCAI_DEMO") == "offline"
+    embedded = not offline_demo and ("--demo" in argv or not configured
+                                     or os.environ.get("JINCAI_DEMO") == "1")
     db = _open_database_interactively()
     if db is None:
         return 1
-    if demo:
-        seed_demo_data(db=db, indicators=int(os.environ.get("JINCAI_DEMO_INDICATORS", "20000")))
-    settings = QSettings()
-    server_url = os.environ.get("JINCAI_SERVER_URL") or str(settings.value("server_url", "")) \
-        or (DEMO_SERVER_URL if demo else "")
     runner = TaskRunner()
-    dialog = SignInDialog(db, runner, demo=demo, server_url=server_url,
-                          username=str(settings.value("last_user", "")))
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user() is None:
-        db.close()
-        return 0
-    user = dialog.user()
-    settings.setValue("server_url", user.server_url)
-    settings.setValue("last_user", user.username)
-    ctx = UiContext(db, runner, user=user, demo=demo)
-    window = build_main_window(ctx)
-    window.show()
+    server = None
+    if offline_demo:
+        seed_demo_data(db=db, indicators=int(os.environ.get("JINCAI_DEMO_INDICATORS", "20000")))
+        dialog = SignInDialog(db, runner, demo=True, server_url=DEMO_SERVER_URL,
+                              demo_users=DEMO_USERS)
+        dialog.offline_check.setChecked(True)
+    elif embedded:
+        from app.db import data_dir
+        from app.ui.embedded import EmbeddedServer, use_memory_keyring_if_needed
+
+        use_memory_keyring_if_needed()
+        server = EmbeddedServer(data_dir() / "embedded-server")
+        dialog = SignInDialog(db, runner, demo=True, demo_users=())
+        dialog.set_preparing(QApplication.translate("startup", "正在启动本机演示服务器…"))
+
+        def start(_ctx):  # type: ignore[no-untyped-def]
+            users = server.prepare()
+            return server.start(), users
+
+        def started(result):  # type: ignore[no-untyped-def]
+            url, users = result
+            dialog.set_preparing(None)
+            dialog.set_server_url(url)
+            dialog.set_demo_users(users)
+
+        runner.query(start, on_success=started,
+                     on_failure=lambda message, _exc: (dialog.set_preparing(None),
+                                                       dialog.show_error(message)),
+                     label=QApplication.translate("startup", "启动本机服务器"))
+    else:
+        dialog = SignInDialog(db, runner, server_url=configured,
+                              username=str(settings.value("last_user", "")))
     try:
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user() is None:
+            return 0
+        user = dialog.user()
+        if not embedded and not offline_demo:
+            settings.setValue("server_url", user.server_url)
+        settings.setValue("last_user", user.username)
+        ctx = UiContext(db, runner, user=user, demo=embedded or offline_demo)
+        window = build_main_window(ctx)
+        window.show()
+        if user.online:
+            window.status_panel.start_sync()
         return app.exec()
     finally:
         runner.cancel_all()
         runner.wait_idle(5000)
+        if server is not None:
+            server.stop()
         db.close()

@@ -31,7 +31,8 @@ class SignedInUser:
 
     @property
     def is_reviewer(self) -> bool:
-        return self.has_role("unit_reviewer", "finance_reviewer", "finance_admin", "admin")
+        return self.has_role("unit_reviewer", "finance_reviewer", "finance_admin",
+                             "unit_finance_head", "unit_head", "bureau_division", "treasury")
 
 
 class UiContext(QObject):

@@ -127,17 +127,15 @@ class SignInDialog(QDialog):
 
         self.demo_list = QListWidget()
         self.demo_list.setObjectName("demoUsers")
-        for u in demo_users:
-            item = QListWidgetItem(f"{u.display_name}（{self.tr(u.role_name)}） {u.username}")
-            item.setData(Qt.ItemDataRole.UserRole, u)
-            self.demo_list.addItem(item)
-        self.demo_list.setMaximumHeight(90)
+        self.demo_list.setMaximumHeight(150)
         demo_box = QWidget()
         demo_layout = QVBoxLayout(demo_box)
         demo_layout.setContentsMargins(0, 0, 0, 0)
         demo_layout.addWidget(QLabel(self.tr("演示模式：选择一个演示用户（密码自动填入）")))
         demo_layout.addWidget(self.demo_list)
         demo_box.setVisible(demo)
+        self._demo_box = demo_box
+        self.set_demo_users(demo_users)
 
         self._message = QLabel()
         self._message.setObjectName("signInMessage")
@@ -182,6 +180,28 @@ class SignInDialog(QDialog):
          else self.server_edit).setFocus()
 
     # ------------------------------------------------------------------ API
+
+    def set_demo_users(self, users: tuple[DemoUser, ...] | list[DemoUser]) -> None:
+        self.demo_list.clear()
+        for u in users:
+            item = QListWidgetItem(f"{u.display_name}（{self.tr(u.role_name)}）  {u.username}"
+                                   if u.display_name != u.username
+                                   else f"{u.username}（{self.tr(u.role_name)}）")
+            item.setData(Qt.ItemDataRole.UserRole, u)
+            self.demo_list.addItem(item)
+
+    def set_preparing(self, text: str | None) -> None:
+        """While the embedded server starts: say so and wait (None when ready)."""
+        self._set_busy(bool(text))
+        self._message.setStyleSheet("color:#1b4f72;" if text else ERROR_STYLE)
+        self._message.setText(text or "")
+
+    def set_server_url(self, url: str) -> None:
+        self.server_edit.setText(url)
+
+    def show_error(self, text: str) -> None:
+        self._message.setStyleSheet(ERROR_STYLE)
+        self._message.setText(text)
 
     def user(self) -> SignedInUser | None:
         return self._user
@@ -237,6 +257,7 @@ class SignInDialog(QDialog):
     def _on_sign_in_button_clicked(self) -> None:
         if self._busy or not self.validate():
             return
+        self._message.setStyleSheet(ERROR_STYLE)
         self._message.setText("")
         db = self._db
         server = self.server_edit.text().strip()

@@ -1637,12 +1637,28 @@
         <translation>&lt;h2&gt;Jincai Desk&lt;/h2&gt;&lt;p&gt;Treasury centralised payment client&lt;/p&gt;</translation>
     </message>
     <message>
+        <source>业务处室</source>
+        <translation>Bureau division</translation>
+    </message>
+    <message>
         <source>单位审核人</source>
         <translation>Unit reviewer</translation>
     </message>
     <message>
         <source>单位经办人</source>
         <translation>Unit accountant</translation>
+    </message>
+    <message>
+        <source>单位负责人</source>
+        <translation>Head of unit</translation>
+    </message>
+    <message>
+        <source>单位财务负责人</source>
+        <translation>Unit finance head</translation>
+    </message>
+    <message>
+        <source>国库支付中心</source>
+        <translation>Treasury payment centre</translation>
     </message>
     <message>
         <location filename="../../app/ui/sign_in.py" line="54"/>
@@ -1660,7 +1676,7 @@
         <translation>&amp;Password</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="281"/>
+        <location filename="../../app/ui/sign_in.py" line="302"/>
         <source>无法连接服务器：{0}。可以勾选“离线解锁”在本机继续工作。</source>
         <translation>Cannot reach the server {0}. Tick “Offline unlock” to keep working on this computer.</translation>
     </message>
@@ -1670,7 +1686,7 @@
         <translation>&amp;Server address</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="138"/>
+        <location filename="../../app/ui/sign_in.py" line="134"/>
         <source>演示模式：选择一个演示用户（密码自动填入）</source>
         <translation>Demo mode: pick a demo user (the password is filled in)</translation>
     </message>
@@ -1680,18 +1696,18 @@
         <translation>&amp;User name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="208"/>
+        <location filename="../../app/ui/sign_in.py" line="228"/>
         <source>用户名中不能有空格</source>
         <translation>The user name cannot contain spaces</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="284"/>
+        <location filename="../../app/ui/sign_in.py" line="305"/>
         <source>用户名或密码不正确，或账户已被锁定。</source>
         <translation>Wrong user name or password, or the account is locked.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="151"/>
-        <location filename="../../app/ui/sign_in.py" line="266"/>
+        <location filename="../../app/ui/sign_in.py" line="149"/>
+        <location filename="../../app/ui/sign_in.py" line="287"/>
         <source>登录</source>
         <translation>Sign in</translation>
     </message>
@@ -1706,7 +1722,11 @@
         <translation>Offline unlock (with the verifier kept at the last online sign-in on this computer)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="211"/>
+        <source>系统管理员</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_in.py" line="231"/>
         <source>请填写密码</source>
         <translation>Please enter the password</translation>
     </message>
@@ -1716,7 +1736,7 @@
         <translation>Please enter the server address</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="205"/>
+        <location filename="../../app/ui/sign_in.py" line="225"/>
         <source>请填写用户名</source>
         <translation>Please enter the user name</translation>
     </message>
@@ -1725,7 +1745,7 @@
         <translation>Finance reviewer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="154"/>
+        <location filename="../../app/ui/sign_in.py" line="152"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -2069,6 +2089,11 @@
 <context>
     <name>startup</name>
     <message>
+        <location filename="../../app/ui/application.py" line="178"/>
+        <source>启动本机服务器</source>
+        <translation>Start the local server</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/application.py" line="101"/>
         <source>恢复最近的备份</source>
         <translation>Restore the latest backup</translation>
@@ -2082,6 +2107,11 @@
         <location filename="../../app/ui/application.py" line="99"/>
         <source>本地数据库已损坏</source>
         <translation>The local database is damaged</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/application.py" line="163"/>
+        <source>正在启动本机演示服务器…</source>
+        <translation>Starting the local demo server…</translation>
     </message>
     <message>
         <location filename="../../app/ui/application.py" line="105"/>

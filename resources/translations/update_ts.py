@@ -76,6 +76,9 @@ def dynamic() -> list[tuple[str, str]]:
         from app.services.ui_queries import DEMO_USERS
 
         out += [("SignInDialog", u.role_name) for u in DEMO_USERS]
+        from app.ui.embedded import ROLE_NAMES
+
+        out += [("SignInDialog", name) for name in ROLE_NAMES.values()]
     except Exception as exc:  # noqa: BLE001 - the script still works without them
         print("warning: demo users not read:", exc, file=sys.stderr)
     src = (ROOT / "app" / "ui" / "main_window.py").read_text("utf-8")
