@@ -70,6 +70,8 @@ class SyncState(Base):
     last_server_seq: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     pull_target_seq: Mapped[int | None] = mapped_column(Integer)
     server_url: Mapped[str | None] = mapped_column(String(300))
+    # revision 0005: whose mirror this is; another user must use another data directory
+    username: Mapped[str | None] = mapped_column(String(100))
     protocol_version: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None]
     last_sync_at: Mapped[datetime | None]  # last *completed* sync

@@ -59,6 +59,19 @@ STAGE_NAMES = {
 DONE_RETENTION = timedelta(days=30)
 
 
+class AccountMismatch(Exception):
+    """The local mirror belongs to another user or server: mixing them would show one user's
+    data to another and corrupt the pull cursor."""
+
+    def __init__(self, owner: str, current: str) -> None:
+        self.message = (
+            f"本机数据属于 {owner}，当前登录的是 {current}。请用原用户登录，或为新用户使用另一个数据目录"
+            f"（环境变量 JINCAI_DATA_DIR）。 / This local database belongs to {owner}; {current}"
+            " must use another data directory (JINCAI_DATA_DIR)."
+        )
+        super().__init__(self.message)
+
+
 class SyncCancelled(Exception):
     def __init__(self) -> None:
         super().__init__("同步已取消，下次同步会从中断处继续。 / Sync cancelled; it will resume.")
@@ -210,8 +223,14 @@ class SyncEngine:
                 st.started_at = utcnow()
                 st.cursor = None
             st.last_attempt_at = utcnow()
-            if self.server_url:
-                st.server_url = self.server_url
+            server_url = self.server_url or getattr(self.transport, "server_url", None)
+            username = getattr(self.transport, "username", None)
+            if st.username and username and (st.username, st.server_url) != (username, server_url):
+                raise AccountMismatch(f"{st.username}@{st.server_url}", f"{username}@{server_url}")
+            if server_url:
+                st.server_url = server_url
+            if username:
+                st.username = username
             run_id = st.run_id or str(uuid.uuid4())
             start = STAGES.index(st.stage) if st.stage in STAGES else 0
         if resumed_from:

@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from app.models import Account
     from app.sync.credentials import KeyringUnavailable, device_id
-    from app.sync.engine import SyncCancelled, SyncEngine
+    from app.sync.engine import AccountMismatch, SyncCancelled, SyncEngine
     from app.sync.http import HttpTransport, RequestRefused
     from app.sync.transport import AuthRequired, TransportError, UpgradeRequired
 
@@ -78,6 +78,9 @@ def run(args) -> int:
         return EXIT_NETWORK
     except RequestRefused as exc:
         say(f"服务器拒绝了同步请求：{exc.message}")
+        return EXIT_FAILED
+    except AccountMismatch as exc:
+        say(exc.message)
         return EXIT_FAILED
     finally:
         db.close()

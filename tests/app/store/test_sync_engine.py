@@ -233,3 +233,15 @@ def test_resolve_conflict_take_server(db, server) -> None:
     resolve_conflict(db=db, conflict_id=c.id, keep="server")
     v = get_application(db=db, application_id=app_id)
     assert (v.amount, v.dirty, v.local_status) == (10_000, False, "returned")
+
+
+def test_mirror_belongs_to_one_user(db, server) -> None:
+    from app.sync.engine import AccountMismatch
+
+    server.username, server.server_url = "kuaiji01", "https://a.example"
+    engine(db, server).run()
+    server.username = "kuaiji02"
+    with pytest.raises(AccountMismatch, match="JINCAI_DATA_DIR"):
+        engine(db, server).run()
+    with db.read() as s:
+        assert s.get(SyncState, 1).username == "kuaiji01"
