@@ -8,6 +8,7 @@ and a crash leaves either the draft or the queued application, never half of eac
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -214,6 +215,35 @@ def _missing_fields(app: PaymentApplication) -> list[tuple[str, str]]:
     return missing
 
 
+def _reference_data(fiscal_year: int, region_code: str | None) -> dict[str, Any]:
+    """Code tables and dictionaries for fiscal.rules (the same ones the form preview uses);
+    whatever cannot be loaded is left out and the rule falls back to its defaults."""
+    out: dict[str, Any] = {}
+    try:
+        from fiscal.codes import available_years, code_tables
+
+        years = available_years()
+        if years:
+            tables = code_tables(fiscal_year if fiscal_year in years else years[-1])
+            out.update(func_table=tables.functional, dep_table=tables.dep_economic)
+    except Exception:
+        logging.getLogger(__name__).exception("code tables unavailable for offline rules")
+    try:
+        from fiscal.dictionaries import dictionaries
+
+        dicts = dictionaries(region_code or None)
+        card = dicts.official_card
+        out.update(
+            card_codes=tuple(card.economic_codes), mode_names=dicts.settlement_modes,
+            card_small_amount_fen=card.no_card_acceptance_below_fen,
+            cash_only_keywords=card.cash_only_keywords,
+            personal_threshold_fen=dicts.thresholds.personal_payee_basis_fen,
+        )
+    except Exception:
+        logging.getLogger(__name__).exception("dictionaries unavailable for offline rules")
+    return out
+
+
 def _rule_notes(app: PaymentApplication, ind: Indicator, pending: int) -> tuple[RuleNote, ...]:
     """Other budget-control rules of fiscal.rules, run offline as advice."""
     try:
@@ -239,10 +269,9 @@ def _rule_notes(app: PaymentApplication, ind: Indicator, pending: int) -> tuple[
             has_basis_attachment=any(a.role == "basis" for a in app.attachments),
             card_not_accepted=app.card_not_accepted,
         )
-        violations = evaluate_submission(ind_facts, app_facts)
+        violations = evaluate_submission(ind_facts, app_facts, **_reference_data(
+            ind.fiscal_year, ind.region_code))
     except Exception:  # advice only: a rule-module change must never block saving work
-        import logging
-
         logging.getLogger(__name__).exception("offline rule evaluation failed")
         return ()
     return tuple(

@@ -237,6 +237,23 @@ def delete_indicator(s: Session, ind_id: str, touched: Touched) -> None:
         s.delete(ind)
 
 
+def _apply_unit(s: Session, data: dict[str, Any], seq: int) -> None:
+    """Units (单位) go to the code-table cache: table ``unit``, fiscal_year 0."""
+    from app.models import CodeTableEntry
+
+    code = str(data.get("code") or "")
+    if not code:
+        return
+    row = s.get(CodeTableEntry, ("unit", 0, code))
+    if row is None:
+        row = CodeTableEntry(table="unit", fiscal_year=0, code=code, name="")
+        s.add(row)
+    row.name = str(data.get("name") or code)
+    row.parent = data.get("department_code")
+    row.extra = dict(data)
+    row.server_seq = seq
+
+
 def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
     entity, op = change["entity"], change["op"]
     if entity == "indicator":
@@ -257,7 +274,9 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
         task = s.get(ApprovalTask, str(change["id"]))
         if task is not None:
             s.delete(task)
-    else:  # unit, code_tables, ...: not mirrored yet
+    elif entity == "unit" and op != "delete" and change.get("data"):
+        _apply_unit(s, change["data"], int(change["seq"]))
+    else:  # code_tables, ...: not mirrored yet
         log.debug("sync: ignoring %s change %s", entity, change.get("id"))
 
 

@@ -170,6 +170,28 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
 
 
+def test_every_revision_downgrades_and_upgrades_again(data_dir: Path) -> None:
+    from alembic import command
+
+    from app.migrations import alembic_config
+
+    path = data_dir / "jincai.sqlite3"
+    open_database(path).close()
+    engine = appdb.make_engine(path, foreign_keys=False)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        with engine.connect() as conn:
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert names <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    d = open_database(path)
+    assert d.revision == head_revision()
+    d.close()
+
+
 def test_database_from_newer_client_is_refused(data_dir: Path) -> None:
     path = data_dir / "jincai.sqlite3"
     open_database(path).close()

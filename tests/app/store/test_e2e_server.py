@@ -67,6 +67,10 @@ def test_sign_in_sync_queue_sync(db, memory_keyring, world) -> None:
     balances = {b.id: b for b in get_indicator_balances(db=db)}
     assert set(balances) == {"E2E-1", "E2E-2"}  # B1's indicator is not in this user's scope
     assert balances["E2E-1"].confirmed_available == 100_000
+    from app.models import CodeTableEntry
+
+    with db.read() as s:  # units arrive in the code-table cache
+        assert s.get(CodeTableEntry, ("unit", 0, "A1")).name == "单位A1"
 
     ids = []
     for amount in (40_000, 35_000):
