@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
@@ -756,6 +757,12 @@ def preview_application(
             amount=ind.amount, paid=ind.paid, reserved=ind.reserved, frozen=ind.frozen,
             available=ind.available, pending_own=pending)
         region_code, bgt_type_code = ind.region_code, ind.bgt_type_code
+        has_basis = False
+        if application_id:
+            from app.models import Attachment
+
+            has_basis = s.scalar(select(func.count()).select_from(Attachment).where(
+                Attachment.application_id == application_id, Attachment.role == "basis")) > 0
     years = available_years()
     tables = code_tables(row.fiscal_year if row.fiscal_year in years else years[-1])
     try:
@@ -776,7 +783,7 @@ def preview_application(
         dep_eco_code=draft.dep_eco_code, gov_eco_code=draft.gov_eco_code,
         settlement_mode=draft.settlement_mode, payee_is_personal=draft.payee_is_personal,
         payee_name=draft.payee_name, use_des=draft.use_des, contract_no=draft.contract_no,
-        has_basis_attachment=False, card_not_accepted=draft.card_not_accepted)
+        has_basis_attachment=has_basis, card_not_accepted=draft.card_not_accepted)
     violations = evaluate_submission(
         ind_facts, app_facts, func_table=tables.functional, dep_table=tables.dep_economic,
         card_codes=tuple(card.economic_codes), mode_names=dicts.settlement_modes,
@@ -869,3 +876,71 @@ def export_execution_report(*, db: Database, path: str, fiscal_year: int | None 
     if progress is not None:
         progress(len(items))
     return str(write_execution_report(path, items))
+
+
+# --------------------------------------------------------------------------- attachments
+
+ATTACHMENT_ROLE_NAMES = {"invoice": "发票", "contract": "合同", "basis": "付款依据",
+                         "receipt": "收据/回单", "other": "其他"}
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRow:
+    id: str
+    file_name: str
+    media_type: str
+    size: int
+    role: str
+    invoice_key: str | None
+    uploaded: bool
+    path: str | None  # the local file, when this machine has it
+    ocr_fields: tuple[tuple[str, str], ...] = ()  # (field, value) as OCR read them
+
+
+def _ocr_pairs(result: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(result, dict):
+        return ()
+    fields = result.get("fields", result)
+    out = []
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            if isinstance(value, dict):
+                value = value.get("value", value.get("text"))
+            if value not in (None, "", [], {}):
+                out.append((str(key), str(value)))
+    return tuple(out[:20])
+
+
+def list_attachments(*, db: Database, application_id: str) -> list[AttachmentRow]:
+    from app.models import Attachment
+
+    with db.read() as s:
+        rows = s.scalars(select(Attachment).where(Attachment.application_id == application_id)
+                         .order_by(Attachment.created_at)).all()
+        out = []
+        for a in rows:
+            path = db.files_dir / a.sha256[:2] / a.sha256
+            out.append(AttachmentRow(a.id, a.file_name, a.media_type, a.size, a.role,
+                                     a.invoice_key, a.uploaded,
+                                     str(path) if path.exists() else None,
+                                     _ocr_pairs(a.ocr_result)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResult:
+    application_id: str
+    changes: Changes
+
+
+def save_and_attach(*, db: Database, draft: DraftInput, application_id: str | None,
+                    source: str, role: str, media_type: str) -> AttachResult:
+    """Save the draft (creating it if needed), then link the file; returns the id."""
+    from app.services.applications import save_draft
+    from app.services.attachments import attach_file
+
+    saved = save_draft(db=db, draft=draft, application_id=application_id)
+    app_id = saved.application.id
+    _view, changes = attach_file(db=db, application_id=app_id, source=Path(source), role=role,
+                                 media_type=media_type)
+    return AttachResult(app_id, saved.changes | changes)

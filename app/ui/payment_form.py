@@ -45,6 +45,7 @@ from app.services.ui_queries import (
     get_indicator_row,
     preview_application,
 )
+from app.ui.attachments_panel import AttachmentsPanel
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, money, settlement_modes, status_name
 from app.ui.indicator_browser import IndicatorBrowserView, IndicatorTableModel
@@ -322,6 +323,8 @@ class PaymentFormView(QWidget):
         head.addWidget(self._status_label)
         form_layout.addLayout(head)
         form_layout.addLayout(grid)
+        self.attachments = AttachmentsPanel(self.ctx)
+        form_layout.addWidget(self.attachments)
         form_layout.addStretch(1)
         form_layout.addLayout(buttons)
         scroll = QScrollArea()
@@ -338,7 +341,8 @@ class PaymentFormView(QWidget):
         order = [self.indicator_edit, self.indicator_button, self.payee_name, self.payee_personal,
                  self.payee_account, self.payee_bank, self.payee_uscc, self.amount_edit,
                  self.use_des, self.settlement, self.card_not_accepted, self.eco_combo,
-                 self.contract_edit, self.save_button, self.submit_button, self.new_button,
+                 self.contract_edit, self.attachments.list, self.attachments.role,
+                 self.attachments.add_button, self.save_button, self.submit_button, self.new_button,
                  self.print_button]
         for a, b in pairwise(order):
             self.setTabOrder(a, b)
@@ -358,10 +362,12 @@ class PaymentFormView(QWidget):
         self.save_button.clicked.connect(self.save)
         self.submit_button.clicked.connect(self.submit)
         self.new_button.clicked.connect(self._on_new_button_clicked)
+        self.attachments.sig_attach_requested.connect(self.attach_file)
         self.print_button.clicked.connect(self._on_print_button_clicked)
         for seq, slot in (("Ctrl+S", self.save), ("Ctrl+Return", self.submit),
                           ("Ctrl+Enter", self.submit), ("F4", self._on_indicator_button_clicked),
-                          ("Ctrl+N", self._on_new_button_clicked)):
+                          ("Ctrl+N", self._on_new_button_clicked),
+                          ("Ctrl+O", self.attachments._on_add_clicked)):
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
@@ -409,6 +415,7 @@ class PaymentFormView(QWidget):
         self._clear_errors()
         self._set_editable(True)
         self._title.setText(self.tr("<h2>新建支付申请</h2>"))
+        self.attachments.set_application(None)
         self._status_label.setText(status_name("draft"))
         self._set_message("")
         if indicator_id:
@@ -537,6 +544,8 @@ class PaymentFormView(QWidget):
                 self._set_message(self.tr("服务器意见：{0}").format(app.server_message),
                                   error=app.local_status in ("returned", "rejected"))
         self._set_editable(as_copy or app.local_status in ("draft", "returned"))
+        if not as_copy:
+            self.attachments.set_application(app.id, app.local_status in ("draft", "returned"))
         if app.indicator_id:
             eco = app.dep_eco_code
             self.set_indicator_id(app.indicator_id,
@@ -685,6 +694,28 @@ class PaymentFormView(QWidget):
             lambda c: save_draft(db=db, draft=draft, application_id=app_id),
             on_success=self._on_saved, on_failure=self._on_action_failed,
             label=self.tr("保存草稿"))
+
+    def attach_file(self, path: str, role: str) -> None:
+        """Link a file to this application (saving the draft first when it is new)."""
+        import mimetypes
+
+        from app.services.ui_queries import save_and_attach
+
+        if not self._editable or not self._local_checks():
+            return
+        db, draft, app_id = self.ctx.db, self.draft(), self._application_id
+        media = mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+        def done(result: Any) -> None:
+            self._application_id = result.application_id
+            self.attachments.set_application(result.application_id)
+            self._set_message(self.tr("附件已添加。"))
+            self.refresh_preview()
+
+        self.ctx.runner.mutation(
+            lambda c: save_and_attach(db=db, draft=draft, application_id=app_id, source=path,
+                                      role=role, media_type=media),
+            on_success=done, on_failure=self._on_action_failed, label=self.tr("添加附件"))
 
     def _on_saved(self, result: Any) -> None:
         self.sig_busy.emit(False)

@@ -379,69 +379,152 @@
     </message>
 </context>
 <context>
+    <name>AttachmentsPanel</name>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="140"/>
+        <source>{0}（无识别结果）</source>
+        <translation>{0} (no OCR result)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <source>付款依据</source>
+        <translation>Payment basis</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="97"/>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="145"/>
+        <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
+        <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <source>发票</source>
+        <translation>Invoice</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <source>合同</source>
+        <translation>Contract</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="74"/>
+        <source>打开</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="97"/>
+        <source>收据/回单</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="73"/>
+        <source>添加附件… (Ctrl+O)</source>
+        <translation>Add attachment… (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="80"/>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="138"/>
+        <source>识别结果：{0}</source>
+        <translation>OCR: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="113"/>
+        <source>读取附件</source>
+        <translation>Reading attachments</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="126"/>
+        <source>还没有附件。发票、合同、付款依据等可在此添加，或在“凭证采集”中拍摄识别。</source>
+        <translation>No attachments yet. Add invoices, contracts and payment bases here, or photograph and read them in “Voucher capture”.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="144"/>
+        <source>选择附件</source>
+        <translation>Choose attachment</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="58"/>
+        <source>附件</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="124"/>
+        <source>（未上传）</source>
+        <translation> (not uploaded)</translation>
+    </message>
+</context>
+<context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="127"/>
+        <location filename="../../app/ui/payment_form.py" line="128"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="162"/>
+        <location filename="../../app/ui/payment_form.py" line="163"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="137"/>
+        <location filename="../../app/ui/payment_form.py" line="138"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <location filename="../../app/ui/payment_form.py" line="100"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="170"/>
+        <location filename="../../app/ui/payment_form.py" line="171"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="138"/>
+        <location filename="../../app/ui/payment_form.py" line="139"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="95"/>
+        <location filename="../../app/ui/payment_form.py" line="96"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -762,17 +845,17 @@
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="73"/>
+        <location filename="../../app/ui/payment_form.py" line="74"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="72"/>
+        <location filename="../../app/ui/payment_form.py" line="73"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="65"/>
+        <location filename="../../app/ui/payment_form.py" line="66"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1114,257 +1197,267 @@
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="726"/>
+        <location filename="../../app/ui/payment_form.py" line="757"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="260"/>
+        <location filename="../../app/ui/payment_form.py" line="261"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="534"/>
+        <location filename="../../app/ui/payment_form.py" line="541"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="411"/>
+        <location filename="../../app/ui/payment_form.py" line="417"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="532"/>
+        <location filename="../../app/ui/payment_form.py" line="539"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="446"/>
+        <location filename="../../app/ui/payment_form.py" line="453"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="744"/>
+        <location filename="../../app/ui/payment_form.py" line="775"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="261"/>
+        <location filename="../../app/ui/payment_form.py" line="262"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="264"/>
+        <location filename="../../app/ui/payment_form.py" line="265"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="687"/>
+        <location filename="../../app/ui/payment_form.py" line="696"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="300"/>
+        <location filename="../../app/ui/payment_form.py" line="301"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="550"/>
+        <location filename="../../app/ui/payment_form.py" line="559"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="639"/>
+        <location filename="../../app/ui/payment_form.py" line="648"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="281"/>
+        <location filename="../../app/ui/payment_form.py" line="282"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <location filename="../../app/ui/payment_form.py" line="291"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="723"/>
+        <location filename="../../app/ui/payment_form.py" line="754"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="306"/>
+        <location filename="../../app/ui/payment_form.py" line="307"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="285"/>
+        <location filename="../../app/ui/payment_form.py" line="286"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="465"/>
+        <location filename="../../app/ui/payment_form.py" line="472"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="302"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="715"/>
+        <location filename="../../app/ui/payment_form.py" line="746"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="244"/>
+        <location filename="../../app/ui/payment_form.py" line="245"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="721"/>
+        <location filename="../../app/ui/payment_form.py" line="752"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="287"/>
+        <location filename="../../app/ui/payment_form.py" line="288"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="289"/>
+        <location filename="../../app/ui/payment_form.py" line="290"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="451"/>
+        <location filename="../../app/ui/payment_form.py" line="458"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="306"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="537"/>
+        <location filename="../../app/ui/payment_form.py" line="544"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="577"/>
+        <location filename="../../app/ui/payment_form.py" line="586"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="617"/>
+        <location filename="../../app/ui/payment_form.py" line="626"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="294"/>
+        <location filename="../../app/ui/payment_form.py" line="718"/>
+        <source>添加附件</source>
+        <translation>Add attachment</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="295"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <location filename="../../app/ui/payment_form.py" line="298"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="295"/>
+        <location filename="../../app/ui/payment_form.py" line="296"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="291"/>
+        <location filename="../../app/ui/payment_form.py" line="292"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="620"/>
+        <location filename="../../app/ui/payment_form.py" line="629"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="692"/>
+        <location filename="../../app/ui/payment_form.py" line="723"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="769"/>
+        <location filename="../../app/ui/payment_form.py" line="800"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="737"/>
+        <location filename="../../app/ui/payment_form.py" line="768"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="440"/>
+        <location filename="../../app/ui/payment_form.py" line="447"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="512"/>
+        <location filename="../../app/ui/payment_form.py" line="519"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="247"/>
+        <location filename="../../app/ui/payment_form.py" line="248"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="242"/>
+        <location filename="../../app/ui/payment_form.py" line="243"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="612"/>
+        <location filename="../../app/ui/payment_form.py" line="621"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="243"/>
+        <location filename="../../app/ui/payment_form.py" line="244"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="298"/>
+        <location filename="../../app/ui/payment_form.py" line="299"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="638"/>
+        <location filename="../../app/ui/payment_form.py" line="647"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <location filename="../../app/ui/payment_form.py" line="293"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="464"/>
+        <location filename="../../app/ui/payment_form.py" line="712"/>
+        <source>附件已添加。</source>
+        <translation>Attachment added.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="471"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="451"/>
+        <location filename="../../app/ui/payment_form.py" line="458"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="662"/>
+        <location filename="../../app/ui/payment_form.py" line="671"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="458"/>
+        <location filename="../../app/ui/payment_form.py" line="465"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>

@@ -141,3 +141,21 @@ def test_tab_order_walks_the_form(qtbot, form):
              "amountField", "useDes", "settlementMode"]
     positions = [names.index(n) for n in order]
     assert positions == sorted(positions)
+
+
+def test_attachments_save_the_draft_then_show_a_thumbnail(qtbot, form, db, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    row = _usable_indicator(db)
+    _load_indicator(qtbot, form, row)
+    image = QImage(320, 200, QImage.Format.Format_RGB32)
+    image.fill(QColor("#ffffff"))
+    path = tmp_path / "发票.png"
+    assert image.save(str(path))
+    form.attach_file(str(path), "invoice")
+    qtbot.waitUntil(lambda: form.attachments.list.count() == 1, timeout=5000)
+    assert form.application_id() is not None  # the draft was saved first
+    [att] = form.attachments.rows()
+    assert att.role == "invoice" and att.file_name == "发票.png" and att.path
+    assert not form.attachments.list.item(0).icon().isNull()
+    assert "附件已添加" in form.message_text()
