@@ -99,6 +99,15 @@ def _indicator_filter(stmt: Any, text: str, fiscal_year: int | None, include_ina
     return stmt
 
 
+INDICATOR_SORT_KEYS = {
+    "id": Indicator.id, "doc_no": Indicator.doc_no, "pro_name": Indicator.pro_name,
+    "func": Indicator.func_code, "eco": Indicator.dep_eco_code, "fund": Indicator.fund_type_code,
+    "amount": Indicator.amount, "paid": Indicator.paid, "reserved": Indicator.reserved,
+    "available": Indicator.available,
+    "rate": case((Indicator.amount > 0, Indicator.paid * 1000 / Indicator.amount), else_=0),
+}
+
+
 def search_indicator_ids(
     *,
     db: Database,
@@ -106,11 +115,15 @@ def search_indicator_ids(
     fiscal_year: int | None = None,
     include_inactive: bool = False,
     executable_only: bool = False,
+    sort: str = "id",
+    descending: bool = False,
 ) -> list[str]:
-    """Ids of the matching indicators, ordered by id. ``text`` words must all match one of:
-    id, 指标文号, 文件标题, 项目代码/名称 (substring) or 功能/经济分类 (code prefix)."""
+    """Ids of the matching indicators, ordered by ``sort`` (then id). ``text`` words must all
+    match one of: id, 指标文号, 文件标题, 项目代码/名称 (substring) or 功能/经济分类 (code prefix)."""
+    key = INDICATOR_SORT_KEYS.get(sort, Indicator.id)
     stmt = _indicator_filter(select(Indicator.id), text, fiscal_year, include_inactive,
-                             executable_only).order_by(Indicator.id)
+                             executable_only).order_by(key.desc() if descending else key.asc(),
+                                                       Indicator.id)
     with db.read() as s:
         return list(s.scalars(stmt))
 

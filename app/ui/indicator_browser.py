@@ -45,7 +45,7 @@ PERMILLE_ROLE = Qt.ItemDataRole.UserRole + 2  # execution rate in ‰ (int)
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
 RowFetcher = Callable[[Sequence[str]], dict[str, IndicatorRow]]
-IdSearcher = Callable[[str], list[str]]
+IdSearcher = Callable[..., list[str]]  # (text, sort=..., descending=...) -> ids
 
 
 class IndicatorTableModel(QAbstractTableModel):
@@ -70,6 +70,7 @@ class IndicatorTableModel(QAbstractTableModel):
         self._cache: OrderedDict[str, IndicatorRow] = OrderedDict()
         self._filter = ""
         self._applied_filter: str | None = None
+        self._sort = ("id", False)
         self._headers = (
             self.tr("指标编号"), self.tr("指标文号"), self.tr("项目名称"), self.tr("功能科目"),
             self.tr("经济科目"), self.tr("资金性质"), self.tr("金额"), self.tr("已支付"),
@@ -81,7 +82,8 @@ class IndicatorTableModel(QAbstractTableModel):
                      parent: QObject | None = None) -> IndicatorTableModel:
         return cls(
             runner,
-            lambda text: search_indicator_ids(db=db, text=text, fiscal_year=fiscal_year),
+            lambda text, sort="id", descending=False: search_indicator_ids(
+                db=db, text=text, fiscal_year=fiscal_year, sort=sort, descending=descending),
             lambda ids: get_indicator_rows(db=db, ids=ids),
             parent,
         )
@@ -96,17 +98,26 @@ class IndicatorTableModel(QAbstractTableModel):
         text = " ".join((text or "").split())
         self._filter = text
         self.sig_filter_started.emit(text)
+        sort, descending = self._sort
         if self._runner is None:
-            self._apply_ids(text, self._search_ids(text))
+            self._apply_ids(text, self._search_ids(text, sort=sort, descending=descending))
             return
         search = self._search_ids
 
         def work(ctx: Any) -> list[str]:
             ctx.check()
-            return search(text)
+            return search(text, sort=sort, descending=descending)
 
         self._runner.query(work, on_success=lambda ids: self._apply_ids(text, ids),
                            label=self.tr("筛选指标"), key=f"indicator-filter-{id(self)}")
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is part of the (indexed) query, never done over the rows in Python."""
+        key = self.COLUMNS[column] if 0 <= column < len(self.COLUMNS) else "id"
+        sort = (key, order == Qt.SortOrder.DescendingOrder)
+        if sort != self._sort:
+            self._sort = sort
+            self.set_filter(self._filter)
 
     def reload(self) -> None:
         """Forget cached rows and re-run the current filter (after a change set)."""
@@ -313,6 +324,8 @@ class IndicatorBrowserView(ChangeAwareMixin, QWidget):
         for col, width in enumerate((128, 170, 150, 190, 150, 120, 120, 120, 110, 120, 110)):
             self._table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self._table.setSortingEnabled(True)
         self._rate_delegate = ExecutionRateDelegate(self._table)
         self._table.setItemDelegateForColumn(IndicatorTableModel.COLUMNS.index("rate"),
                                              self._rate_delegate)

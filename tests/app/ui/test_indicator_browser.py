@@ -89,3 +89,17 @@ def test_double_click_starts_an_application(qtbot, db, runner):
     with qtbot.waitSignal(model.sig_filter_finished, timeout=10_000):
         qtbot.keyClicks(view.search_box(), model.id_at(5))
     assert model.rowCount() == 1
+
+
+def test_sorting_is_a_query_not_a_python_sort(qtbot, db, runner):
+    model = IndicatorTableModel.for_database(runner, db)
+    _wait_filter(qtbot, model, "")
+    cols = IndicatorTableModel.COLUMNS
+    with qtbot.waitSignal(model.sig_filter_finished, timeout=10_000):
+        model.sort(cols.index("amount"), Qt.SortOrder.DescendingOrder)
+    amounts = [model.row_at(r).amount for r in range(model.rowCount())]
+    assert amounts == sorted(amounts, reverse=True)
+    with qtbot.waitSignal(model.sig_filter_finished, timeout=10_000):
+        model.sort(cols.index("rate"), Qt.SortOrder.AscendingOrder)
+    rates = [model.row_at(r).execution_permille for r in range(model.rowCount())]
+    assert rates == sorted(rates)
