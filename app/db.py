@@ -396,13 +396,23 @@ def open_database(
             raise DatabaseCorruptError(path, report.problems, list_backups(path))
 
     engine = make_engine(path, synchronous=synchronous)
-    rev = current_revision(engine)
-    if rev is not None and rev not in _known_revisions():
+    try:
+        return _prepare(engine, path, existed=existed, backup=backup, backup_every=backup_every,
+                        keep_backups=keep_backups, migrate=migrate)
+    except BaseException:
         engine.dispose()
-        raise DatabaseTooNewError(path, rev)
+        raise
 
+
+def _prepare(
+    engine: Engine, path: Path, *, existed: bool, backup: bool, backup_every: timedelta,
+    keep_backups: int, migrate: bool,
+) -> Database:
     from app.migrations import head_revision
 
+    rev = current_revision(engine)
+    if rev is not None and rev not in _known_revisions():
+        raise DatabaseTooNewError(path, rev)
     upgrade_pending = migrate and rev != head_revision()
     backup_path = None
     if existed and backup:
@@ -411,11 +421,9 @@ def open_database(
         if upgrade_pending or due:
             backup_path = make_backup(path, revision=rev, keep=keep_backups)
             log.info("local database backed up to %s", backup_path)
-
     if upgrade_pending:
         log.info("upgrading local database %s from %s to head", path, rev or "empty")
         rev = upgrade(path)
-
     db = Database(path=path, engine=engine, revision=rev, backup=backup_path)
     if migrate:
         _ensure_sync_state(db)

@@ -287,3 +287,45 @@ def test_not_a_database_file(data_dir: Path) -> None:
     result = start_fresh(path)
     assert result.drafts_salvaged == 0
     result.database.close()
+
+
+def test_failed_upgrade_leaves_previous_revision_and_data(data_dir: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """A revision that fails half-way (or a crash during it) changes nothing: the whole
+    upgrade is one SQLite transaction, and the backup was taken before it."""
+    import shutil
+
+    from app import migrations
+
+    path = data_dir / "jincai.sqlite3"
+    _seed(path, drafts=["保留我"])
+    before = current = head_revision()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrations.MIGRATIONS_DIR, scripts,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9999_broken.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n"
+        f"revision = '9999'\ndown_revision = '{current}'\nbranch_labels = None\n"
+        "depends_on = None\n\n\ndef upgrade():\n"
+        "    with op.batch_alter_table('payment_applications', recreate='always') as b:\n"
+        "        b.add_column(sa.Column('half_done', sa.Integer()))\n"
+        "    op.execute('DELETE FROM payment_applications')\n"
+        "    raise RuntimeError('power cut')\n\n\ndef downgrade():\n    pass\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", scripts)
+    assert head_revision() == "9999"
+    with pytest.raises(RuntimeError, match="power cut"):
+        open_database(path)
+    monkeypatch.undo()
+    assert check_integrity(path).ok
+    d = open_database(path)
+    try:
+        assert d.revision == before
+        with d.read() as s:
+            assert list(s.scalars(select(PaymentApplication.use_des))) == ["保留我"]
+            cols = {r[1] for r in s.execute(text("PRAGMA table_info(payment_applications)"))}
+            assert "half_done" not in cols
+    finally:
+        d.close()
+    assert list_backups(path)[0].revision == before  # taken before the attempt
