@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from app.ocr.model import Check, FieldValue
 from fiscal import ids as fids
 from fiscal.money import AmountError, parse_daxie
-
-from app.ocr.model import Check, FieldValue
 
 EARLIEST_DATE = date(2000, 1, 1)
 

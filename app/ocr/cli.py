@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             obj = {"file": path, "kind": "unknown", "fields": {}, "checks": {},
                    "engine": args.engine, "seconds": round(time.perf_counter() - started, 3),
                    "error": {"code": exc.code, "message": exc.message}}
-        except Exception as exc:  # noqa: BLE001 - never a stack trace for the user
+        except Exception as exc:
             import logging
 
             logging.getLogger(__name__).exception("OCR failed for %s", path)

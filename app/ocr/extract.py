@@ -147,6 +147,31 @@ class Layout:
         self.line_height = hs[len(hs) // 2]
         self.width = max((ln.box[2] for ln in self.lines), default=1)
         self.height = max((ln.box[3] for ln in self.lines), default=1)
+        self._join_spaced_labels()
+
+    def _join_spaced_labels(self) -> None:
+        """Labels printed with wide letter-spacing ("名    称:", "合   计") come out as a lone
+        character followed by the rest: join them so that label patterns match."""
+        changed = True
+        while changed:
+            changed = False
+            for a in self.lines:
+                if len(a.text) != 1 or not ("\u4e00" <= a.text <= "\u9fff"):
+                    continue
+                nxt = [b for b in self.lines if b is not a and self.same_row(a, b)
+                       and 0 <= b.box[0] - a.box[2] <= 5 * self.line_height and len(b.text) <= 4]
+                if not nxt:
+                    continue
+                b = min(nxt, key=lambda ln: ln.box[0])
+                if not ("\u4e00" <= b.text[0] <= "\u9fff"):
+                    continue
+                merged = OcrLine(a.text + b.text, min(a.confidence, b.confidence),
+                                 (a.box[0], min(a.box[1], b.box[1]), b.box[2],
+                                  max(a.box[3], b.box[3])))
+                self.lines = [ln for ln in self.lines if ln is not a and ln is not b] + [merged]
+                self.lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
+                changed = True
+                break
 
     @property
     def text(self) -> str:
@@ -159,7 +184,7 @@ class Layout:
     def right_of(self, line: OcrLine, max_gap: float | None = None) -> list[OcrLine]:
         gap = max_gap if max_gap is not None else self.width * 0.45
         out = [ln for ln in self.lines if ln is not line and self.same_row(line, ln)
-               and ln.box[0] >= line.box[2] - 0.5 * self.line_height
+               and ln.box[0] >= line.box[2] - 1.0 * self.line_height and ln.cx > line.box[2]
                and ln.box[0] - line.box[2] <= gap]
         return sorted(out, key=lambda ln: ln.box[0])
 
@@ -221,7 +246,7 @@ def _fixed_digits(n: tuple[int, ...]):
         m = re.match(r"\d+", t)
         if m and len(m.group(0)) in n:
             return m.group(0)
-        m = re.search(r"\d{%d,}" % min(n), t)
+        m = re.search(rf"\d{{{min(n)},}}", t)
         if m and len(m.group(0)) in n:
             return m.group(0)
         return None
@@ -231,7 +256,7 @@ def _fixed_digits(n: tuple[int, ...]):
 def _alnum(min_len: int, max_len: int):
     def parse(text: str):
         t = re.sub(r"[\s:：]", "", text)
-        m = re.match(r"[0-9A-Za-z]{%d,%d}" % (min_len, max_len), t)
+        m = re.match(rf"[0-9A-Za-z]{{{min_len},{max_len}}}", t)
         return m.group(0) if m else None
     return parse
 

@@ -78,7 +78,7 @@ def sniff(data: bytes) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     stripped = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<"):
+    if stripped.startswith((b"<?xml", b"<")):
         return "xml"
     return "image"
 
@@ -156,9 +156,49 @@ def _pdf_text_lines(page, scale: float, height_pt: float) -> list[OcrLine]:
             box = (int(left * scale), int((height_pt - top) * scale), int(right * scale),
                    int((height_pt - bottom) * scale))
             lines.append(OcrLine(text, 0.99, box))
-        return lines
+        return merge_text_runs(lines)
     finally:
         textpage.close()
+
+
+def merge_text_runs(pieces: list[OcrLine]) -> list[OcrLine]:
+    """Join text rectangles (often one per glyph) into runs: same row, small gaps."""
+    pieces = sorted(pieces, key=lambda p: (p.box[1], p.box[0]))
+    rows: list[list[OcrLine]] = []
+    for p in pieces:
+        for row in rows:
+            r = row[-1]
+            h = max(r.height, p.height)
+            if abs(r.cy - p.cy) < 0.45 * h:
+                row.append(p)
+                break
+        else:
+            rows.append([p])
+    out = []
+    for row in rows:
+        row.sort(key=lambda p: p.box[0])
+        run = [row[0]]
+        for p in row[1:]:
+            prev = run[-1]
+            if p.box[0] - prev.box[2] <= 1.0 * max(prev.height, p.height):
+                run.append(p)
+            else:
+                out.append(_join(run))
+                run = [p]
+        out.append(_join(run))
+    return out
+
+
+def _join(run: list[OcrLine]) -> OcrLine:
+    text = ""
+    for i, p in enumerate(run):
+        if i and p.box[0] - run[i - 1].box[2] > 0.6 * p.height and (
+                text[-1:].isalnum() and p.text[:1].isalnum()):
+            text += " "
+        text += p.text
+    box = (min(p.box[0] for p in run), min(p.box[1] for p in run),
+           max(p.box[2] for p in run), max(p.box[3] for p in run))
+    return OcrLine(text, min(p.confidence for p in run), box)
 
 
 def load_pdf_pages(data: bytes, path: Path, sha: str, *, render: bool = True) -> list[SourcePage]:

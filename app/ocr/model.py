@@ -96,8 +96,9 @@ class Processed:
     binarized one, plus what was done."""
 
     original: np.ndarray
-    color: np.ndarray
-    binary: np.ndarray
+    color: np.ndarray          # flattened colour page (what the reviewer sees)
+    binary: np.ndarray         # black on white, red seals removed (Tesseract)
+    gray: np.ndarray | None = None  # flattened grey, red seals removed (RapidOCR)
     rotation: int = 0          # clockwise quarter turn applied (0/90/180/270)
     skew: float = 0.0          # degrees corrected
     page_found: bool = False   # perspective-corrected from a detected page outline

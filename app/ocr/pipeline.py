@@ -17,7 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.ocr import extract, preprocess, qr as qrmod
+from app.ocr import extract, preprocess
+from app.ocr import qr as qrmod
 from app.ocr.checks import run_checks
 from app.ocr.engines import DEFAULT_ENGINE, ENGINES
 from app.ocr.engines.worker import get_worker
@@ -134,7 +135,7 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         return VoucherResult(page.file, page.page, kind, fields, checks, None,
                              time.perf_counter() - started, page.sha256, warnings=warnings)
     image = page.image
-    codes, inv, bill = _decode_qr(image)
+    _, inv, bill = _decode_qr(image)
     inv_qr = inv[1] if inv else None
     bill_qr = bill[1] if bill else None
     qr_code = (inv or bill or (None,))[0]
@@ -145,8 +146,8 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         lines = page.text_lines
         engine_name = None
         source = "text"
-        processed = Processed(original=image, color=image, binary=image, steps=["text-layer"]) \
-            if image is not None else None
+        processed = Processed(original=image, color=image, binary=image, gray=None,
+                              steps=["text-layer"]) if image is not None else None
     else:
         if preprocess.is_blank(image):
             raise OcrError("blank_page", f"“{Path(page.file).name}”第 {page.page} 页是空白页，"
@@ -159,8 +160,7 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         if engine_name not in ENGINES:
             raise EngineUnavailable(engine_name, f"未知的识别引擎，可选：{', '.join(ENGINES)}")
         worker = get_worker(engine_name)
-        engine_input = (processed.binary if ENGINES[engine_name].input_kind == "binary"
-                        else processed.color)
+        engine_input = ENGINES[engine_name].input_image(processed)
         lines, _ = worker.recognize(engine_input, timeout=options.timeout, cancel=cancel)
         source = "ocr"
     text = "\n".join(ln.text for ln in lines)
@@ -212,5 +212,13 @@ def encode_jpeg(image: np.ndarray, quality: int = 92) -> bytes:
     return buf.tobytes()
 
 
-__all__ = ["OcrOptions", "recognize_file", "recognize_image", "recognize_page", "merge_qr",
-           "LOW_CONFIDENCE", "DEFAULT_TIMEOUT", "OcrLine"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "LOW_CONFIDENCE",
+    "OcrLine",
+    "OcrOptions",
+    "merge_qr",
+    "recognize_file",
+    "recognize_image",
+    "recognize_page",
+]

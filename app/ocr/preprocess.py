@@ -17,7 +17,6 @@ All arrays are OpenCV BGR ``uint8``. Nothing here imports Qt.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import cv2
@@ -137,7 +136,7 @@ def text_direction_is_vertical(gray: np.ndarray) -> bool:
     scores = []
     for kernel in ((15, 1), (1, 15)):
         smear = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(kernel[::-1], np.uint8))
-        n, _, stats, _ = cv2.connectedComponentsWithStats(smear)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(smear)
         long_ = 0
         for x, y, cw, ch, area in stats[1:]:
             a, b = (cw, ch) if kernel[0] > 1 else (ch, cw)
@@ -235,7 +234,7 @@ def normalise_width(img: np.ndarray, width: int = WORK_WIDTH) -> np.ndarray:
         return img
     f = width / w
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
-    return cv2.resize(img, (width, max(1, int(round(h * f)))), interpolation=interp)
+    return cv2.resize(img, (width, max(1, round(h * f))), interpolation=interp)
 
 
 def is_blank(img: np.ndarray) -> bool:
@@ -286,23 +285,29 @@ def preprocess(original: np.ndarray, *, orientation_hint: int | None = None,
         steps.append(f"deskew:{skew:+.1f}")
     color = flatten_light(img)
     steps.append("flatten")
-    binary = binarize(suppress_red(color))
+    gray = suppress_red(color)
+    steps.append("seal")
+    binary = binarize(gray)
     steps.append("binarize")
-    return Processed(original=original, color=color, binary=binary, rotation=(turns or 0) * 90,
-                     skew=skew, page_found=quad is not None, steps=steps)
+    return Processed(original=original, color=color, binary=binary, gray=gray,
+                     rotation=(turns or 0) * 90, skew=skew, page_found=quad is not None,
+                     steps=steps)
 
 
 def angle_to_quarters(degrees: float) -> int:
-    return int(round(degrees / 90.0)) % 4
+    return round(degrees / 90.0) % 4
 
 
-def rotate_points(points, quarters: int, w: int, h: int):  # pragma: no cover - UI helper
-    for _ in range(quarters % 4):
-        points = [(h - 1 - y, x) for x, y in points]
-        w, h = h, w
-    return points
-
-
-__all__ = ["preprocess", "find_page", "warp_page", "flatten_light", "binarize", "suppress_red",
-           "estimate_skew", "rotate_quarters", "is_blank", "WORK_WIDTH", "angle_to_quarters",
-           "math"]
+__all__ = [
+    "WORK_WIDTH",
+    "angle_to_quarters",
+    "binarize",
+    "estimate_skew",
+    "find_page",
+    "flatten_light",
+    "is_blank",
+    "preprocess",
+    "rotate_quarters",
+    "suppress_red",
+    "warp_page",
+]

@@ -59,7 +59,7 @@ def _decode(img: np.ndarray) -> list[QrCode]:
                (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
         # zxing reports the symbol's rotation in degrees (counter-clockwise negative);
         # the image must be turned back by the same amount
-        quarters = (-int(round(r.orientation / 90.0))) % 4
+        quarters = (-round(r.orientation / 90.0)) % 4
         out.append(QrCode(r.text, quarters, pts))
     return out
 

@@ -47,5 +47,11 @@ def create_engine(name: str, **options: Any) -> OcrEngine:
     return cls(**options)
 
 
-__all__ = ["OcrEngine", "ENGINES", "DEFAULT_ENGINE", "engine_names", "engine_status",
-           "create_engine"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "OcrEngine",
+    "create_engine",
+    "engine_names",
+    "engine_status",
+]

@@ -19,10 +19,20 @@ _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
 
+#: CJK Radicals Supplement code points that PDF fonts (and some OCR models) emit instead of the
+#: ideograph; NFKC leaves them alone. Seen in real e-invoice PDFs: 角 → ⻆, 民 → ⺠.
+_RADICALS = str.maketrans({"⻆": "角", "⺠": "民", "⻓": "长", "⻔": "门", "⻅": "见", "⻋": "车",
+                           "⻢": "马", "⻛": "风", "⻜": "飞", "⻚": "页", "⻘": "青", "⻝": "食",
+                           "⻄": "西", "⻰": "龙", "⻉": "贝", "⻤": "鬼", "⺟": "母",
+                           "⻨": "麦", "⻩": "黄", "⻬": "齐", "⻮": "齿", "⻳": "龟", "⺁": "厂",
+                           "⺇": "几", "⺈": "⺈", "⺊": "卜", "⺌": "小", "⺧": "牛", "⺮": "竹",
+                           "⺶": "羊", "⺷": "羊"})
+
+
 def normalise_text(text: str) -> str:
-    """NFKC (full-width ￥ → ¥, full-width digits and colons → ASCII) and no spaces between CJK
-    characters (Tesseract puts one between every Chinese character)."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width ￥ → ¥, full-width digits and colons → ASCII), radical look-alikes to
+    ideographs, and no spaces between CJK characters (Tesseract puts one between each)."""
+    text = unicodedata.normalize("NFKC", text).translate(_RADICALS)
     text = _SPACE_BETWEEN_CJK.sub("", text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
@@ -38,11 +48,14 @@ class OcrEngine(ABC):
         """(usable here, reason in Chinese when not)."""
         return True, ""
 
-    #: which preprocessed image the engine reads: "color" (flattened colour) or "binary"
-    input_kind: str = "color"
+    #: which preprocessed image the engine reads: "gray" (flattened, seals removed),
+    #: "binary" (black on white) or "color" (flattened colour)
+    input_kind: str = "gray"
 
-    def input_image(self, page: Processed) -> np.ndarray:
-        return page.binary if self.input_kind == "binary" else page.color
+    @classmethod
+    def input_image(cls, page: Processed) -> np.ndarray:
+        image = getattr(page, cls.input_kind, None)
+        return page.color if image is None else image
 
     @abstractmethod
     def recognize(self, image: np.ndarray, *, timeout: float) -> list[OcrLine]:

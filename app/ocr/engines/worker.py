@@ -49,7 +49,7 @@ def _read(stream):
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)  # noqa: S301 - our own child process
+    return pickle.loads(data)
 
 
 def serve(name: str, options: dict[str, Any]) -> None:  # runs in the child

@@ -24,7 +24,7 @@ import random
 import string
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ PROVINCES = [("广东", "4400"), ("广州", "4401"), ("深圳", "4403")]
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(serif: bool = False, bold: bool = False) -> tuple[str, int]:
     names = []
     if serif:
@@ -107,7 +107,7 @@ def font_path(serif: bool = False, bold: bool = False) -> tuple[str, int]:
     raise RuntimeError("没有找到中文字体 (install fonts-noto-cjk)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(size: int, serif: bool = False, bold: bool = False) -> ImageFont.FreeTypeFont:
     path, index = font_path(serif, bold)
     return ImageFont.truetype(path, size, index=index)
@@ -143,7 +143,7 @@ def make_invoice_code(rng: random.Random, kind: str, year: int) -> str:
             cand = f"0{region}{yy}{rng.randint(0, 999):03d}{rng.choice(['04', '05', '11'])}"
         try:
             info = fids.parse_invoice_code(cand)
-        except Exception:  # noqa: BLE001 - try another candidate
+        except Exception:  # noqa: BLE001, S112 - try another candidate
             continue
         if info is not None:
             return cand
@@ -157,7 +157,7 @@ def make_digital_number(rng: random.Random, year: int) -> str:
         cand = cand[:20]
         try:
             fids.parse_digital_invoice_number(cand)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S112
             continue
         return cand
     raise RuntimeError("could not make a 20-digit invoice number that fiscal.ids accepts")
@@ -193,15 +193,24 @@ def qr_image(payload: str, module_px: int) -> Image.Image:
 
 
 # ------------------------------------------------------------------------------------ drawing
+#: set by :func:`render` with ``draw_text=False``: text is recorded, not drawn (PDF export)
+_DRAW_TEXT = True
+_LAST_CANVAS: list = []
+
+
 class Canvas:
     def __init__(self, width: int, height: int, rng: random.Random, serif: bool):
         self.img = Image.new("RGB", (width, height), (253, 252, 248))
         self.draw = ImageDraw.Draw(self.img)
         self.rng = rng
         self.serif = serif
+        self.texts: list[tuple] = []
+        _LAST_CANVAS[:] = [self]
 
     def text(self, xy, text, size=30, fill=INK, bold=False, anchor="la"):
-        self.draw.text(xy, text, font=_font(size, self.serif, bold), fill=fill, anchor=anchor)
+        self.texts.append((xy, text, size, fill, bold, anchor))
+        if _DRAW_TEXT:
+            self.draw.text(xy, text, font=_font(size, self.serif, bold), fill=fill, anchor=anchor)
 
     def box(self, xy, color=FORM, width=3):
         self.draw.rectangle(xy, outline=color, width=width)
@@ -566,17 +575,113 @@ def render_bank(rng: random.Random) -> Voucher:
     return Voucher("bank_receipt", truth, np.asarray(c.img), None)
 
 
-def render(kind: str, seed: int) -> Voucher:
+def render(kind: str, seed: int, *, draw_text: bool = True) -> Voucher:
+    global _DRAW_TEXT
     rng = random.Random(f"{kind}:{seed}")
-    if kind in ("vat_normal", "vat_special"):
-        return render_vat(kind, rng)
-    if kind in ("digital_normal", "digital_special"):
-        return render_digital(kind, rng)
-    if kind == "fiscal_receipt":
-        return render_fiscal(rng)
-    if kind == "bank_receipt":
-        return render_bank(rng)
-    raise ValueError(kind)
+    _DRAW_TEXT = draw_text
+    try:
+        if kind in ("vat_normal", "vat_special"):
+            v = render_vat(kind, rng)
+        elif kind in ("digital_normal", "digital_special"):
+            v = render_digital(kind, rng)
+        elif kind == "fiscal_receipt":
+            v = render_fiscal(rng)
+        elif kind == "bank_receipt":
+            v = render_bank(rng)
+        else:
+            raise ValueError(kind)
+    finally:
+        _DRAW_TEXT = True
+    v.extra["texts"] = _LAST_CANVAS[0].texts
+    return v
+
+
+# ------------------------------------------------------------------ documents that need no OCR
+def write_text_pdf(kind: str, seed: int, path: Path, pages: int = 1) -> list[Voucher]:
+    """A PDF e-invoice with a real text layer (vector text over the form), one voucher per page.
+    Uses Qt's PDF writer (tests only; needs a Q(Gui)Application, created offscreen if absent)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+    from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps Qt alive
+    vouchers = [render(kind, seed + i, draw_text=False) for i in range(pages)]
+    h, w = vouchers[0].image.shape[:2]
+    dpi = 200
+    writer = QPdfWriter(str(path))
+    writer.setResolution(dpi)
+    writer.setPageLayout(QPageLayout(QPageSize(QSizeF(w / dpi * 25.4, h / dpi * 25.4),
+                                               QPageSize.Unit.Millimeter),
+                                     QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    painter = QPainter(writer)
+    family = "DejaVu Sans"  # Latin from DejaVu, CJK falls back to Noto (clean ToUnicode maps)
+    for i, v in enumerate(vouchers):
+        if i:
+            writer.newPage()
+        rgb = np.ascontiguousarray(v.image)
+        qimg = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
+                      QImage.Format.Format_RGB888)
+        painter.drawImage(QRectF(0, 0, w, h), qimg)
+        for (x, y), text, size, fill, bold, anchor in v.extra["texts"]:
+            font = QFont(family)
+            font.setPixelSize(int(size))
+            font.setBold(bold)
+            painter.setFont(font)
+            from PySide6.QtGui import QColor
+
+            painter.setPen(QColor(*fill))
+            lines = text.split("\n")
+            for j, line in enumerate(lines):
+                yy = y + j * size * 1.2 - (len(lines) - 1) * size * 0.6 * (anchor[1] == "m")
+                if anchor[1] == "m":
+                    rect = QRectF(x - 2000, yy - size, 4000, 2 * size)
+                    valign = Qt.AlignmentFlag.AlignVCenter
+                else:
+                    rect = QRectF(x - 2000, yy, 4000, 2 * size)
+                    valign = Qt.AlignmentFlag.AlignTop
+                halign = {"l": Qt.AlignmentFlag.AlignLeft, "m": Qt.AlignmentFlag.AlignHCenter,
+                          "r": Qt.AlignmentFlag.AlignRight}[anchor[0]]
+                if anchor[0] == "l":
+                    rect = QRectF(x, rect.y(), 4000, rect.height())
+                elif anchor[0] == "r":
+                    rect = QRectF(x - 4000, rect.y(), 4000, rect.height())
+                painter.drawText(rect, int(halign | valign), line)
+    painter.end()
+    return vouchers
+
+
+def write_invoice_xml(kind: str, seed: int, path: Path) -> Voucher:
+    """A 数电票 XML (EInvoice layout) for ``digital_normal`` / ``digital_special``."""
+    v = render(kind, seed)
+    t = v.truth
+    label = "增值税专用发票" if kind == "digital_special" else "普通发票"
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<EInvoice>
+  <Header>
+    <EIid>{t['invoice_number']}</EIid>
+    <EInvoiceTag>SWEI4400</EInvoiceTag>
+    <Version>0.1</Version>
+    <InherentLabel><GeneralOrSpecialVAT><LabelCode>{'01' if kind == 'digital_special' else '02'}</LabelCode><LabelName>{label}</LabelName></GeneralOrSpecialVAT></InherentLabel>
+  </Header>
+  <EInvoiceData>
+    <SellerInformation><SellerIdNum>{t['seller_tax_id']}</SellerIdNum><SellerName>{t['seller_name']}</SellerName></SellerInformation>
+    <BuyerInformation><BuyerIdNum>{t['buyer_tax_id']}</BuyerIdNum><BuyerName>{t['buyer_name']}</BuyerName></BuyerInformation>
+    <BasicInformation>
+      <TotalAmWithoutTax>{yuan(t['amount_fen'])}</TotalAmWithoutTax>
+      <TotalTaxAm>{yuan(t['tax_fen'])}</TotalTaxAm>
+      <TotalTax-includedAmount>{yuan(t['total_fen'])}</TotalTax-includedAmount>
+      <TotalTax-includedAmountInChinese>{t['total_daxie']}</TotalTax-includedAmountInChinese>
+      <RequestTime>{t['issue_date']} 10:21:33</RequestTime>
+    </BasicInformation>
+  </EInvoiceData>
+  <TaxSupervisionInfo><InvoiceNumber>{t['invoice_number']}</InvoiceNumber><IssueTime>{t['issue_date']} 10:21:33</IssueTime></TaxSupervisionInfo>
+</EInvoice>
+"""
+    Path(path).write_text(xml, encoding="utf-8")
+    return v
 
 
 # ------------------------------------------------------------------------------- degradations
@@ -602,7 +707,7 @@ def _lighting(img: np.ndarray, strength: float, rng: np.random.Generator) -> np.
 
 
 def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    ok, buf = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    _, buf = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
 
 
