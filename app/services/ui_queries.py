@@ -238,9 +238,10 @@ class ApprovalTaskView:
 def list_approval_tasks(
     *, db: Database, include_decided: bool = False, text: str = "",
     min_amount: int | None = None, fund_type_code: str | None = None,
-    warning_level: str | None = None,
+    warning_level: str | None = None, min_age_hours: int | None = None,
 ) -> list[ApprovalTaskView]:
-    """The reviewer's queue, oldest first; filters on the summary snapshot."""
+    """The reviewer's queue, oldest first; filters on the summary snapshot and the age."""
+    now = utcnow()
     with db.read() as s:
         tasks = s.scalars(select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id))
         decisions: dict[str, ApprovalDecision] = {}
@@ -276,6 +277,9 @@ def list_approval_tasks(
             if fund_type_code and summary.get("fund_type_code") != fund_type_code:
                 continue
             if warning_level and summary.get("warning_level") != warning_level:
+                continue
+            if min_age_hours is not None and (
+                    t.created_at is None or now - t.created_at < timedelta(hours=min_age_hours)):
                 continue
             out.append(view)
     return out

@@ -95,9 +95,15 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         for key, name in (("red", self.tr("红色")), ("yellow", self.tr("黄色")),
                           ("blue", self.tr("蓝色"))):
             self._level.addItem(name, key)
+        self._age = QComboBox()
+        self._age.setObjectName("ageFilter")
+        for hours, text in ((None, self.tr("不限等待时间")), (24, self.tr("等待超过 1 天")),
+                            (72, self.tr("等待超过 3 天"))):
+            self._age.addItem(text, hours)
         self._show_decided = QCheckBox(self.tr("显示已审批"))
         filters = QHBoxLayout()
-        for w in (self._search, self._min_amount, self._fund, self._level, self._show_decided):
+        for w in (self._search, self._min_amount, self._fund, self._level, self._age,
+                  self._show_decided):
             filters.addWidget(w)
         filters.setStretch(0, 1)
 
@@ -166,6 +172,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         self._min_amount.textChanged.connect(lambda _t: self._debounce.start())
         self._fund.currentIndexChanged.connect(lambda _i: self.refresh())
         self._level.currentIndexChanged.connect(lambda _i: self.refresh())
+        self._age.currentIndexChanged.connect(lambda _i: self.refresh())
         self._show_decided.toggled.connect(lambda _b: self.refresh())
         self._table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self._approve.clicked.connect(lambda: self.decide("approve"))
@@ -203,10 +210,11 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
             min_amount = None
         fund, level, decided = self._fund.currentData(), self._level.currentData(), \
             self._show_decided.isChecked()
+        age = self._age.currentData()
         self.ctx.runner.query(
             lambda c: list_approval_tasks(db=db, include_decided=decided, text=text,
                                           min_amount=min_amount, fund_type_code=fund,
-                                          warning_level=level),
+                                          warning_level=level, min_age_hours=age),
             on_success=self._on_loaded, key=f"approvals-{id(self)}", label=self.tr("读取审批任务"))
 
     def _on_loaded(self, tasks: list[ApprovalTaskView]) -> None:

@@ -65,12 +65,17 @@
 <context>
     <name>ApprovalQueueView</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="216"/>
+        <location filename="../../app/ui/approval_queue.py" line="224"/>
         <source>{0} 项，合计 {1} 元</source>
         <translation>{0} items, total {1} yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="245"/>
+        <location filename="../../app/ui/approval_queue.py" line="100"/>
+        <source>不限等待时间</source>
+        <translation>Any age</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="253"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
@@ -85,22 +90,22 @@
         <translation>All warning levels</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="258"/>
+        <location filename="../../app/ui/approval_queue.py" line="266"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="276"/>
+        <location filename="../../app/ui/approval_queue.py" line="284"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="276"/>
+        <location filename="../../app/ui/approval_queue.py" line="284"/>
         <source>凭证影像随同步下载后显示在此处。</source>
         <translation>Voucher images appear here once downloaded by sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="241"/>
+        <location filename="../../app/ui/approval_queue.py" line="249"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
@@ -110,97 +115,97 @@
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="292"/>
+        <location filename="../../app/ui/approval_queue.py" line="300"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="134"/>
+        <location filename="../../app/ui/approval_queue.py" line="140"/>
         <source>同意 (Alt+A)</source>
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="318"/>
+        <location filename="../../app/ui/approval_queue.py" line="326"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="257"/>
+        <location filename="../../app/ui/approval_queue.py" line="265"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="307"/>
+        <location filename="../../app/ui/approval_queue.py" line="315"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="131"/>
+        <location filename="../../app/ui/approval_queue.py" line="137"/>
         <source>审批意见（退回、拒绝时必填）</source>
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="296"/>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="325"/>
+        <location filename="../../app/ui/approval_queue.py" line="333"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <location filename="../../app/ui/approval_queue.py" line="264"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="274"/>
+        <location filename="../../app/ui/approval_queue.py" line="282"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="318"/>
+        <location filename="../../app/ui/approval_queue.py" line="326"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="116"/>
+        <location filename="../../app/ui/approval_queue.py" line="122"/>
         <source>批量同意（无预警的选中项）</source>
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="326"/>
+        <location filename="../../app/ui/approval_queue.py" line="334"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="293"/>
+        <location filename="../../app/ui/approval_queue.py" line="301"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="138"/>
+        <location filename="../../app/ui/approval_queue.py" line="144"/>
         <source>拒绝 (Alt+J)</source>
         <translation>Reject (Alt+J)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <location filename="../../app/ui/approval_queue.py" line="264"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="277"/>
+        <location filename="../../app/ui/approval_queue.py" line="285"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="243"/>
+        <location filename="../../app/ui/approval_queue.py" line="251"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="98"/>
+        <location filename="../../app/ui/approval_queue.py" line="103"/>
         <source>显示已审批</source>
         <translation>Show decided</translation>
     </message>
@@ -210,29 +215,39 @@
         <translation>Minimum amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <location filename="../../app/ui/approval_queue.py" line="279"/>
         <source>服务器退回了上次的意见</source>
         <translation>The server refused the previous decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="262"/>
+        <location filename="../../app/ui/approval_queue.py" line="270"/>
         <source>本机没有该指标的数据，预算情况以服务器为准。</source>
         <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="259"/>
+        <location filename="../../app/ui/approval_queue.py" line="267"/>
         <source>本次</source>
         <translation>This payment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="221"/>
+        <location filename="../../app/ui/approval_queue.py" line="229"/>
         <source>没有待审批的任务。</source>
         <translation>No pending approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="247"/>
+        <location filename="../../app/ui/approval_queue.py" line="255"/>
         <source>用途</source>
         <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="100"/>
+        <source>等待超过 1 天</source>
+        <translation>Waiting over 1 day</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="101"/>
+        <source>等待超过 3 天</source>
+        <translation>Waiting over 3 days</translation>
     </message>
     <message>
         <location filename="../../app/ui/approval_queue.py" line="95"/>
@@ -240,17 +255,17 @@
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="242"/>
+        <location filename="../../app/ui/approval_queue.py" line="250"/>
         <source>经办人</source>
         <translation>Accountant</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="248"/>
+        <location filename="../../app/ui/approval_queue.py" line="256"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="249"/>
+        <location filename="../../app/ui/approval_queue.py" line="257"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
@@ -260,42 +275,42 @@
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="210"/>
+        <location filename="../../app/ui/approval_queue.py" line="218"/>
         <source>读取审批任务</source>
         <translation>Reading approval tasks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="234"/>
+        <location filename="../../app/ui/approval_queue.py" line="242"/>
         <source>读取审批详情</source>
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="292"/>
+        <location filename="../../app/ui/approval_queue.py" line="300"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="136"/>
+        <location filename="../../app/ui/approval_queue.py" line="142"/>
         <source>退回 (Alt+R)</source>
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <location filename="../../app/ui/approval_queue.py" line="323"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="245"/>
+        <location filename="../../app/ui/approval_queue.py" line="253"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="255"/>
+        <location filename="../../app/ui/approval_queue.py" line="263"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="264"/>
+        <location filename="../../app/ui/approval_queue.py" line="272"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
@@ -305,12 +320,12 @@
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="294"/>
+        <location filename="../../app/ui/approval_queue.py" line="302"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="294"/>
+        <location filename="../../app/ui/approval_queue.py" line="302"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -812,32 +827,32 @@
 <context>
     <name>IndicatorBrowserView</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="385"/>
+        <location filename="../../app/ui/indicator_browser.py" line="398"/>
         <source>共 {0} 条</source>
         <translation>{0} rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="300"/>
+        <location filename="../../app/ui/indicator_browser.py" line="311"/>
         <source>双击一行或按回车同样可以新建（Ctrl+N）</source>
         <translation>Double-click a row or press Enter to start one too (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="295"/>
+        <location filename="../../app/ui/indicator_browser.py" line="306"/>
         <source>按指标编号、文号、项目、功能/经济科目代码筛选（空格分隔多个词）</source>
         <translation>Filter by indicator, document no., project, functional/economic code (space separates words)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="382"/>
+        <location filename="../../app/ui/indicator_browser.py" line="395"/>
         <source>正在筛选…</source>
         <translation>Filtering…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="299"/>
+        <location filename="../../app/ui/indicator_browser.py" line="310"/>
         <source>用此指标新建申请</source>
         <translation>New application on this indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="324"/>
+        <location filename="../../app/ui/indicator_browser.py" line="337"/>
         <source>筛选：</source>
         <translation>Filter:</translation>
     </message>
@@ -863,77 +878,77 @@
 <context>
     <name>IndicatorTableModel</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="227"/>
+        <location filename="../../app/ui/indicator_browser.py" line="238"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
         <source>功能科目</source>
         <translation>Functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="77"/>
         <source>可用</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="77"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="77"/>
         <source>执行率</source>
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
         <source>指标文号</source>
         <translation>Document no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
         <source>指标编号</source>
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="222"/>
+        <location filename="../../app/ui/indicator_browser.py" line="233"/>
         <source>服务器确认可用 {0}，扣除本机未确认申请 {1} 后为 {2}</source>
         <translation>Confirmed available {0}; after {1} not yet confirmed on this computer: {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="109"/>
+        <location filename="../../app/ui/indicator_browser.py" line="112"/>
         <source>筛选指标</source>
         <translation>Filter indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="76"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="74"/>
+        <location filename="../../app/ui/indicator_browser.py" line="75"/>
         <source>项目名称</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="241"/>
+        <location filename="../../app/ui/indicator_browser.py" line="252"/>
         <source>（未细化）</source>
         <translation>(not detailed)</translation>
     </message>

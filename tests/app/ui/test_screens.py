@@ -185,3 +185,19 @@ def test_print_pdf_has_daxie_and_a_qr_code(qtbot, ctx, tmp_path):
     arr = np.frombuffer(ptr, dtype=np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width()]
     decoded = zxingcpp.read_barcodes(arr)
     assert decoded and decoded[0].text == f"JINCAI:APP:{app.id}"
+
+
+def test_queue_filters_by_amount_level_and_age(qtbot, window):
+    view = window.approvals
+    window.show_page("approvals")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 14, timeout=5000)
+    view._level.setCurrentIndex(view._level.findData("red"))
+    qtbot.waitUntil(lambda: 0 < view.model.rowCount() < 14, timeout=5000)
+    assert all(t.summary["warning_level"] == "red" for t in view.model.records())
+    view._level.setCurrentIndex(0)
+    view._age.setCurrentIndex(view._age.findData(72))
+    qtbot.waitUntil(lambda: 0 < view.model.rowCount() < 14, timeout=5000)
+    view._age.setCurrentIndex(0)
+    view._min_amount.setText("500,000")
+    qtbot.waitUntil(lambda: all(t.amount >= 50_000_000 for t in view.model.records())
+                    and view.model.rowCount() < 14, timeout=5000)
