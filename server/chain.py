@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 GENESIS = "0" * 64
@@ -38,15 +38,17 @@ def digest(obj: Any) -> str | None:
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
 
 
-def event_payload(ev) -> dict[str, Any]:
-    """Exactly the fields covered by an audit event's hash."""
-    return {"seq": ev.seq, "ts": ev.ts, "actor_id": ev.actor_id, "actor": ev.actor,
-            "device_id": ev.device_id, "action": ev.action, "entity_type": ev.entity_type,
-            "entity_id": ev.entity_id, "unit_id": ev.unit_id, "before": ev.before_digest,
-            "after": ev.after_digest, "detail": ev.detail, "prev": ev.prev_hash}
+HASHED_FIELDS = ("seq", "ts", "actor_id", "actor", "device_id", "action", "entity_type",
+                 "entity_id", "unit_id", "before_digest", "after_digest", "detail", "prev_hash")
 
 
-def event_hash(ev) -> str:
+def event_payload(ev: Any) -> dict[str, Any]:
+    """Exactly the fields covered by an audit event's hash (from a row object or a dict)."""
+    get = ev.get if isinstance(ev, dict) else (lambda k: getattr(ev, k))
+    return {k: get(k) for k in HASHED_FIELDS}
+
+
+def event_hash(ev: Any) -> str:
     return hashlib.sha256(canonical_json(event_payload(ev)).encode("utf-8")).hexdigest()
 
 
@@ -66,6 +68,13 @@ def touch(session: Session, obj: Any) -> None:
     pending[id(obj)] = obj
 
 
+def insert_later(session: Session, model: Any, rows: list[dict[str, Any]], *,
+                 sequenced: bool = False) -> None:
+    """Bulk-insert ``rows`` at commit time (after the sequence numbers are known); with
+    ``sequenced`` each row gets the next server sequence number in ``seq``. Used by imports."""
+    session.info.setdefault("chain_inserts", []).append((model, rows, sequenced))
+
+
 def audit(session: Session, *, actor: Actor, action: str, entity_type: str,
           entity_id: Any, unit_id: int | None = None, before: Any = None, after: Any = None,
           detail: dict[str, Any] | None = None) -> None:
@@ -81,25 +90,35 @@ def audit(session: Session, *, actor: Actor, action: str, entity_type: str,
 def _finalize(session: Session) -> None:
     touched = session.info.pop("chain_touch", None)
     events = session.info.pop("chain_audit", None)
-    if not touched and not events:
+    inserts = session.info.pop("chain_inserts", None)
+    if not touched and not events and not inserts:
         return
     from server.models import AuditEvent, ChainHead
 
     head = session.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()
                            .execution_options(populate_existing=True)).scalar_one()
-    if touched:
-        for obj in touched.values():
-            head.sync_seq += 1
-            obj.seq = head.sync_seq
+    seq = head.sync_seq
+    for obj in (touched or {}).values():
+        seq += 1
+        obj.seq = seq
+    for model, rows, sequenced in inserts or ():
+        if sequenced:
+            for row in rows:
+                seq += 1
+                row["seq"] = seq
+        if rows:
+            session.execute(insert(model), rows)
+    head.sync_seq = seq
     if events:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         prev = head.audit_hash
+        rows = []
         for data in events:
             head.audit_seq += 1
-            ev = AuditEvent(seq=head.audit_seq, ts=now, prev_hash=prev, **data)
-            ev.hash = event_hash(ev)
-            prev = ev.hash
-            session.add(ev)
+            row = {"seq": head.audit_seq, "ts": now, "prev_hash": prev, **data}
+            row["hash"] = prev = event_hash(row)
+            rows.append(row)
+        session.execute(insert(AuditEvent), rows)
         head.audit_hash = prev
     session.flush()
 
@@ -107,6 +126,7 @@ def _finalize(session: Session) -> None:
 def _on_rollback(session: Session) -> None:
     session.info.pop("chain_touch", None)
     session.info.pop("chain_audit", None)
+    session.info.pop("chain_inserts", None)
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -253,7 +253,8 @@ def submit(session: Session, *, principal: Principal, app_id: uuid.UUID,
     app.version += 1
     chain.touch(session, app)
     chain.touch(session, ind)
-    session.flush()
+    # no flush here: the commit-time finalizer assigns the sequence numbers first, so each row is
+    # written once.
     chain.audit(session, actor=principal.actor, action="application.submit",
                 entity_type="application", entity_id=app.id, unit_id=app.unit_id,
                 before=before, after=snapshot(app),
@@ -282,7 +283,6 @@ def withdraw(session: Session, *, principal: Principal, app_id: uuid.UUID) -> Ap
     app.version += 1
     chain.touch(session, app)
     chain.touch(session, ind)
-    session.flush()
     chain.audit(session, actor=principal.actor, action="application.withdraw",
                 entity_type="application", entity_id=app.id, unit_id=app.unit_id,
                 before=before, after=snapshot(app), detail={"released": app.amount})

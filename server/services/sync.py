@@ -17,7 +17,6 @@ from server import chain
 from server.errors import ApiError
 from server.models import Application, ChainHead, IdempotencyRecord, Indicator, Tombstone, Unit
 from server.services import applications as apps
-from server.services import indicators as inds
 from server.services.org import Principal, unit_public
 
 
@@ -33,10 +32,17 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
     upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
     changes: list[tuple[int, str, str, str, Any]] = []
     fetch = limit + 1
-    ind_rows = session.execute(_scoped(select(Indicator), Indicator.unit_id, principal)
-                               .where(Indicator.seq > since, Indicator.seq <= upper)
-                               .order_by(Indicator.seq).limit(fetch)).scalars().all()
-    changes += [(r.seq, "indicator", r.id, "upsert", r) for r in ind_rows]
+    # Indicators are the bulk of a first sync (100,000 rows): plain rows, no ORM objects.
+    t = Indicator.__table__
+    cols = [c for c in t.c if c.name not in ("unit_id", "created_at", "amount", "frozen",
+                                             "reserved", "paid", "available")]
+    ind_rows = session.execute(
+        _scoped(select(*cols, Unit.code.label("unit_code"), t.c.amount.label("amount_fen"),
+                       t.c.frozen.label("frozen_fen"), t.c.reserved.label("reserved_fen"),
+                       t.c.paid.label("paid_fen"), t.c.available.label("available_fen"))
+                .join(Unit, Unit.id == t.c.unit_id), t.c.unit_id, principal)
+        .where(t.c.seq > since, t.c.seq <= upper).order_by(t.c.seq).limit(fetch)).mappings().all()
+    changes += [(r["seq"], "indicator", r["id"], "upsert", dict(r)) for r in ind_rows]
     app_rows = session.execute(_scoped(select(Application), Application.unit_id, principal)
                                .where(Application.seq > since, Application.seq <= upper)
                                .options(selectinload(Application.attachments))
@@ -58,7 +64,7 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
         data = None
         if row is not None:
             if entity == "indicator":
-                data = inds.public(row)
+                data = row
             elif entity == "application":
                 data = apps.public(row)
             elif entity == "unit":
