@@ -370,6 +370,7 @@ class SyncStatus:
     server_url: str | None
     open_tasks: int
     open_warnings: int
+    conflicts: int = 0
 
 
 def sync_status(*, db: Database) -> SyncStatus:
@@ -387,12 +388,17 @@ def sync_status(*, db: Database) -> SyncStatus:
                          .where(ApprovalTask.status == "pending")) or 0
         warns = s.scalar(select(func.count()).select_from(MonitoringWarning)
                          .where(MonitoringWarning.status == "open")) or 0
+        from app.models import Conflict
+
+        conflicts = s.scalar(select(func.count()).select_from(Conflict)
+                             .where(Conflict.resolved_at.is_(None))) or 0
         return SyncStatus(
             pending_outbox=int(pending), pending_items=int(items),
             queued_decisions=int(decisions),
             last_sync_at=st.last_sync_at if st else None, stage=st.stage if st else "idle",
             last_error=st.last_error if st else None, server_url=st.server_url if st else None,
             open_tasks=int(tasks) - int(decisions), open_warnings=int(warns),
+            conflicts=int(conflicts),
         )
 
 

@@ -107,10 +107,12 @@ class DeskWindow(MainWindow):
         sync = QAction(self.tr("同步"), self)
         sync.setShortcut(QKeySequence("F5"))
         sync.triggered.connect(self.status_panel.start_sync)
+        conflicts = QAction(self.tr("同步冲突…"), self)
+        conflicts.triggered.connect(self.status_panel.open_conflicts)
         close = QAction(self.tr("退出"), self)
         close.setShortcut(QKeySequence("Ctrl+Q"))
         close.triggered.connect(self.close)
-        for a in (new, sync, close):
+        for a in (new, sync, conflicts, close):
             file_menu.addAction(a)
         view = QMenu(self.tr("视图(&V)"), self)
         bar.insertMenu(help_action, view)

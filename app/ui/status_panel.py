@@ -58,15 +58,20 @@ class SyncStatusPanel(QWidget):
         self.progress.setVisible(False)
         self.sync_button = QPushButton(self.tr("同步 (F5)"))
         self.sync_button.setObjectName("syncButton")
+        self.conflicts_button = QToolButton()
+        self.conflicts_button.setObjectName("conflictsButton")
+        self.conflicts_button.setStyleSheet("color:#c0392b; font-weight:bold;")
+        self.conflicts_button.setVisible(False)
         self.cancel_button = QToolButton()
         self.cancel_button.setText(self.tr("取消"))
         self.cancel_button.setVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.user_label, self._sep(), self.connection, self._sep(), self.last_sync,
-                  self._sep(), self.outbox, self.progress, self.cancel_button, self.sync_button):
+                  self._sep(), self.outbox, self.conflicts_button, self.progress, self.cancel_button, self.sync_button):
             layout.addWidget(w)
         self.sync_button.clicked.connect(self.start_sync)
+        self.conflicts_button.clicked.connect(self.open_conflicts)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         ctx.sig_online_changed.connect(lambda _o: self._show_connection())
         ctx.sig_user_changed.connect(lambda _u: self._show_connection())
@@ -108,10 +113,18 @@ class SyncStatusPanel(QWidget):
         self.outbox.setStyleSheet("color:#d35400; font-weight:bold;" if pending else "")
         if st.last_error:
             self.last_sync.setToolTip(st.last_error)
+        self.conflicts_button.setText(self.tr("冲突 {0}").format(st.conflicts))
+        self.conflicts_button.setToolTip(self.tr("服务器在您修改期间也改动了这些记录，请选择保留哪一方"))
+        self.conflicts_button.setVisible(st.conflicts > 0)
         if self._known_tasks is not None and st.open_tasks > self._known_tasks:
             self.ctx.notify(self.tr("有 {0} 个新的审批任务。").format(
                 st.open_tasks - self._known_tasks), "info")
         self._known_tasks = st.open_tasks
+
+    def open_conflicts(self) -> None:
+        from app.ui.conflicts_dialog import ConflictsDialog
+
+        ConflictsDialog(self.ctx, self.window()).exec()
 
     def is_syncing(self) -> bool:
         return self._task is not None

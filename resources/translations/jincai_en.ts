@@ -545,6 +545,64 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="48"/>
+        <source>保留我的修改</source>
+        <translation>Keep my edit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="35"/>
+        <source>同步冲突</source>
+        <translation>Sync conflicts</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="129"/>
+        <source>处理同步冲突</source>
+        <translation>Resolve sync conflict</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="42"/>
+        <source>字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="123"/>
+        <source>已处理。</source>
+        <translation>Resolved.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="102"/>
+        <source>服务器在您修改期间也改动了这笔记录：{0}</source>
+        <translation>The server changed this record while you were editing it: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="43"/>
+        <source>服务器版本</source>
+        <translation>Server version</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="42"/>
+        <source>本机修改</source>
+        <translation>My edit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="88"/>
+        <source>没有待处理的同步冲突。</source>
+        <translation>No sync conflicts to resolve.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="70"/>
+        <source>读取同步冲突</source>
+        <translation>Reading sync conflicts</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/conflicts_dialog.py" line="49"/>
+        <source>采用服务器版本</source>
+        <translation>Take the server's version</translation>
+    </message>
+</context>
+<context>
     <name>DashboardView</name>
     <message>
         <location filename="../../app/ui/dashboard.py" line="200"/>
@@ -672,13 +730,18 @@
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="136"/>
+        <location filename="../../app/ui/shell.py" line="110"/>
+        <source>同步冲突…</source>
+        <translation>Sync conflicts…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="138"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="132"/>
-        <location filename="../../app/ui/shell.py" line="138"/>
+        <location filename="../../app/ui/shell.py" line="134"/>
+        <location filename="../../app/ui/shell.py" line="140"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
@@ -693,12 +756,12 @@
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="115"/>
+        <location filename="../../app/ui/shell.py" line="117"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="110"/>
+        <location filename="../../app/ui/shell.py" line="112"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1194,17 +1257,17 @@
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="239"/>
+        <location filename="../../app/ui/status_panel.py" line="252"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="212"/>
+        <location filename="../../app/ui/status_panel.py" line="225"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="236"/>
+        <location filename="../../app/ui/status_panel.py" line="249"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1861,22 +1924,27 @@
 <context>
     <name>SyncStatusPanel</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="106"/>
+        <location filename="../../app/ui/status_panel.py" line="111"/>
         <source>{0} 条待发送命令</source>
         <translation>{0} commands waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="103"/>
+        <location filename="../../app/ui/status_panel.py" line="108"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="62"/>
+        <location filename="../../app/ui/status_panel.py" line="116"/>
+        <source>冲突 {0}</source>
+        <translation>Conflicts {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="66"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="142"/>
+        <location filename="../../app/ui/status_panel.py" line="155"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
@@ -1886,57 +1954,62 @@
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="177"/>
+        <location filename="../../app/ui/status_panel.py" line="190"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="169"/>
+        <location filename="../../app/ui/status_panel.py" line="182"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="166"/>
+        <location filename="../../app/ui/status_panel.py" line="179"/>
         <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
         <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="182"/>
+        <location filename="../../app/ui/status_panel.py" line="195"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="92"/>
+        <location filename="../../app/ui/status_panel.py" line="97"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="104"/>
+        <location filename="../../app/ui/status_panel.py" line="109"/>
         <source>尚未同步</source>
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="107"/>
+        <location filename="../../app/ui/status_panel.py" line="112"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="176"/>
+        <location filename="../../app/ui/status_panel.py" line="189"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="112"/>
+        <location filename="../../app/ui/status_panel.py" line="120"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="92"/>
+        <location filename="../../app/ui/status_panel.py" line="117"/>
+        <source>服务器在您修改期间也改动了这些记录，请选择保留哪一方</source>
+        <translation>The server changed these records while you were editing them: choose which version to keep</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="97"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="99"/>
+        <location filename="../../app/ui/status_panel.py" line="104"/>
         <source>读取同步状态</source>
         <translation>Reading sync status</translation>
     </message>

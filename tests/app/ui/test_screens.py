@@ -201,3 +201,31 @@ def test_queue_filters_by_amount_level_and_age(qtbot, window):
     view._min_amount.setText("500,000")
     qtbot.waitUntil(lambda: all(t.amount >= 50_000_000 for t in view.model.records())
                     and view.model.rowCount() < 14, timeout=5000)
+
+
+def test_conflicts_show_both_versions_and_resolve(qtbot, window, ctx):
+    from app.models import Conflict
+    from app.ui.conflicts_dialog import ConflictsDialog
+
+    [app] = list_applications(db=ctx.db, statuses=("returned",))
+    with ctx.db.transaction() as s:
+        s.add(Conflict(entity_type="application", entity_id=app.id,
+                       local_version={"amount": 120_000, "use_des": "本机用途"},
+                       server_version={"amount": 99_000, "use_des": "服务器用途", "version": 2},
+                       reason="服务器已修改"))
+    window.status_panel.refresh()
+    qtbot.waitUntil(lambda: window.status_panel.conflicts_button.isVisibleTo(window), timeout=5000)
+    assert window.status_panel.conflicts_button.text() == "冲突 1"
+    dialog = ConflictsDialog(ctx, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: len(dialog.conflicts()) == 1, timeout=5000)
+    cells = {dialog.table.item(r, 0).text(): (dialog.table.item(r, 1).text(),
+                                               dialog.table.item(r, 2).text())
+             for r in range(dialog.table.rowCount())}
+    assert cells["amount"] == ("1,200.00", "990.00")
+    assert cells["use_des"] == ("本机用途", "服务器用途")
+    dialog.resolve("local")
+    qtbot.waitUntil(lambda: not dialog.conflicts() and "已处理" in dialog.message.text(),
+                    timeout=5000)
+    qtbot.waitUntil(lambda: not window.status_panel.conflicts_button.isVisibleTo(window),
+                    timeout=5000)
