@@ -123,6 +123,9 @@ def main() -> int:
     form.payee_uscc.setText("91110108MA01A2B3C" + uscc_check_char("91110108MA01A2B3C"))
     form.amount_edit.setText("48,650.00")
     form.use_des.setText("购买学生课外读物（第二批）")
+    card = form.settlement.findData("公务卡")
+    if card >= 0 and (row.dep_eco_code or "").startswith("302"):
+        form.settlement.setCurrentIndex(card)
     form.refresh_preview()
     save(window, "04-payment-form")
     form.amount_edit.setText(format_amount(row.available_after_pending + 1_000_000))
@@ -172,6 +175,25 @@ def main() -> int:
     for t in translators:
         app.removeTranslator(t)
     english.close()
+
+    # 7. the printed application (PDF rendered to PNG with pypdfium2)
+    from app.ui.print_application import load_print_data, render_application_pdf
+
+    paid = [a for a in list_applications(db=db) if a.local_status == "paid"]
+    if paid:
+        pdf = render_application_pdf(load_print_data(db=db, application_id=paid[0].id),
+                                     Path(os.environ["JINCAI_DATA_DIR"]) / "application.pdf")
+        try:
+            import pypdfium2
+
+            page = pypdfium2.PdfDocument(str(pdf))[0]
+            image = page.render(scale=1.4).to_pil()
+            target = out / "14-print-pdf.png"
+            image.convert("RGB").save(target)
+            shots.append(target.name)
+            print("  ", target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
+        except ImportError:
+            print("   (pypdfium2 missing: PDF not rendered)")
 
     window.status_panel._timer.stop()
     window.close()
