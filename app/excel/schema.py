@@ -33,7 +33,8 @@ ACCOUNT = "account"
 RESIDENT_ID = "resident_id"
 BANK_CODE = "bank_code"
 PAYEE_TYPE = "payee_type"
-CODE_PART = "code_part"  # one of the 类 / 款 / 项 columns that together make a functional code
+CODE_PART = "code_part"
+AMOUNT_PART = "amount_part"  # one column of a source split whose sum must equal the amount  # one of the 类 / 款 / 项 columns that together make a functional code
 DICT = "dict"  # value from fiscal.dictionaries; Field.dictionary names the table
 
 
@@ -76,6 +77,19 @@ _IND = (
     Field("is_gov_pur", BOOL, False, "是否政府采购：是/否。", 12),
     Field("amount", AMOUNT, True, "指标金额，正数。表头写“金额(元)”时最多2位小数；写“金额(万元)”时最多6位小数（精确到分）。", 18),
     Field("summary", TEXT, False, "指标说明。", 30, 500),
+    # source split of 项目支出表-style sheets (domain §7): when present, Σ must equal the amount
+    Field("src_public", AMOUNT_PART, False, "一般公共预算拨款", 14, in_template=False),
+    Field("src_fund", AMOUNT_PART, False, "政府性基金预算拨款", 14, in_template=False),
+    Field("src_soe", AMOUNT_PART, False, "国有资本经营预算拨款", 14, in_template=False),
+    Field("src_special_account", AMOUNT_PART, False, "财政专户管理资金", 14, in_template=False),
+    Field("src_special_project", AMOUNT_PART, False, "专项资金项目", 14, in_template=False),
+    Field("src_business", AMOUNT_PART, False, "事业收入", 14, in_template=False),
+    Field("src_operating", AMOUNT_PART, False, "事业单位经营收入", 14, in_template=False),
+    Field("src_subsidiary", AMOUNT_PART, False, "附属单位上缴收入", 14, in_template=False),
+    Field("src_superior", AMOUNT_PART, False, "上级补助收入", 14, in_template=False),
+    Field("src_other", AMOUNT_PART, False, "其他收入", 14, in_template=False),
+    Field("src_carryover", AMOUNT_PART, False, "上年结转", 14, in_template=False),
+    Field("src_account_balance", AMOUNT_PART, False, "实户资金余额", 14, in_template=False),
 )
 
 _PAYEE = (
@@ -110,6 +124,11 @@ _APP = (
 
 FIELDS: dict[str, tuple[Field, ...]] = {"indicators": _IND, "payees": _PAYEE, "applications": _APP}
 
+
+#: Columns of a source split (资金来源) on indicator sheets.
+SOURCE_PARTS = ("src_public", "src_fund", "src_soe", "src_special_account", "src_special_project",
+                "src_business", "src_operating", "src_subsidiary", "src_superior", "src_other",
+                "src_carryover", "src_account_balance")
 
 #: Functional code written as separate 类 / 款 / 项 columns (budget tables often do this).
 FUNC_PARTS = ("func_lei", "func_kuan", "func_xiang")

@@ -214,7 +214,7 @@ def conv_year(field: Field) -> Callable:
     return convert
 
 
-def conv_amount(field: Field) -> Callable:
+def conv_amount(field: Field, *, allow_zero: bool = False) -> Callable:
     def convert(value, ctx):
         if isinstance(value, bool | dt.date | dt.datetime | dt.time | dt.timedelta):
             raise CellError(f"“{cell_text(value)}”不是金额", "bad_amount")
@@ -232,10 +232,15 @@ def conv_amount(field: Field) -> Callable:
             raise CellError(exc.message + unit_hint, exc.code) from None
         except (InvalidOperation, TypeError, ValueError):
             raise CellError(f"“{cell_text(value)}”不是金额", "bad_amount") from None
-        if fen <= 0:
+        if fen <= 0 and not (allow_zero and fen == 0):
             raise CellError("金额必须大于零", "not_positive")
         return fen
     return convert
+
+
+def conv_amount_part(field: Field) -> Callable:
+    """One column of a source split (公共预算拨款, 事业收入, 上年结转…): zero or more."""
+    return conv_amount(field, allow_zero=True)
 
 
 def conv_uscc(field: Field) -> Callable:
@@ -301,6 +306,7 @@ CONVERTERS: dict[str, Callable[[Field], Callable]] = {
     schema.TEXT: conv_text, schema.CODE: conv_code, schema.FUNC: conv_func,
     schema.DEP_ECO: conv_dep_eco, schema.GOV_ECO: conv_gov_eco, schema.DICT: conv_dict,
     schema.BOOL: conv_bool, schema.YEAR: conv_year, schema.AMOUNT: conv_amount,
+    schema.AMOUNT_PART: conv_amount_part,
     schema.USCC: conv_uscc, schema.ACCOUNT: conv_account, schema.RESIDENT_ID: conv_resident_id,
     schema.BANK_CODE: conv_bank_code, schema.PAYEE_TYPE: conv_payee_type,
 }
@@ -442,6 +448,20 @@ class RowValidator:
 
     def _cross_checks(self, row: int, data: dict, ctx: Context) -> list[RowError]:
         errors = []
+        parts = {k: data.pop(k) for k in schema.SOURCE_PARTS if k in data}
+        if parts:
+            data["source_split"] = parts
+            total = sum(parts.values())
+            amount = data.get("amount")
+            if amount is not None and total != amount:
+                from fiscal.money import format_amount
+
+                names = "、".join(self.columns[k].header for k in parts)
+                errors.append(self._err(
+                    row, "amount",
+                    f"预算金额 {format_amount(amount)} 元与资金来源合计 {format_amount(total)} 元不相等"
+                    f"（相差 {format_amount(amount - total)} 元；资金来源列：{names}）",
+                    "split_mismatch", {"amount": format_amount(amount)}))
         dep, gov = data.get("dep_eco_code"), data.get("gov_eco_code")
         if dep and gov:
             tables = ctx.tables()

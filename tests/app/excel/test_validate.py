@@ -217,3 +217,20 @@ def test_amounts_survive_excel_floats_exactly(book, unit):
     result = import_workbook(book(rows), "indicators", dry_run=True, year=2026, preview=len(fens))
     assert result.outcome == "ok", result.errors[:3]
     assert [r.data["amount"] for r in result.preview] == fens
+
+
+def test_source_split_must_add_up(book):
+    header = IND_HEADER[:-1] + ["合计", "一般公共预算拨款", "事业收入", "上年结转"]
+    rows = [header,
+            ind_row("A1")[:-1] + [100, 60, 40, None],
+            ind_row("A2")[:-1] + [100.5, 60, 40, 0.5],
+            ind_row("A3")[:-1] + [100, 60, 30, 0],
+            ind_row("A4")[:-1] + [100, None, None, None],
+            ind_row("A5")[:-1] + [100, -1, 101, 0]]
+    result = import_workbook(book(rows, before=[["单位：元"]]), "indicators", dry_run=True, year=2026, preview=5)
+    got = [(e.row, e.column, e.code) for e in result.errors]
+    assert got == [(5, "合计", "split_mismatch"), (7, "一般公共预算拨款", "negative")]
+    assert "与资金来源合计 90.00 元不相等（相差 10.00 元" in result.errors[0].reason
+    splits = {r.data["bgt_code"]: r.data.get("source_split") for r in result.preview}
+    assert splits == {"A1": {"src_public": 6000, "src_business": 4000},
+                      "A2": {"src_public": 6000, "src_business": 4000, "src_carryover": 50}, "A4": None}
