@@ -23,9 +23,12 @@ from app.ui.warnings_view import WarningsView
 log = logging.getLogger(__name__)
 
 
-def _optional_screen(module: str, cls: str, **kwargs: Any) -> QWidget | None:
+def _optional_screen(module: str, cls: str, **available: Any) -> QWidget | None:
     """Screens other engineers own (capture, voucher review, import wizard): plugged in
-    when their module is there, the placeholder stays otherwise."""
+    when their module is there, the placeholder stays otherwise. Of ``available``
+    (ctx, db, runner…) only the keyword arguments the screen's constructor names are passed."""
+    import inspect
+
     try:
         mod = importlib.import_module(module)
         factory = getattr(mod, cls)
@@ -33,6 +36,9 @@ def _optional_screen(module: str, cls: str, **kwargs: Any) -> QWidget | None:
         log.info("screen %s.%s not available: %s", module, cls, exc)
         return None
     try:
+        params = inspect.signature(factory).parameters
+        takes_all = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        kwargs = {k: v for k, v in available.items() if takes_all or k in params}
         return factory(**kwargs)
     except Exception:  # a broken optional screen must not stop the client
         log.exception("screen %s.%s failed to start", module, cls)
@@ -58,10 +64,11 @@ class DeskWindow(MainWindow):
         self.set_page("warnings", self.warnings)
         self.set_page("dashboard", self.dashboard)
         self.set_page("settings", self.settings)
-        capture = _optional_screen("app.ui.capture_panel", "CapturePanel")
+        shared = {"ctx": ctx, "context": ctx, "db": ctx.db, "runner": ctx.runner}
+        capture = _optional_screen("app.ui.capture_panel", "CapturePanel", **shared)
         if capture is not None:
             self.set_page("capture", capture)
-        wizard = _optional_screen("app.ui.import_wizard", "ImportWizard")
+        wizard = _optional_screen("app.ui.import_wizard", "ImportWizard", **shared)
         if wizard is not None:
             from PySide6.QtWidgets import QWizard
 

@@ -229,3 +229,29 @@ def test_conflicts_show_both_versions_and_resolve(qtbot, window, ctx):
                     timeout=5000)
     qtbot.waitUntil(lambda: not window.status_panel.conflicts_button.isVisibleTo(window),
                     timeout=5000)
+
+
+def test_optional_screens_get_only_the_arguments_they_name(qtbot, ctx):
+    import sys
+    import types
+
+    from PySide6.QtWidgets import QLabel
+
+    from app.ui.shell import _optional_screen
+
+    mod = types.ModuleType("app.ui._fake_screen")
+
+    class FakePanel(QLabel):
+        def __init__(self, parent=None, *, db=None):
+            super().__init__("fake")
+            self.db = db
+
+    mod.FakePanel = FakePanel
+    sys.modules[mod.__name__] = mod
+    try:
+        w = _optional_screen(mod.__name__, "FakePanel", ctx=ctx, db=ctx.db)
+        qtbot.addWidget(w)
+        assert w.db is ctx.db
+        assert _optional_screen("app.ui._missing_screen", "X", ctx=ctx) is None
+    finally:
+        del sys.modules[mod.__name__]
