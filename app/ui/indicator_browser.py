@@ -134,9 +134,14 @@ class IndicatorTableModel(QAbstractTableModel):
     def _apply_ids(self, text: str, ids: list[str]) -> None:
         if text != self._filter:
             return  # an older filter finished after a newer one started
-        self.beginResetModel()
-        self._ids = list(ids)
-        self.endResetModel()
+        if ids == self._ids and self._ids:
+            # same rows (a refresh after a change set): keep the selection and scroll position
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._ids) - 1, len(self.COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self._ids = list(ids)
+            self.endResetModel()
         self._applied_filter = text
         self.sig_filter_finished.emit(text, len(self._ids))
 

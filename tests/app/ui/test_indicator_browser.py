@@ -103,3 +103,17 @@ def test_sorting_is_a_query_not_a_python_sort(qtbot, db, runner):
         model.sort(cols.index("rate"), Qt.SortOrder.AscendingOrder)
     rates = [model.row_at(r).execution_permille for r in range(model.rowCount())]
     assert rates == sorted(rates)
+
+
+def test_a_refresh_with_the_same_rows_keeps_the_selection(qtbot, db, runner):
+    model = IndicatorTableModel.for_database(runner, db)
+    view = IndicatorBrowserView(runner, model)
+    qtbot.addWidget(view)
+    view.show()
+    _wait_filter(qtbot, model, "")
+    view.table().selectRow(40)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.sig_filter_finished, timeout=10_000):
+        model.reload()
+    assert resets == [] and view.current_indicator_id() == model.id_at(40)
