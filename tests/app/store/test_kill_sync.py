@@ -1,6 +1,7 @@
 """Kill the client (SIGKILL) at random points of `jincai sync` against a real uvicorn server,
-twenty times, syncing to completion at the end: no draft lost, no application duplicated on
-the server, local balances equal the server's (issue 5, Tests)."""
+twenty times, then kill and restart the server in the middle of a push, then sync to
+completion: no draft lost, no application duplicated on the server, local balances equal
+the server's (issue 5, Tests)."""
 from __future__ import annotations
 
 import os
@@ -27,13 +28,28 @@ SERVER = textwrap.dedent(
     import sys
     from pathlib import Path
     import uvicorn
-    from tests.server.conftest import build_world, indicator, make_database
 
-    world = build_world(make_database("sqlite", Path(sys.argv[1])))
-    items = [indicator(f"K-{i:03d}", "A1", 10_000_000) for i in range(120)]
-    r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": items})
-    assert r.status_code == 200, r.text
-    uvicorn.run(world.app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+    folder, port = Path(sys.argv[1]), int(sys.argv[2])
+    if (folder / "server.sqlite3").exists():  # a restart: same database, same secret
+        from server.app import create_app
+        from server.db import make_engine
+        from server.settings import load_settings
+
+        from server.migrate import upgrade
+
+        url = f"sqlite:///{folder / 'server.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        app = create_app(load_settings(database_url=url, data_dir=folder), engine)
+    else:
+        from tests.server.conftest import build_world, indicator, make_database
+
+        world = build_world(make_database("sqlite", folder))
+        items = [indicator(f"K-{i:03d}", "A1", 10_000_000) for i in range(120)]
+        r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": items})
+        assert r.status_code == 200, r.text
+        app = world.app
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
     """
 )
 
@@ -64,36 +80,56 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class LiveServer:
+    """The real server under uvicorn in its own process; can be killed and restarted."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), JINCAI_DATA_DIR=str(self.folder))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(self.folder), str(self.port)], cwd=ROOT, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            assert self.proc.poll() is None, "server process exited"
+        self.proc.kill()
+        pytest.fail("server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
 @pytest.fixture
 def live_server(tmp_path):
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JINCAI_DATA_DIR=str(tmp_path / "server"))
-    (tmp_path / "server").mkdir()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path / "server"), str(port)],
-                            cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    folder = tmp_path / "server"
+    folder.mkdir()
+    server = LiveServer(folder)
+    server.start()
+    yield server
+    if server.proc is not None and server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        assert proc.poll() is None, "server process exited"
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    yield url
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+            server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_sigkill_during_sync_twenty_times(tmp_path, live_server, monkeypatch) -> None:
+    server = live_server
+    live_server = server.url
     from app.db import check_integrity, open_database
     from app.services import (
         DraftInput,
@@ -169,6 +205,31 @@ def test_sigkill_during_sync_twenty_times(tmp_path, live_server, monkeypatch) ->
     print("stage after each kill:", stages)
     # the kills landed in the middle of pushing and of pulling, not only before or after
     assert {st.split(":")[0] for st in stages} >= {"push", "pull"}, stages
+
+    # the server dies in the middle of a push and comes back: the client backs off, retries
+    # with the same idempotency keys and finishes in the same run
+    db = open_database(data_dir / "jincai.sqlite3", backup=False)
+    for i in range(12):
+        app_id = save_draft(db=db, draft=DraftInput(
+            indicator_id="K-000", amount=100 + i, use_des="服务器重启", payee_name="某某文具有限公司",
+            payee_account="6222021234567890123", dep_eco_code="30299",
+            fiscal_year=2026)).application.id
+        queue_application(db=db, application_id=app_id)
+        created.append(app_id)
+    db.close()
+    proc = subprocess.Popen([sys.executable, "-c", SYNC], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("[push]") and " 0/" not in line:  # the first chunk went through
+            break
+    server.kill()
+    time.sleep(0.5)
+    server.start()
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, rest
+    assert "网络错误" in rest  # it backed off and said so
+
     sync()
 
     db = open_database(data_dir / "jincai.sqlite3", backup=False)
