@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -42,6 +42,10 @@ class OcrOptions:
     use_osd: bool = True
     #: keep the processed images in the result (the review screen shows them)
     keep_images: bool = True
+    #: constructor options of the engine (e.g. ``{"psm": 6}`` for Tesseract)
+    engine_options: dict = field(default_factory=dict)
+    #: skip preprocessing (page, orientation, deskew, light) — for the benchmark's baseline only
+    raw: bool = False
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -135,7 +139,7 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         return VoucherResult(page.file, page.page, kind, fields, checks, None,
                              time.perf_counter() - started, page.sha256, warnings=warnings)
     image = page.image
-    _, inv, bill = _decode_qr(image)
+    _, inv, bill = (None, None, None) if options.raw else _decode_qr(image)
     inv_qr = inv[1] if inv else None
     bill_qr = bill[1] if bill else None
     qr_code = (inv or bill or (None,))[0]
@@ -154,12 +158,17 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
                                          "没有可识别的内容。请检查是否放反或漏放凭证。",
                            file=page.file)
         hint = qr_code.quarters if qr_code is not None else None
-        processed = preprocess.preprocess(image, orientation_hint=hint, use_osd=options.use_osd)
+        if options.raw:
+            processed = Processed(original=image, color=image, binary=preprocess.to_gray(image),
+                                  gray=preprocess.to_gray(image), steps=["raw"])
+        else:
+            processed = preprocess.preprocess(image, orientation_hint=hint,
+                                              use_osd=options.use_osd)
         _check_cancel(cancel)
         engine_name = options.engine
         if engine_name not in ENGINES:
             raise EngineUnavailable(engine_name, f"未知的识别引擎，可选：{', '.join(ENGINES)}")
-        worker = get_worker(engine_name)
+        worker = get_worker(engine_name, **options.engine_options)
         engine_input = ENGINES[engine_name].input_image(processed)
         lines, _ = worker.recognize(engine_input, timeout=options.timeout, cancel=cancel)
         source = "ocr"
