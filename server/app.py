@@ -129,6 +129,19 @@ class BodyLimitMiddleware:
         await resp({"type": "http"}, None, send)  # type: ignore[arg-type]
 
 
+def _publish_code_tables(app: FastAPI) -> None:
+    """Announce the shipped classification tables to syncing clients (idempotent)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from server.services import codes
+    try:
+        with app.state.sessionmaker() as s:
+            codes.publish(s)
+            s.commit()
+    except SQLAlchemyError as exc:  # not migrated yet, or another worker got there first
+        log.warning("code tables not published: %s", exc.__class__.__name__)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check()
@@ -189,6 +202,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         log.exception("unhandled error")
         return JSONResponse({"code": "internal_error", "message": "服务器内部错误，已记录日志，请联系管理员。",
                              "details": None}, status_code=500)
+
+    _publish_code_tables(app)
 
     from server.api.routes import api, system
     app.include_router(system)

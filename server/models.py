@@ -369,3 +369,13 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(128))
     public_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class CodeTableVersion(Base):
+    """One row per fiscal year of 政府收支分类科目 published to clients through sync."""
+
+    __tablename__ = "code_table_versions"
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    published_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

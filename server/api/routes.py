@@ -35,7 +35,7 @@ from fiscal.schemas.indicators import (
     LedgerAdjust,
     LedgerEntryPublic,
 )
-from fiscal.schemas.org import UnitCreate, UnitPublic
+from fiscal.schemas.org import ContractCreate, ContractPublic, UnitCreate, UnitPublic
 from fiscal.schemas.sync import (
     MAX_PROTOCOL_VERSION,
     MIN_PROTOCOL_VERSION,
@@ -159,6 +159,20 @@ def create_user(body: UserCreate, principal: CurrentPrincipal, session: SessionD
                            actor=principal.actor)
     session.commit()
     return org.user_public(session, user)
+
+
+@api.get("/contracts", response_model=list[ContractPublic], tags=["org"], summary="采购合同")
+def list_contracts(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+    return org.list_contracts(session, principal=principal)
+
+
+@api.post("/contracts", response_model=ContractPublic, status_code=201, tags=["org"],
+          summary="登记采购合同（本单位经办人/财务负责人）")
+def create_contract(body: ContractCreate, principal: CurrentPrincipal, session: SessionDep) -> dict:
+    out = org.register_contract(session, principal=principal, contract_no=body.contract_no,
+                                name=body.name, amount=body.amount_fen, supplier=body.supplier)
+    session.commit()
+    return out
 
 
 # ---------------------------------------------------------------- indicators

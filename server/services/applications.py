@@ -199,18 +199,22 @@ def evaluate(session: Session, app: Application, ind: Indicator) -> list[rules.R
     card = d.official_card
     contract_amount = contract_paid = None
     if ind.is_gov_procurement and app.contract_no:
+        # locked (after the indicator) so that two submissions on one contract but different
+        # indicators cannot together exceed the contract amount
         c = session.execute(select(Contract).where(Contract.unit_id == app.unit_id,
                                                    Contract.contract_no == app.contract_no)
-                            ).scalar_one_or_none()
+                            .with_for_update()).scalar_one_or_none()
         if c is None:
             return [rules.RuleViolation(
                 "contract_not_registered",
                 f"采购合同 {app.contract_no} 未在本单位登记，政府采购指标只能凭已登记合同支付。",
                 "contract_no")]
         contract_amount = c.amount
-        contract_paid = session.execute(select(func.coalesce(func.sum(Application.amount), 0)).where(
-            Application.unit_id == app.unit_id, Application.contract_no == app.contract_no,
-            Application.status == "submitted", Application.id != app.id)).scalar_one()
+        contract_paid = int(session.execute(select(func.coalesce(func.sum(Application.amount), 0))
+                                            .where(Application.unit_id == app.unit_id,
+                                                   Application.contract_no == app.contract_no,
+                                                   Application.status == "submitted",
+                                                   Application.id != app.id)).scalar_one())
     return rules.evaluate_submission(
         ind_f, app_f, func_table=t.functional, dep_table=t.dep_economic,
         gov_for_dep=t.gov_for_dep, card_codes=tuple(card.economic_codes),

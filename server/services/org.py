@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fiscal.schemas.auth import BUREAU_ROLES, ROLE_NAMES, ROLES, UNIT_ROLES
 from server import chain
 from server.errors import ApiError, forbidden
-from server.models import Department, Region, Unit, User, UserScope
+from server.models import Application, Contract, Department, Region, Unit, User, UserScope
 from server.security import hash_password, password_problem
 
 
@@ -178,3 +178,37 @@ def unit_public(unit: Unit) -> dict:
     return {"code": unit.code, "name": unit.name, "region_code": unit.region_code,
             "department_code": unit.department.code, "unit_type": unit.unit_type,
             "uscc": unit.uscc}
+
+
+def _contract_public(session: Session, c: Contract, unit_code: str) -> dict:
+    applied = session.execute(select(func.coalesce(func.sum(Application.amount), 0)).where(
+        Application.unit_id == c.unit_id, Application.contract_no == c.contract_no,
+        Application.status == "submitted")).scalar_one()
+    return {"unit_code": unit_code, "contract_no": c.contract_no, "name": c.name,
+            "amount_fen": c.amount, "supplier": c.supplier, "applied_fen": int(applied)}
+
+
+def list_contracts(session: Session, *, principal: Principal) -> list[dict]:
+    q = select(Contract, Unit.code).join(Unit, Unit.id == Contract.unit_id).order_by(
+        Unit.code, Contract.contract_no)
+    if principal.unit_ids is not None:
+        q = q.where(Contract.unit_id.in_(principal.unit_ids or {-1}))
+    return [_contract_public(session, c, code) for c, code in session.execute(q).all()]
+
+
+def register_contract(session: Session, *, principal: Principal, contract_no: str,
+                      name: str | None, amount: int, supplier: str | None) -> dict:
+    principal.require_role("accountant", "unit_finance_head")
+    unit = session.get(Unit, principal.user.unit_id)
+    if session.execute(select(Contract.id).where(Contract.unit_id == unit.id,
+                                                 Contract.contract_no == contract_no)).first():
+        raise ApiError(409, "contract_exists", f"采购合同 {contract_no} 已登记。")
+    c = Contract(unit_id=unit.id, contract_no=contract_no, name=name, amount=amount,
+                 supplier=supplier)
+    session.add(c)
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="contract.register",
+                entity_type="contract", entity_id=contract_no, unit_id=unit.id,
+                after={"contract_no": contract_no, "name": name, "amount": amount,
+                       "supplier": supplier})
+    return _contract_public(session, c, unit.code)

@@ -15,8 +15,9 @@ from fiscal.schemas.applications import ApplicationDraft
 from fiscal.schemas.sync import PushCommand
 from server import chain
 from server.errors import ApiError
-from server.models import Application, ChainHead, IdempotencyRecord, Indicator, Tombstone, Unit
+from server.models import Application, ChainHead, CodeTableVersion, IdempotencyRecord, Indicator, Tombstone, Unit
 from server.services import applications as apps
+from server.services import codes
 from server.services.org import Principal, unit_public
 
 
@@ -56,6 +57,10 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                             .where(Tombstone.seq > since, Tombstone.seq <= upper)
                             .order_by(Tombstone.seq).limit(fetch)).scalars().all()
     changes += [(t.seq, t.entity, t.entity_id, "delete", None) for t in tombs]
+    code_rows = session.execute(select(CodeTableVersion)
+                                .where(CodeTableVersion.seq > since, CodeTableVersion.seq <= upper)
+                                .order_by(CodeTableVersion.seq).limit(fetch)).scalars().all()
+    changes += [(v.seq, "code_tables", str(v.fiscal_year), "upsert", v) for v in code_rows]
     changes.sort(key=lambda c: c[0])
     has_more = len(changes) > limit
     page = changes[:limit]
@@ -69,6 +74,8 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                 data = apps.public(row)
             elif entity == "unit":
                 data = unit_public(row)
+            elif entity == "code_tables":
+                data = {**codes.table_payload(row.fiscal_year), "digest": row.digest}
         out.append({"seq": seq, "entity": entity, "id": ident, "op": op, "data": data})
     next_since = page[-1][0] if has_more else upper
     return {"changes": out, "next_since": max(next_since, since), "has_more": has_more,

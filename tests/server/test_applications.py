@@ -198,3 +198,26 @@ def test_ledger_check_is_clean(world, ind):
     from server import ledger
     with world.session() as s:
         assert ledger.check(s) == []
+
+
+def test_procurement_with_registered_contract(world, ind):
+    acc = world.api("acc_a1")
+    r = acc.post("/api/v1/contracts", json={"contract_no": "CG-2026-01", "name": "设备采购",
+                                             "amount_fen": 10_000_00, "supplier": "某公司"})
+    assert r.status_code == 201, r.text
+    assert acc.post("/api/v1/contracts", json={"contract_no": "CG-2026-01",
+                                               "amount_fen": 1}).status_code == 409
+    assert world.api("bur_a").post("/api/v1/contracts", json={
+        "contract_no": "X-1", "amount_fen": 1}).status_code == 403
+    first, second = new_id(), new_id()
+    acc.put(f"/api/v1/applications/{first}", json=draft("IND-A1-PUR", 8_000_00, dep_eco_code="31002",
+                                                        contract_no="CG-2026-01"))
+    assert acc.post(f"/api/v1/applications/{first}/submit").status_code == 200
+    acc.put(f"/api/v1/applications/{second}", json=draft("IND-A1-PUR", 2_000_01, dep_eco_code="31002",
+                                                         contract_no="CG-2026-01"))
+    r = acc.post(f"/api/v1/applications/{second}/submit")
+    assert r.status_code == 422 and r.json()["code"] == "contract_exceeded"
+    assert "差额 -0.01" in r.json()["message"]
+    listed = acc.get("/api/v1/contracts").json()
+    assert listed[0]["applied_fen"] == 8_000_00
+    assert world.api("acc_b1").get("/api/v1/contracts").json() == []

@@ -101,3 +101,16 @@ def test_protocol_window_426(seeded, headers):
     push = acc.post("/api/v1/sync/push", headers=headers, json={"commands": [
         {"idempotency_key": "whatever-1", "type": "application.void", "entity_id": new_id()}]})
     assert push.status_code == 426
+
+
+def test_code_tables_are_published_through_sync(seeded):
+    changes, _, _ = pull_all(seeded.api("acc_a1"), limit=5000)
+    tables = {c.id: c.data for c in changes if c.entity == "code_tables"}
+    assert "2026" in tables
+    t = tables["2026"]
+    assert any(r["code"] == "2050202" and r["name"] == "小学教育" for r in t["functional"])
+    assert {"unit_type": "行政", "dep_code": "30201", "gov_code": "50201"} in t["dep_to_gov"]
+    assert len(t["digest"]) == 64
+    from server.services import codes
+    with seeded.session() as s:
+        assert codes.publish(s) == []  # unchanged tables are not re-sent
