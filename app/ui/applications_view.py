@@ -2,6 +2,7 @@
 copy-to-new, withdraw, delete draft, print)."""
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -189,15 +190,17 @@ class MyApplicationsView(ChangeAwareMixin, QWidget):
 
     def _show_detail(self, app: ApplicationView, history: list[HistoryEntry]) -> None:
         rows = "".join(f"<tr><td style='color:#666;padding-right:12px'>{local_time(h.at)}</td>"
-                       f"<td>{h.text}</td></tr>" for h in history)
-        msg = (f"<p style='color:#c0392b'><b>{self.tr('服务器意见')}：</b>{app.server_message}</p>"
+                       f"<td>{escape(h.text)}</td></tr>" for h in history)
+        msg = (f"<p style='color:#c0392b'><b>{self.tr('服务器意见')}：</b>"
+               f"{escape(app.server_message or '')}</p>"
                if app.server_message else "")
         self._detail.setHtml(
             f"<h3>{app.app_no or self.tr('（未编号）')} · {status_name(app.local_status)}</h3>"
-            f"<p><b>{self.tr('收款人')}</b> {app.payee_name} {app.payee_account} {app.payee_bank or ''}"
+            f"<p><b>{self.tr('收款人')}</b> {escape(app.payee_name)} {escape(app.payee_account)}"
+            f" {escape(app.payee_bank or '')}"
             f"<br><b>{self.tr('金额')}</b> {money(app.amount)} {self.tr('元')}"
             f" · <b>{self.tr('经济科目')}</b> {code_label('dep_economic', app.dep_eco_code, app.fiscal_year)}"
-            f"<br><b>{self.tr('用途')}</b> {app.use_des}</p>{msg}"
+            f"<br><b>{self.tr('用途')}</b> {escape(app.use_des)}</p>{msg}"
             f"<h4>{self.tr('状态历史与审批轨迹')}</h4><table>{rows}</table>")
 
     def _on_open_button_clicked(self) -> None:

@@ -4,6 +4,7 @@ sent at the next sync (offline they simply wait); the server may still refuse on
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -146,6 +147,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         self._message = QLabel()
         self._message.setWordWrap(True)
         self._message.setObjectName("approvalMessage")
+        self._message.setTextFormat(Qt.TextFormat.PlainText)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -243,7 +245,8 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
 
     def _show_context(self, ctx: ApprovalContext) -> None:
         self._context = ctx
-        t, s = ctx.task, ctx.task.summary
+        t = ctx.task
+        s = {k: escape(v) if isinstance(v, str) else v for k, v in ctx.task.summary.items()}
         year = ctx.indicator.fiscal_year if ctx.indicator else datetime.now().year
         html = [f"<h3>{s.get('app_no', '')} · {t.step_name}</h3>",
                 (f"<p><b>{self.tr('单位')}</b> {s.get('unit_name', '')} ({s.get('unit_code', '')})"
@@ -260,7 +263,8 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
             remaining = ind.available_after_pending - t.amount
             color = "#c0392b" if remaining < 0 else "#1e8449"
             html.append(
-                f"<h4>{self.tr('预算情况')}</h4><p>{ind.id} {ind.doc_no or ''} {ind.pro_name or ''}<br>"
+                f"<h4>{self.tr('预算情况')}</h4><p>{escape(ind.id)} {escape(ind.doc_no or '')}"
+                f" {escape(ind.pro_name or '')}<br>"
                 f"{self.tr('指标')} {money(ind.amount)} − {self.tr('已支付')} {money(ind.paid)}"
                 f" − {self.tr('在途')} {money(ind.reserved)}"
                 + (f" − {self.tr('冻结')} {money(ind.frozen)}" if ind.frozen else "")
@@ -272,14 +276,14 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
             html.append(f"<h4>{self.tr('预警')}</h4><ul>")
             for w in ctx.warnings:
                 html.append(f"<li><span style='color:{LEVEL_COLORS.get(w.severity, '#000')}'>"
-                            f"[{SEVERITY_NAMES.get(w.severity, w.severity)}] {w.rule_name}</span>"
-                            f" {w.message}</li>")
+                            f"[{SEVERITY_NAMES.get(w.severity, w.severity)}] {escape(w.rule_name)}"
+                            f"</span> {escape(w.message)}</li>")
             html.append("</ul>")
         if t.server_message:
             html.append(f"<p style='color:#c0392b'><b>{self.tr('服务器退回了上次的意见')}</b>："
-                        f"{t.server_message}</p>")
+                        f"{escape(t.server_message)}</p>")
         if t.decision:
-            html.append(f"<p><b>{self.tr('我的意见')}</b> {t.decision} {t.decision_comment}"
+            html.append(f"<p><b>{self.tr('我的意见')}</b> {t.decision} {escape(t.decision_comment)}"
                         f"（{t.decision_state}）</p>")
         html.append(f"<p style='color:#666'>{self.tr('凭证')}：{self.tr('凭证影像随同步下载后显示在此处。')}"
                     f" · {self.tr('收到时间')} {local_time(t.created_at)}</p>")

@@ -6,6 +6,7 @@ The widget only collects text and shows answers: parsing money and checking iden
 from __future__ import annotations
 
 import logging
+from html import escape
 from itertools import pairwise
 from typing import Any
 
@@ -140,7 +141,7 @@ class BudgetPanel(QGroupBox):
 
     def show_indicator(self, row: IndicatorRow) -> None:
         self._indicator.setText(
-            f"<b>{row.id}</b> {row.doc_no or ''}<br>{row.pro_name or ''}<br>"
+            f"<b>{escape(row.id)}</b> {escape(row.doc_no or '')}<br>{escape(row.pro_name or '')}<br>"
             f"{code_label('functional', row.func_code, row.fiscal_year)} · "
             f"{fund_type_name(row.fund_type_code)}")
 
@@ -171,7 +172,7 @@ class BudgetPanel(QGroupBox):
             ok_text = self.tr("未发现会被拒绝的规则（以服务器审核为准）。")
             self._rules.setText(f"<span style='{OK_STYLE}'>✔ {ok_text}</span>")
         else:
-            items = "".join(f"<li><span style='{ERROR_STYLE}'>✘ {v.message}</span></li>"
+            items = "".join(f"<li><span style='{ERROR_STYLE}'>✘ {escape(v.message)}</span></li>"
                             for v in preview.violations)
             self._rules.setText(f"<ul style='margin-left:-20px'>{items}</ul>")
 
@@ -226,6 +227,7 @@ class PaymentFormView(QWidget):
             grid.addLayout(box, row, 1)
         err = QLabel()
         err.setObjectName(f"error_{key}")
+        err.setTextFormat(Qt.TextFormat.PlainText)
         err.setStyleSheet(ERROR_STYLE)
         err.setWordWrap(True)
         err.setMinimumWidth(220)
@@ -307,6 +309,7 @@ class PaymentFormView(QWidget):
         self.print_button = QPushButton(self.tr("打印/PDF…"))
         self._message = QLabel()
         self._message.setObjectName("formMessage")
+        self._message.setTextFormat(Qt.TextFormat.PlainText)
         self._message.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self._message, 1)

@@ -117,6 +117,7 @@ class SignInDialog(QDialog):
             label.setBuddy(widget)
             err = QLabel()
             err.setObjectName(f"error_{key}")
+            err.setTextFormat(Qt.TextFormat.PlainText)
             err.setStyleSheet(ERROR_STYLE)
             err.setWordWrap(True)
             grid.addWidget(label, row * 2, 0)
@@ -139,6 +140,7 @@ class SignInDialog(QDialog):
 
         self._message = QLabel()
         self._message.setObjectName("signInMessage")
+        self._message.setTextFormat(Qt.TextFormat.PlainText)
         self._message.setWordWrap(True)
         self._message.setStyleSheet(ERROR_STYLE)
         self._progress = QProgressBar()

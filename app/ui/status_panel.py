@@ -210,6 +210,7 @@ class NotificationBar(QFrame):
         self.history: deque[tuple[str, str]] = deque(maxlen=50)
         self._label = QLabel()
         self._label.setObjectName("notificationText")
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()

@@ -1,6 +1,7 @@
 """预警: warnings by level with the disposition loop (the unit's explanation, sent at sync)."""
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -127,9 +128,10 @@ class WarningsView(ChangeAwareMixin, QWidget):
             return
         explanation = w.details.get("explanation")
         self._detail.setHtml(
-            f"<h3 style='color:{LEVEL_COLORS.get(w.severity, '#000')}'>{w.rule_name}"
-            f" <small>{w.rule_code}</small></h3><p>{w.message}</p>"
-            + (f"<p><b>{self.tr('情况说明')}</b>：{explanation}</p>" if explanation else "")
+            f"<h3 style='color:{LEVEL_COLORS.get(w.severity, '#000')}'>{escape(w.rule_name)}"
+            f" <small>{escape(w.rule_code)}</small></h3><p>{escape(w.message)}</p>"
+            + (f"<p><b>{self.tr('情况说明')}</b>：{escape(str(explanation))}</p>"
+               if explanation else "")
             + f"<p style='color:#666'>{self.tr('处置流程：单位说明 → 财政核实 → 关闭或确认违规。')}</p>")
         self._explain.setEnabled(w.status in ("open", "explained"))
 
