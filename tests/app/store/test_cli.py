@@ -66,3 +66,10 @@ def test_store_check_and_fresh(data_dir, capsys) -> None:
     assert run("store", "fresh") == 0
     assert "重新导入 1 份" in capsys.readouterr().err
     assert run("store", "check", "--full") == 0
+
+
+def test_python_m_entry_point(data_dir, memory_keyring, capsys) -> None:
+    from app.sync.cli.__main__ import main
+
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stage"] == "idle"
