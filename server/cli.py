@@ -98,15 +98,56 @@ def cmd_seed_demo(args) -> int:
 
 
 def cmd_audit_verify(_args) -> int:
-    from server import chain
+    from server import chain, checkpoints
     _, engine, session = _session()
     try:
         r = chain.verify(session)
+        cp_ok, cp_problem = checkpoints.verify_db_checkpoints(session) if r.ok else (True, None)
     finally:
         session.close()
         engine.dispose()
     print(r.message())
-    return 0 if r.ok else 1
+    if not cp_ok:
+        print(f"签名检查点校验失败：{cp_problem}")
+    return 0 if r.ok and cp_ok else 1
+
+
+def cmd_audit_checkpoint(_args) -> int:
+    from server import checkpoints
+    settings, engine, session = _session()
+    try:
+        cp = checkpoints.create(session, settings)
+        session.commit()
+    except RuntimeError as exc:
+        print(f"拒绝签名：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    print(f"已签名检查点：序号 {cp.audit_seq}，链头 {cp.head_hash}")
+    print(f"公钥（请另行保存给审计人员）：{cp.public_key}")
+    return 0
+
+
+def cmd_audit_export(args) -> int:
+    from server import checkpoints
+    _, engine, session = _session()
+    try:
+        with open(args.out, "w", encoding="utf-8") as f:
+            n = checkpoints.export(session, f)
+    finally:
+        session.close()
+        engine.dispose()
+    print(f"已导出 {n} 条审计事件到 {args.out}")
+    return 0
+
+
+def cmd_audit_verify_export(args) -> int:
+    from server import checkpoints
+    with open(args.file, encoding="utf-8") as f:
+        ok, msg = checkpoints.verify_export(f, args.public_key)
+    print(msg)
+    return 0 if ok else 1
 
 
 def cmd_ledger_check(_args) -> int:
@@ -159,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     asub = a.add_subparsers(dest="audit_command", required=True)
     asub.add_parser("verify", help="校验整条审计链；被篡改时指出第一条异常事件并以非零状态退出"
                     ).set_defaults(fn=cmd_audit_verify)
+    asub.add_parser("checkpoint", help="用 Ed25519 签名当前链头（可定时执行）"
+                    ).set_defaults(fn=cmd_audit_checkpoint)
+    ex = asub.add_parser("export", help="导出审计日志（JSON Lines，含签名检查点）")
+    ex.add_argument("--out", required=True)
+    ex.set_defaults(fn=cmd_audit_export)
+    ve = asub.add_parser("verify-export", help="离线校验导出的审计日志（不需要数据库）")
+    ve.add_argument("file")
+    ve.add_argument("--public-key", help="审计人员独立保存的公钥（十六进制）")
+    ve.set_defaults(fn=cmd_audit_verify_export)
     lg = sub.add_parser("ledger", help="指标台账")
     lsub = lg.add_subparsers(dest="ledger_command", required=True)
     lsub.add_parser("check", help="核对缓存余额与流水合计").set_defaults(fn=cmd_ledger_check)

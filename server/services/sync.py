@@ -15,7 +15,15 @@ from fiscal.schemas.applications import ApplicationDraft
 from fiscal.schemas.sync import PushCommand
 from server import chain
 from server.errors import ApiError
-from server.models import Application, ChainHead, CodeTableVersion, IdempotencyRecord, Indicator, Tombstone, Unit
+from server.models import (
+    Application,
+    ChainHead,
+    CodeTableVersion,
+    IdempotencyRecord,
+    Indicator,
+    Tombstone,
+    Unit,
+)
 from server.services import applications as apps
 from server.services import codes
 from server.services.org import Principal, unit_public
