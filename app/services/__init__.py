@@ -7,6 +7,8 @@ from app.services.applications import (
     list_applications,
     queue_application,
     save_draft,
+    void_application,
+    withdraw_application,
     withdraw_queued,
 )
 from app.services.approvals import (
@@ -73,5 +75,7 @@ __all__ = [
     "save_payee",
     "search_payees",
     "store_file",
+    "void_application",
+    "withdraw_application",
     "withdraw_queued",
 ]

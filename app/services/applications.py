@@ -420,6 +420,62 @@ def withdraw_queued(*, db: Database, application_id: str) -> SaveResult:
     )
 
 
+def _queue_command(s: Any, app: PaymentApplication, kind: str, verb: str) -> str:
+    pending = s.scalar(select(OutboxCommand).where(
+        OutboxCommand.entity_type == "application", OutboxCommand.entity_id == app.id,
+        OutboxCommand.state.in_(("pending", "sending"))))
+    if pending is not None:
+        raise NotEditable("该申请还有待发送的内容，请先同步。", status=app.local_status)
+    app.submission_no += 1
+    key = f"{app.id}:{verb}:{app.submission_no}"
+    s.add(OutboxCommand(idempotency_key=key, kind=kind, entity_type="application",
+                        entity_id=app.id, payload={}))
+    return key
+
+
+def withdraw_application(*, db: Database, application_id: str) -> QueueResult:
+    """Ask the server to take back a submitted application (撤回): queued like any command;
+    when the server agrees the application is a draft again and its reservation released."""
+    with db.transaction() as s:
+        app = s.get(PaymentApplication, application_id)
+        if app is None:
+            raise NotFound(f"找不到支付申请 {application_id}。")
+        if app.local_status != "submitted":
+            raise NotEditable(
+                f"只有“已提交”的申请可以撤回，当前为“{STATUS_NAMES[app.local_status]}”。",
+                status=app.local_status,
+            )
+        key = _queue_command(s, app, "application.withdraw", "withdraw")
+        s.flush()
+        view = to_view(app)
+    return _command_result(view, key)
+
+
+def void_application(*, db: Database, application_id: str) -> QueueResult:
+    """Void (作废) a draft the server already has; a draft that never left this computer is
+    simply deleted with :func:`delete_draft`."""
+    with db.transaction() as s:
+        app = s.get(PaymentApplication, application_id)
+        if app is None:
+            raise NotFound(f"找不到支付申请 {application_id}。")
+        if app.local_status not in EDITABLE_STATUSES or app.server_version is None:
+            raise NotEditable("只能作废服务器上已有的草稿或被退回的申请。", status=app.local_status)
+        key = _queue_command(s, app, "application.void", "void")
+        s.flush()
+        view = to_view(app)
+    return _command_result(view, key)
+
+
+def _command_result(view: ApplicationView, key: str) -> QueueResult:
+    from app.services.results import BudgetCheck
+
+    nothing = BudgetCheck(indicator_id=view.indicator_id or "", requested=0,
+                          confirmed_available=0, pending_own=0, available_after_pending=0,
+                          ok=True, shortfall=0)
+    return QueueResult(application=view, check=nothing, notes=(), commands=(key,),
+                       changes=Changes(applications=frozenset({view.id}), outbox=True))
+
+
 def delete_draft(*, db: Database, application_id: str) -> Changes:
     """Delete a draft that never reached the server (attachment rows go with it; the files
     stay in the content-addressed store, which other applications may share)."""

@@ -352,6 +352,8 @@ def apply_push_result(
                 status = data.get("status")
                 if status in LOCAL_STATUSES:
                     app.local_status = status
+                app.dirty = False
+                app.ack_seq = None  # the reservation is released, nothing pending
         return "done"
     http_status = int(result.get("http_status") or 0)
     code = result.get("code") or "error"
@@ -361,6 +363,10 @@ def apply_push_result(
         cmd.state = "pending"  # transient: retried at the next sync, same idempotency key
         return "pending"
     cmd.state = "refused"
+    if app is not None and cmd.kind in ("application.withdraw", "application.void"):
+        touched.applications.add(app.id)
+        app.server_message = message  # the record itself is unchanged; the pull refreshes it
+        return "refused"
     if app is not None:
         touched.applications.add(app.id)
         # the server's answer is final: the application comes back to the user to act on

@@ -146,6 +146,21 @@ class FakeServer:
                        seq=self._next())
             return {"idempotency_key": key, "status": "ok", "http_status": 200,
                     "code": None, "message": None, "data": dict(app)}
+        if cmd["type"] in ("application.withdraw", "application.void"):
+            if app is None:
+                return self._error(key, 404, "not_found", "申请不存在")
+            want = "submitted" if cmd["type"] == "application.withdraw" else "draft"
+            if app["status"] != want:
+                return self._error(key, 409, "bad_status", f"申请状态为 {app['status']}")
+            if cmd["type"] == "application.withdraw":
+                ind = self.indicators[app["indicator_id"]]
+                ind["reserved_fen"] -= app["amount_fen"]
+                ind["available_fen"] += app["amount_fen"]
+                ind["seq"] = self._next()
+            app.update(status="draft" if want == "submitted" else "voided",
+                       version=app["version"] + 1, seq=self._next())
+            return {"idempotency_key": key, "status": "ok", "http_status": 200, "code": None,
+                    "message": None, "data": dict(app)}
         if cmd["type"] == "approval.decide":
             task = self.tasks.get(payload["task_id"])
             if task is None or task["status"] != "pending":

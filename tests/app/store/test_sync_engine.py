@@ -245,3 +245,25 @@ def test_mirror_belongs_to_one_user(db, server) -> None:
         engine(db, server).run()
     with db.read() as s:
         assert s.get(SyncState, 1).username == "kuaiji01"
+
+
+def test_withdraw_then_void(db, server) -> None:
+    from app.services import NotEditable, void_application, withdraw_application
+
+    engine(db, server).run()
+    app_id = save_draft(db=db, draft=draft(30_000)).application.id
+    queue_application(db=db, application_id=app_id)
+    engine(db, server).run()
+    assert get_indicator_balances(db=db, indicator_ids=["I1"])[0].confirmed_available == 70_000
+    withdraw_application(db=db, application_id=app_id)
+    with pytest.raises(NotEditable, match="待发送"):
+        withdraw_application(db=db, application_id=app_id)
+    engine(db, server).run()
+    v = get_application(db=db, application_id=app_id)
+    assert (v.local_status, v.dirty) == ("draft", False)
+    [bal] = get_indicator_balances(db=db, indicator_ids=["I1"])
+    assert (bal.confirmed_available, bal.pending_own) == (100_000, 0)  # reservation released
+    void_application(db=db, application_id=app_id)
+    engine(db, server).run()
+    assert get_application(db=db, application_id=app_id).local_status == "voided"
+    assert server.apps[app_id]["status"] == "voided"
