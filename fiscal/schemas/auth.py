@@ -62,3 +62,11 @@ class TokenPair(PublicModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserPublic
+
+
+class UserUpdate(WireModel):
+    """Administrative changes: (de)activate, clear a lockout, rename."""
+
+    is_active: bool | None = None
+    unlock: bool = False
+    display_name: str | None = Field(default=None, max_length=64)

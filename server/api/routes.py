@@ -25,6 +25,7 @@ from fiscal.schemas.auth import (
     TokenPair,
     UserCreate,
     UserPublic,
+    UserUpdate,
 )
 from fiscal.schemas.common import ErrorBody
 from fiscal.schemas.indicators import (
@@ -157,6 +158,17 @@ def create_user(body: UserCreate, principal: CurrentPrincipal, session: SessionD
                            role=body.role, unit_code=body.unit_code,
                            display_name=body.display_name, oversees=body.oversees,
                            actor=principal.actor)
+    session.commit()
+    return org.user_public(session, user)
+
+
+@api.patch("/users/{username}", response_model=UserPublic, tags=["org"],
+           summary="停用/启用/解锁用户（管理员）")
+def update_user(username: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")],
+                body: UserUpdate, principal: CurrentPrincipal, session: SessionDep) -> dict:
+    user = org.update_user(session, principal=principal, username=username,
+                           is_active=body.is_active, unlock=body.unlock,
+                           display_name=body.display_name)
     session.commit()
     return org.user_public(session, user)
 

@@ -131,6 +131,12 @@ def revoke_family(session: Session, family_id: uuid.UUID, reason: str) -> None:
                     .values(revoked_at=_now(), revoke_reason=reason))
 
 
+def revoke_all(session: Session, user_id: int, reason: str) -> None:
+    session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id,
+                                               RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=_now(), revoke_reason=reason))
+
+
 def logout(session: Session, *, user: User, refresh_token: str | None,
            session_id: str | None, device_id: str | None) -> None:
     user = session.get(User, user.id)

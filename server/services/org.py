@@ -212,3 +212,33 @@ def register_contract(session: Session, *, principal: Principal, contract_no: st
                 after={"contract_no": contract_no, "name": name, "amount": amount,
                        "supplier": supplier})
     return _contract_public(session, c, unit.code)
+
+
+def update_user(session: Session, *, principal: Principal, username: str,
+                is_active: bool | None, unlock: bool, display_name: str | None) -> User:
+    principal.require_role("admin")
+    user = session.execute(select(User).where(User.username == username).with_for_update(of=User)
+                           ).scalar_one_or_none()
+    if user is None:
+        raise ApiError(404, "user_not_found", f"用户 {username} 不存在。")
+    if user.id == principal.user.id and is_active is False:
+        raise ApiError(422, "cannot_deactivate_self", "不能停用自己的账户。")
+    before = {"is_active": user.is_active, "locked_until": user.locked_until,
+              "display_name": user.display_name}
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        if not is_active:  # every session of a deactivated user ends now
+            from server.services.auth import revoke_all
+            user.token_version += 1
+            revoke_all(session, user.id, "deactivated")
+    if unlock:
+        user.failed_logins = 0
+        user.locked_until = None
+    if display_name is not None:
+        user.display_name = display_name
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="user.update", entity_type="user",
+                entity_id=user.id, unit_id=user.unit_id, before=before,
+                after={"is_active": user.is_active, "locked_until": user.locked_until,
+                       "display_name": user.display_name})
+    return user

@@ -158,3 +158,27 @@ def test_every_endpoint_but_health_and_version_requires_a_token(w):
             assert r.status_code == 401, (method, path, r.status_code, r.text)
             checked += 1
     assert checked >= 20
+
+
+def test_admin_deactivates_and_unlocks(w):
+    admin = w.client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD,
+                                                       "device_id": "adm"}).json()
+    ah = {"Authorization": f"Bearer {admin['access_token']}"}
+    t = login(w, "fin_a1").json()
+    h = {"Authorization": f"Bearer {t['access_token']}"}
+    assert w.client.patch("/api/v1/users/fin_a1", headers=h, json={"is_active": False}).status_code == 403
+    r = w.client.patch("/api/v1/users/fin_a1", headers=ah, json={"is_active": False})
+    assert r.status_code == 200 and r.json()["is_active"] is False
+    assert w.client.get("/api/v1/me", headers=h).status_code == 401
+    assert login(w, "fin_a1").status_code == 401
+    assert w.client.post("/api/v1/auth/refresh", json={"refresh_token": t["refresh_token"],
+                                                        "device_id": "dev-1"}).status_code == 401
+    assert w.client.patch("/api/v1/users/fin_a1", headers=ah, json={"is_active": True}).status_code == 200
+    assert login(w, "fin_a1").status_code == 200
+    for _ in range(3):
+        login(w, "fin_a1", "wrong-password-1")
+    assert login(w, "fin_a1").status_code == 423
+    assert w.client.patch("/api/v1/users/fin_a1", headers=ah, json={"unlock": True}).status_code == 200
+    assert login(w, "fin_a1").status_code == 200
+    assert w.client.patch("/api/v1/users/admin", headers=ah, json={"is_active": False}).status_code == 422
+    assert w.client.patch("/api/v1/users/nobody", headers=ah, json={"unlock": True}).status_code == 404
