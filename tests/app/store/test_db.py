@@ -329,3 +329,46 @@ def test_failed_upgrade_leaves_previous_revision_and_data(data_dir: Path, tmp_pa
     finally:
         d.close()
     assert list_backups(path)[0].revision == before  # taken before the attempt
+
+
+def test_readers_never_wait_for_a_writer_and_writers_queue(db) -> None:
+    """WAL: a long write does not block the UI's reads; a second writer waits (busy
+    timeout, BEGIN IMMEDIATE) instead of failing with 'database is locked'."""
+    import threading
+    import time
+
+    with db.transaction() as s:
+        s.add(Indicator(id="R1", fiscal_year=2026, unit_code="001", amount=1, available=1))
+    holding, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def long_writer() -> None:
+        with db.transaction() as s:
+            s.get(Indicator, "R1").available = 0
+            s.flush()
+            holding.set()
+            release.wait(5)
+        order.append("writer 1 done")
+
+    def second_writer() -> None:
+        with db.transaction() as s:
+            s.get(Indicator, "R1").paid = 1
+        order.append("writer 2 done")
+
+    t1 = threading.Thread(target=long_writer)
+    t1.start()
+    assert holding.wait(5)
+    started = time.monotonic()
+    with db.read() as s:  # not blocked, and sees the last committed state
+        assert s.get(Indicator, "R1").available == 1
+    assert time.monotonic() - started < 1
+    t2 = threading.Thread(target=second_writer)
+    t2.start()
+    time.sleep(0.3)
+    release.set()
+    t1.join(5)
+    t2.join(10)
+    assert order == ["writer 1 done", "writer 2 done"]
+    with db.read() as s:
+        ind = s.get(Indicator, "R1")
+        assert (ind.available, ind.paid) == (0, 1)
