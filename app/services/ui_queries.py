@@ -957,7 +957,9 @@ class AttachResult:
 
 
 def save_and_attach(*, db: Database, draft: DraftInput, application_id: str | None,
-                    source: str, role: str, media_type: str) -> AttachResult:
+                    source: str, role: str, media_type: str,
+                    ocr_result: dict[str, Any] | None = None,
+                    invoice_key: str | None = None) -> AttachResult:
     """Save the draft (creating it if needed), then link the file; returns the id."""
     from app.services.applications import save_draft
     from app.services.attachments import attach_file
@@ -965,5 +967,30 @@ def save_and_attach(*, db: Database, draft: DraftInput, application_id: str | No
     saved = save_draft(db=db, draft=draft, application_id=application_id)
     app_id = saved.application.id
     _view, changes = attach_file(db=db, application_id=app_id, source=Path(source), role=role,
-                                 media_type=media_type)
+                                 media_type=media_type, ocr_result=ocr_result,
+                                 invoice_key=invoice_key)
     return AttachResult(app_id, saved.changes | changes)
+
+
+def find_attached_voucher(key_type: str, key: str, *, db: Database) -> str | None:
+    """For the capture screen's duplicate check (app.capture.duplicates.DuplicateLookup):
+    where this voucher is already attached on this machine, in words, or None."""
+    from app.models import Attachment
+
+    if key_type in ("invoice", "fiscal_bill"):
+        cond = Attachment.invoice_key == key
+    elif key_type == "sha256":
+        cond = Attachment.sha256 == key
+    else:
+        return None
+    with db.read() as s:
+        row = s.execute(select(PaymentApplication.app_no, PaymentApplication.id,
+                               PaymentApplication.local_status)
+                        .join(Attachment, Attachment.application_id == PaymentApplication.id)
+                        .where(cond).limit(1)).first()
+    if row is None:
+        return None
+    app_no, app_id, status = row
+    from app.services.applications import STATUS_NAMES
+
+    return f"支付申请 {app_no or app_id[:8]}（{STATUS_NAMES.get(status, status)}）"

@@ -698,7 +698,25 @@ class PaymentFormView(QWidget):
             on_success=self._on_saved, on_failure=self._on_action_failed,
             label=self.tr("保存草稿"))
 
-    def attach_file(self, path: str, role: str) -> None:
+    def apply_voucher(self, path: str, prefill: dict[str, Any], *, role: str = "invoice",
+                      ocr_result: dict[str, Any] | None = None,
+                      invoice_key: str | None = None) -> None:
+        """A voucher read in 凭证采集: fill the empty fields it knows (payee, account, amount,
+        USCC), then attach the file with its OCR fields."""
+        if not self._editable:
+            self.start_new(self._indicator.id if self._indicator else None)
+        for key, widget in (("payee_name", self.payee_name), ("payee_account", self.payee_account),
+                            ("payee_tax_id", self.payee_uscc)):
+            value = prefill.get(key)
+            if value and not widget.text().strip():
+                widget.setText(str(value))
+        amount = prefill.get("amount_fen")
+        if isinstance(amount, int) and amount > 0 and not self.amount_edit.text().strip():
+            self.amount_edit.setText(money(amount))
+        self.attach_file(path, role, ocr_result=ocr_result, invoice_key=invoice_key)
+
+    def attach_file(self, path: str, role: str, *, ocr_result: dict[str, Any] | None = None,
+                    invoice_key: str | None = None) -> None:
         """Link a file to this application (saving the draft first when it is new)."""
         import mimetypes
 
@@ -717,7 +735,8 @@ class PaymentFormView(QWidget):
 
         self.ctx.runner.mutation(
             lambda c: save_and_attach(db=db, draft=draft, application_id=app_id, source=path,
-                                      role=role, media_type=media),
+                                      role=role, media_type=media, ocr_result=ocr_result,
+                                      invoice_key=invoice_key),
             on_success=done, on_failure=self._on_action_failed, label=self.tr("添加附件"))
 
     def _on_saved(self, result: Any) -> None:

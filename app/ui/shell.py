@@ -64,10 +64,18 @@ class DeskWindow(MainWindow):
         self.set_page("warnings", self.warnings)
         self.set_page("dashboard", self.dashboard)
         self.set_page("settings", self.settings)
-        shared = {"ctx": ctx, "context": ctx, "db": ctx.db, "runner": ctx.runner}
+        from functools import partial
+
+        from app.services.ui_queries import find_attached_voucher
+
+        shared = {"ctx": ctx, "context": ctx, "db": ctx.db, "runner": ctx.runner,
+                  "duplicate_lookup": partial(find_attached_voucher, db=ctx.db)}
         capture = _optional_screen("app.ui.capture_panel", "CapturePanel", **shared)
         if capture is not None:
+            self.capture = capture
             self.set_page("capture", capture)
+            if hasattr(capture, "sig_attach"):
+                capture.sig_attach.connect(self._on_capture_attach)
         wizard = _optional_screen("app.ui.import_wizard", "ImportWizard", **shared)
         if wizard is not None:
             from PySide6.QtWidgets import QWizard
@@ -123,11 +131,58 @@ class DeskWindow(MainWindow):
             file_menu.addAction(a)
         view = QMenu(self.tr("视图(&V)"), self)
         bar.insertMenu(help_action, view)
+        help_menu = help_action.menu() if help_action is not None else None
+        if help_menu is not None:
+            keys = QAction(self.tr("快捷键"), self)
+            keys.setShortcut(QKeySequence("F1"))
+            keys.triggered.connect(self._on_shortcuts_triggered)
+            help_menu.insertAction(help_menu.actions()[0] if help_menu.actions() else None, keys)
         for i, (key, title, _d) in enumerate(self.PAGES):
             act = QAction(self.tr(title), self)
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             view.addAction(act)
+
+    def shortcuts_text(self) -> str:
+        rows = (
+            ("Ctrl+1 … Ctrl+8", self.tr("切换到各功能页")),
+            ("Ctrl+F", self.tr("指标页：筛选框")),
+            ("Enter / " + self.tr("双击"), self.tr("用所选指标新建支付申请")),
+            ("F4", self.tr("申请表：搜索指标")),
+            ("Ctrl+S", self.tr("保存草稿")),
+            ("Ctrl+Enter", self.tr("提交（离线时排队，联网后发送）")),
+            ("Ctrl+N", self.tr("新建申请")),
+            ("Ctrl+O", self.tr("添加附件")),
+            ("Alt+A / Alt+R / Alt+J", self.tr("审批：同意 / 退回 / 拒绝")),
+            ("F5", self.tr("同步")),
+            ("Ctrl+Q", self.tr("退出")),
+        )
+        return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
+                                   for k, v in rows) + "</table>"
+
+    def _on_shortcuts_triggered(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.information(self, self.tr("快捷键"), self.shortcuts_text())
+
+    def _on_capture_attach(self, result: Any, prefill: dict) -> None:
+        """A voucher read in 凭证采集 goes to the application being filled in."""
+        from fiscal.ids import IdError, invoice_key
+
+        fields = {k: getattr(v, "value", v) for k, v in (getattr(result, "fields", {}) or {}).items()}
+        key = None
+        if fields.get("invoice_number"):
+            try:
+                key = invoice_key(fields.get("invoice_code") or None, str(fields["invoice_number"]))
+            except IdError:
+                key = None
+        kind = getattr(result, "kind", "")
+        role = "receipt" if kind in ("bank_receipt", "fiscal_receipt") else "invoice"
+        ocr = result.to_json() if hasattr(result, "to_json") else None
+        self.show_page("applications")
+        self.applications.setCurrentWidget(self.applications.form)
+        self.applications.form.apply_voucher(str(getattr(result, "file", "")), prefill, role=role,
+                                             ocr_result=ocr, invoice_key=key)
 
     def _on_indicators_start_application(self, indicator_id: str) -> None:
         self.show_page("applications")

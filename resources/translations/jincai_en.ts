@@ -4,47 +4,47 @@
 <context>
     <name>ApplicationListTableModel</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="47"/>
+        <location filename="../../app/ui/applications_view.py" line="48"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="44"/>
+        <location filename="../../app/ui/applications_view.py" line="45"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="48"/>
+        <location filename="../../app/ui/applications_view.py" line="49"/>
         <source>更新时间</source>
         <translation>Updated</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="49"/>
+        <location filename="../../app/ui/applications_view.py" line="50"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="41"/>
+        <location filename="../../app/ui/applications_view.py" line="42"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="46"/>
+        <location filename="../../app/ui/applications_view.py" line="47"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="43"/>
+        <location filename="../../app/ui/applications_view.py" line="44"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="45"/>
+        <location filename="../../app/ui/applications_view.py" line="46"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="43"/>
+        <location filename="../../app/ui/applications_view.py" line="44"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -52,12 +52,12 @@
 <context>
     <name>ApplicationsPage</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="251"/>
+        <location filename="../../app/ui/applications_view.py" line="254"/>
         <source>填写申请</source>
         <translation>Fill in</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="252"/>
+        <location filename="../../app/ui/applications_view.py" line="255"/>
         <source>我的申请</source>
         <translation>My applications</translation>
     </message>
@@ -65,267 +65,267 @@
 <context>
     <name>ApprovalQueueView</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="224"/>
+        <location filename="../../app/ui/approval_queue.py" line="226"/>
         <source>{0} 项，合计 {1} 元</source>
         <translation>{0} items, total {1} yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="100"/>
+        <location filename="../../app/ui/approval_queue.py" line="101"/>
         <source>不限等待时间</source>
         <translation>Any age</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="253"/>
+        <location filename="../../app/ui/approval_queue.py" line="256"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="90"/>
+        <location filename="../../app/ui/approval_queue.py" line="91"/>
         <source>全部资金性质</source>
         <translation>All fund types</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="94"/>
+        <location filename="../../app/ui/approval_queue.py" line="95"/>
         <source>全部预警级别</source>
         <translation>All warning levels</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="266"/>
+        <location filename="../../app/ui/approval_queue.py" line="270"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="284"/>
+        <location filename="../../app/ui/approval_queue.py" line="288"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="284"/>
+        <location filename="../../app/ui/approval_queue.py" line="288"/>
         <source>凭证影像随同步下载后显示在此处。</source>
         <translation>Voucher images appear here once downloaded by sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="249"/>
+        <location filename="../../app/ui/approval_queue.py" line="252"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="84"/>
+        <location filename="../../app/ui/approval_queue.py" line="85"/>
         <source>单位、收款人、用途、编号</source>
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="300"/>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="140"/>
+        <location filename="../../app/ui/approval_queue.py" line="141"/>
         <source>同意 (Alt+A)</source>
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="326"/>
+        <location filename="../../app/ui/approval_queue.py" line="330"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="265"/>
+        <location filename="../../app/ui/approval_queue.py" line="269"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="315"/>
+        <location filename="../../app/ui/approval_queue.py" line="319"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="137"/>
+        <location filename="../../app/ui/approval_queue.py" line="138"/>
         <source>审批意见（退回、拒绝时必填）</source>
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <location filename="../../app/ui/approval_queue.py" line="308"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="333"/>
+        <location filename="../../app/ui/approval_queue.py" line="337"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="264"/>
+        <location filename="../../app/ui/approval_queue.py" line="268"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="282"/>
+        <location filename="../../app/ui/approval_queue.py" line="286"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="326"/>
+        <location filename="../../app/ui/approval_queue.py" line="330"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="122"/>
+        <location filename="../../app/ui/approval_queue.py" line="123"/>
         <source>批量同意（无预警的选中项）</source>
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="334"/>
+        <location filename="../../app/ui/approval_queue.py" line="338"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="301"/>
+        <location filename="../../app/ui/approval_queue.py" line="305"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="144"/>
+        <location filename="../../app/ui/approval_queue.py" line="145"/>
         <source>拒绝 (Alt+J)</source>
         <translation>Reject (Alt+J)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="264"/>
+        <location filename="../../app/ui/approval_queue.py" line="268"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="285"/>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="251"/>
+        <location filename="../../app/ui/approval_queue.py" line="254"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="103"/>
+        <location filename="../../app/ui/approval_queue.py" line="104"/>
         <source>显示已审批</source>
         <translation>Show decided</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="87"/>
+        <location filename="../../app/ui/approval_queue.py" line="88"/>
         <source>最低金额</source>
         <translation>Minimum amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="279"/>
+        <location filename="../../app/ui/approval_queue.py" line="283"/>
         <source>服务器退回了上次的意见</source>
         <translation>The server refused the previous decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="270"/>
+        <location filename="../../app/ui/approval_queue.py" line="274"/>
         <source>本机没有该指标的数据，预算情况以服务器为准。</source>
         <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="267"/>
+        <location filename="../../app/ui/approval_queue.py" line="271"/>
         <source>本次</source>
         <translation>This payment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="229"/>
+        <location filename="../../app/ui/approval_queue.py" line="231"/>
         <source>没有待审批的任务。</source>
         <translation>No pending approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="255"/>
+        <location filename="../../app/ui/approval_queue.py" line="258"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="100"/>
+        <location filename="../../app/ui/approval_queue.py" line="101"/>
         <source>等待超过 1 天</source>
         <translation>Waiting over 1 day</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="101"/>
+        <location filename="../../app/ui/approval_queue.py" line="102"/>
         <source>等待超过 3 天</source>
         <translation>Waiting over 3 days</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="95"/>
+        <location filename="../../app/ui/approval_queue.py" line="96"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="250"/>
+        <location filename="../../app/ui/approval_queue.py" line="253"/>
         <source>经办人</source>
         <translation>Accountant</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <location filename="../../app/ui/approval_queue.py" line="259"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="257"/>
+        <location filename="../../app/ui/approval_queue.py" line="260"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="96"/>
+        <location filename="../../app/ui/approval_queue.py" line="97"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="218"/>
+        <location filename="../../app/ui/approval_queue.py" line="220"/>
         <source>读取审批任务</source>
         <translation>Reading approval tasks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="242"/>
+        <location filename="../../app/ui/approval_queue.py" line="244"/>
         <source>读取审批详情</source>
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="300"/>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="142"/>
+        <location filename="../../app/ui/approval_queue.py" line="143"/>
         <source>退回 (Alt+R)</source>
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="323"/>
+        <location filename="../../app/ui/approval_queue.py" line="327"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="253"/>
+        <location filename="../../app/ui/approval_queue.py" line="256"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="263"/>
+        <location filename="../../app/ui/approval_queue.py" line="266"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="272"/>
+        <location filename="../../app/ui/approval_queue.py" line="276"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="95"/>
+        <location filename="../../app/ui/approval_queue.py" line="96"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <location filename="../../app/ui/approval_queue.py" line="306"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <location filename="../../app/ui/approval_queue.py" line="306"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -333,62 +333,62 @@
 <context>
     <name>ApprovalTaskTableModel</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="59"/>
+        <location filename="../../app/ui/approval_queue.py" line="60"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="61"/>
+        <location filename="../../app/ui/approval_queue.py" line="62"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="66"/>
+        <location filename="../../app/ui/approval_queue.py" line="67"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="64"/>
+        <location filename="../../app/ui/approval_queue.py" line="65"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="60"/>
+        <location filename="../../app/ui/approval_queue.py" line="61"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="65"/>
+        <location filename="../../app/ui/approval_queue.py" line="66"/>
         <source>等待</source>
         <translation>Waiting</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <location filename="../../app/ui/approval_queue.py" line="71"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <location filename="../../app/ui/approval_queue.py" line="71"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="63"/>
+        <location filename="../../app/ui/approval_queue.py" line="64"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="62"/>
+        <location filename="../../app/ui/approval_queue.py" line="63"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="57"/>
+        <location filename="../../app/ui/approval_queue.py" line="58"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="70"/>
+        <location filename="../../app/ui/approval_queue.py" line="71"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -479,69 +479,236 @@
 <context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="128"/>
+        <location filename="../../app/ui/payment_form.py" line="129"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="104"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="163"/>
+        <location filename="../../app/ui/payment_form.py" line="164"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="138"/>
+        <location filename="../../app/ui/payment_form.py" line="139"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="100"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="171"/>
+        <location filename="../../app/ui/payment_form.py" line="172"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="139"/>
+        <location filename="../../app/ui/payment_form.py" line="140"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="96"/>
+        <location filename="../../app/ui/payment_form.py" line="97"/>
         <source>预算情况</source>
         <translation>Budget</translation>
+    </message>
+</context>
+<context>
+    <name>CapturePanel</name>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="363"/>
+        <source> 第{0}页</source>
+        <translation> page {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="367"/>
+        <source>{0} 项校验未通过</source>
+        <translation>{0} checks failed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="260"/>
+        <source>停止预览</source>
+        <translation>Stop preview</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="291"/>
+        <source>凭证 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;所有文件 (*)</source>
+        <translation>Vouchers (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="127"/>
+        <source>分辨率</source>
+        <translation>Resolution</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="82"/>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="111"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="404"/>
+        <source>已保存更正。</source>
+        <translation>Corrections saved.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="200"/>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="171"/>
+        <source>已跳过 {0} 个不支持的文件（支持 JPEG、PNG、TIFF、PDF、XML）。</source>
+        <translation>Skipped {0} unsupported files (JPEG, PNG, TIFF, PDF and XML are supported).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="83"/>
+        <location filename="../../app/ui/capture_panel.py" line="256"/>
+        <location filename="../../app/ui/capture_panel.py" line="283"/>
+        <source>开始预览</source>
+        <translation>Start preview</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="97"/>
+        <source>打开文件…</source>
+        <translation>Open files…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="84"/>
+        <source>拍摄 (空格)</source>
+        <translation>Capture (Space)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="278"/>
+        <source>拍摄 {0}</source>
+        <translation>Capture {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="342"/>
+        <source>排队识别…</source>
+        <translation>Queued for reading…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="143"/>
+        <source>本批凭证（可把文件拖到这里）</source>
+        <translation>This batch (drop files here)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="371"/>
+        <source>校验通过</source>
+        <translation>Valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="190"/>
+        <source>正在监视：{0}</source>
+        <translation>Watching: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="348"/>
+        <source>正在识别，剩余 {0} 张…</source>
+        <translation>Reading, {0} left…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="231"/>
+        <source>没有检测到摄像头/高拍仪</source>
+        <translation>No camera / document camera found</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="239"/>
+        <source>没有检测到摄像头或高拍仪。
+可以“打开文件…”、把文件拖到这里，或“监视文件夹”接收扫描软件保存的图片。</source>
+        <translation>No camera or document camera found.
+Use “Open files…”, drop files here, or “Watch folder” to pick up images saved by scanning software.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="365"/>
+        <source>疑似重复</source>
+        <translation>Possible duplicate</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="99"/>
+        <source>监视文件夹</source>
+        <translation>Watch folder</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="125"/>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="392"/>
+        <source>识别完成：{0} 张凭证。点选一张查看并核对。</source>
+        <translation>Done: {0} vouchers read. Select one to review it.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="136"/>
+        <source>识别引擎</source>
+        <translation>OCR engine</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="290"/>
+        <source>选择凭证文件</source>
+        <translation>Choose voucher files</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="300"/>
+        <source>选择扫描软件保存图片的文件夹</source>
+        <translation>Choose the folder where the scanning software saves images</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="369"/>
+        <source>需核对</source>
+        <translation>Check needed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="91"/>
+        <source>预览</source>
+        <translation>Preview</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="104"/>
+        <source>（推荐）</source>
+        <translation> (recommended)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="229"/>
+        <source>（默认）</source>
+        <translation> (default)</translation>
     </message>
 </context>
 <context>
@@ -720,53 +887,111 @@
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="73"/>
+        <location filename="../../app/ui/shell.py" line="88"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="107"/>
+        <location filename="../../app/ui/shell.py" line="152"/>
+        <source>保存草稿</source>
+        <translation>Save draft</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="148"/>
+        <source>切换到各功能页</source>
+        <translation>Switch between the working areas</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="150"/>
+        <source>双击</source>
+        <translation>double-click</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="122"/>
+        <location filename="../../app/ui/shell.py" line="157"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="110"/>
+        <location filename="../../app/ui/shell.py" line="125"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="138"/>
+        <location filename="../../app/ui/shell.py" line="200"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="134"/>
-        <location filename="../../app/ui/shell.py" line="140"/>
+        <location filename="../../app/ui/shell.py" line="156"/>
+        <source>审批：同意 / 退回 / 拒绝</source>
+        <translation>Review: approve / return / reject</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="196"/>
+        <location filename="../../app/ui/shell.py" line="202"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="101"/>
+        <location filename="../../app/ui/shell.py" line="136"/>
+        <location filename="../../app/ui/shell.py" line="166"/>
+        <source>快捷键</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="149"/>
+        <source>指标页：筛选框</source>
+        <translation>Indicators: the filter box</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="153"/>
+        <source>提交（离线时排队，联网后发送）</source>
+        <translation>Submit (queued when offline, sent when online)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="116"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="103"/>
+        <location filename="../../app/ui/shell.py" line="118"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="117"/>
+        <location filename="../../app/ui/shell.py" line="154"/>
+        <source>新建申请</source>
+        <translation>New application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="155"/>
+        <source>添加附件</source>
+        <translation>Add attachment</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="150"/>
+        <source>用所选指标新建支付申请</source>
+        <translation>New payment application on the selected indicator</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="151"/>
+        <source>申请表：搜索指标</source>
+        <translation>Form: search indicators</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="132"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="112"/>
+        <location filename="../../app/ui/shell.py" line="127"/>
+        <location filename="../../app/ui/shell.py" line="158"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="94"/>
+        <location filename="../../app/ui/shell.py" line="109"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -890,32 +1115,32 @@
 <context>
     <name>IndicatorBrowserView</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="398"/>
+        <location filename="../../app/ui/indicator_browser.py" line="403"/>
         <source>共 {0} 条</source>
         <translation>{0} rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="311"/>
+        <location filename="../../app/ui/indicator_browser.py" line="316"/>
         <source>双击一行或按回车同样可以新建（Ctrl+N）</source>
         <translation>Double-click a row or press Enter to start one too (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="306"/>
+        <location filename="../../app/ui/indicator_browser.py" line="311"/>
         <source>按指标编号、文号、项目、功能/经济科目代码筛选（空格分隔多个词）</source>
         <translation>Filter by indicator, document no., project, functional/economic code (space separates words)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="395"/>
+        <location filename="../../app/ui/indicator_browser.py" line="400"/>
         <source>正在筛选…</source>
         <translation>Filtering…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="310"/>
+        <location filename="../../app/ui/indicator_browser.py" line="315"/>
         <source>用此指标新建申请</source>
         <translation>New application on this indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="337"/>
+        <location filename="../../app/ui/indicator_browser.py" line="342"/>
         <source>筛选：</source>
         <translation>Filter:</translation>
     </message>
@@ -923,17 +1148,17 @@
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="74"/>
+        <location filename="../../app/ui/payment_form.py" line="75"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="73"/>
+        <location filename="../../app/ui/payment_form.py" line="74"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="66"/>
+        <location filename="../../app/ui/payment_form.py" line="67"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -941,7 +1166,7 @@
 <context>
     <name>IndicatorTableModel</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="238"/>
+        <location filename="../../app/ui/indicator_browser.py" line="243"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
@@ -981,7 +1206,7 @@
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="233"/>
+        <location filename="../../app/ui/indicator_browser.py" line="238"/>
         <source>服务器确认可用 {0}，扣除本机未确认申请 {1} 后为 {2}</source>
         <translation>Confirmed available {0}; after {1} not yet confirmed on this computer: {2}</translation>
     </message>
@@ -1011,7 +1236,7 @@
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="252"/>
+        <location filename="../../app/ui/indicator_browser.py" line="257"/>
         <source>（未细化）</source>
         <translation>(not detailed)</translation>
     </message>
@@ -1137,119 +1362,119 @@
 <context>
     <name>MyApplicationsView</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="198"/>
+        <location filename="../../app/ui/applications_view.py" line="201"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="69"/>
+        <location filename="../../app/ui/applications_view.py" line="70"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="157"/>
+        <location filename="../../app/ui/applications_view.py" line="158"/>
         <source>共 {0} 笔</source>
         <translation>{0} applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="91"/>
-        <location filename="../../app/ui/applications_view.py" line="227"/>
-        <location filename="../../app/ui/applications_view.py" line="233"/>
+        <location filename="../../app/ui/applications_view.py" line="92"/>
+        <location filename="../../app/ui/applications_view.py" line="230"/>
+        <location filename="../../app/ui/applications_view.py" line="236"/>
         <source>删除草稿</source>
         <translation>Delete draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="89"/>
+        <location filename="../../app/ui/applications_view.py" line="90"/>
         <source>复制为新申请</source>
         <translation>Copy to new</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="220"/>
+        <location filename="../../app/ui/applications_view.py" line="223"/>
         <source>已撤回，可以修改后重新提交。</source>
         <translation>Withdrawn; you can edit it and submit again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="92"/>
+        <location filename="../../app/ui/applications_view.py" line="93"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="88"/>
+        <location filename="../../app/ui/applications_view.py" line="89"/>
         <source>打开/修改</source>
         <translation>Open/edit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="73"/>
+        <location filename="../../app/ui/applications_view.py" line="74"/>
         <source>按用途、收款人、编号搜索</source>
         <translation>Search purpose, payee, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="90"/>
+        <location filename="../../app/ui/applications_view.py" line="91"/>
         <source>撤回待发送</source>
         <translation>Withdraw from queue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="221"/>
+        <location filename="../../app/ui/applications_view.py" line="224"/>
         <source>撤回支付申请</source>
         <translation>Withdraw payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="197"/>
+        <location filename="../../app/ui/applications_view.py" line="199"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="193"/>
+        <location filename="../../app/ui/applications_view.py" line="194"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="69"/>
+        <location filename="../../app/ui/applications_view.py" line="70"/>
         <source>未发送（草稿/待发送/退回）</source>
         <translation>Unsent (draft/queued/returned)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="201"/>
+        <location filename="../../app/ui/applications_view.py" line="204"/>
         <source>状态历史与审批轨迹</source>
         <translation>Status history and approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="94"/>
+        <location filename="../../app/ui/applications_view.py" line="95"/>
         <source>状态：</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="200"/>
+        <location filename="../../app/ui/applications_view.py" line="203"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="228"/>
+        <location filename="../../app/ui/applications_view.py" line="231"/>
         <source>确定删除这份草稿吗？删除后不能恢复。</source>
         <translation>Delete this draft? It cannot be recovered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="199"/>
+        <location filename="../../app/ui/applications_view.py" line="202"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="188"/>
+        <location filename="../../app/ui/applications_view.py" line="189"/>
         <source>读取审批轨迹</source>
         <translation>Reading approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="152"/>
+        <location filename="../../app/ui/applications_view.py" line="153"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="198"/>
+        <location filename="../../app/ui/applications_view.py" line="201"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="196"/>
+        <location filename="../../app/ui/applications_view.py" line="198"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -1257,17 +1482,17 @@
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="252"/>
+        <location filename="../../app/ui/status_panel.py" line="253"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="225"/>
+        <location filename="../../app/ui/status_panel.py" line="226"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="249"/>
+        <location filename="../../app/ui/status_panel.py" line="250"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1275,267 +1500,267 @@
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="757"/>
+        <location filename="../../app/ui/payment_form.py" line="779"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="261"/>
+        <location filename="../../app/ui/payment_form.py" line="263"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="541"/>
+        <location filename="../../app/ui/payment_form.py" line="544"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="417"/>
+        <location filename="../../app/ui/payment_form.py" line="420"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="539"/>
+        <location filename="../../app/ui/payment_form.py" line="542"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="453"/>
+        <location filename="../../app/ui/payment_form.py" line="456"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="775"/>
+        <location filename="../../app/ui/payment_form.py" line="797"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="262"/>
+        <location filename="../../app/ui/payment_form.py" line="264"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="265"/>
+        <location filename="../../app/ui/payment_form.py" line="267"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="696"/>
+        <location filename="../../app/ui/payment_form.py" line="699"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="559"/>
+        <location filename="../../app/ui/payment_form.py" line="562"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="648"/>
+        <location filename="../../app/ui/payment_form.py" line="651"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="282"/>
+        <location filename="../../app/ui/payment_form.py" line="284"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="291"/>
+        <location filename="../../app/ui/payment_form.py" line="293"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="754"/>
+        <location filename="../../app/ui/payment_form.py" line="776"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="307"/>
+        <location filename="../../app/ui/payment_form.py" line="309"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="286"/>
+        <location filename="../../app/ui/payment_form.py" line="288"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="472"/>
+        <location filename="../../app/ui/payment_form.py" line="475"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="746"/>
+        <location filename="../../app/ui/payment_form.py" line="768"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="245"/>
+        <location filename="../../app/ui/payment_form.py" line="247"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="752"/>
+        <location filename="../../app/ui/payment_form.py" line="774"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="288"/>
+        <location filename="../../app/ui/payment_form.py" line="290"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <location filename="../../app/ui/payment_form.py" line="292"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="458"/>
+        <location filename="../../app/ui/payment_form.py" line="461"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="306"/>
+        <location filename="../../app/ui/payment_form.py" line="308"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="544"/>
+        <location filename="../../app/ui/payment_form.py" line="547"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="586"/>
+        <location filename="../../app/ui/payment_form.py" line="589"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="626"/>
+        <location filename="../../app/ui/payment_form.py" line="629"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="718"/>
+        <location filename="../../app/ui/payment_form.py" line="740"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="295"/>
+        <location filename="../../app/ui/payment_form.py" line="297"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="298"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <location filename="../../app/ui/payment_form.py" line="298"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <location filename="../../app/ui/payment_form.py" line="294"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="629"/>
+        <location filename="../../app/ui/payment_form.py" line="632"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="723"/>
+        <location filename="../../app/ui/payment_form.py" line="745"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="800"/>
+        <location filename="../../app/ui/payment_form.py" line="822"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="768"/>
+        <location filename="../../app/ui/payment_form.py" line="790"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="447"/>
+        <location filename="../../app/ui/payment_form.py" line="450"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="519"/>
+        <location filename="../../app/ui/payment_form.py" line="522"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="248"/>
+        <location filename="../../app/ui/payment_form.py" line="250"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="243"/>
+        <location filename="../../app/ui/payment_form.py" line="245"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="621"/>
+        <location filename="../../app/ui/payment_form.py" line="624"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="244"/>
+        <location filename="../../app/ui/payment_form.py" line="246"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="299"/>
+        <location filename="../../app/ui/payment_form.py" line="301"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="647"/>
+        <location filename="../../app/ui/payment_form.py" line="650"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="293"/>
+        <location filename="../../app/ui/payment_form.py" line="295"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="712"/>
+        <location filename="../../app/ui/payment_form.py" line="733"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="471"/>
+        <location filename="../../app/ui/payment_form.py" line="474"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="458"/>
+        <location filename="../../app/ui/payment_form.py" line="461"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="671"/>
+        <location filename="../../app/ui/payment_form.py" line="674"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="465"/>
+        <location filename="../../app/ui/payment_form.py" line="468"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>
@@ -1847,7 +2072,7 @@
         <translation>&amp;Password</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="302"/>
+        <location filename="../../app/ui/sign_in.py" line="304"/>
         <source>无法连接服务器：{0}。可以勾选“离线解锁”在本机继续工作。</source>
         <translation>Cannot reach the server {0}. Tick “Offline unlock” to keep working on this computer.</translation>
     </message>
@@ -1857,7 +2082,7 @@
         <translation>&amp;Server address</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="134"/>
+        <location filename="../../app/ui/sign_in.py" line="135"/>
         <source>演示模式：选择一个演示用户（密码自动填入）</source>
         <translation>Demo mode: pick a demo user (the password is filled in)</translation>
     </message>
@@ -1867,18 +2092,18 @@
         <translation>&amp;User name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="228"/>
+        <location filename="../../app/ui/sign_in.py" line="230"/>
         <source>用户名中不能有空格</source>
         <translation>The user name cannot contain spaces</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="305"/>
+        <location filename="../../app/ui/sign_in.py" line="307"/>
         <source>用户名或密码不正确，或账户已被锁定。</source>
         <translation>Wrong user name or password, or the account is locked.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="149"/>
-        <location filename="../../app/ui/sign_in.py" line="287"/>
+        <location filename="../../app/ui/sign_in.py" line="151"/>
+        <location filename="../../app/ui/sign_in.py" line="289"/>
         <source>登录</source>
         <translation>Sign in</translation>
     </message>
@@ -1897,7 +2122,7 @@
         <translation>Administrator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="231"/>
+        <location filename="../../app/ui/sign_in.py" line="233"/>
         <source>请填写密码</source>
         <translation>Please enter the password</translation>
     </message>
@@ -1907,7 +2132,7 @@
         <translation>Please enter the server address</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="225"/>
+        <location filename="../../app/ui/sign_in.py" line="227"/>
         <source>请填写用户名</source>
         <translation>Please enter the user name</translation>
     </message>
@@ -1916,7 +2141,7 @@
         <translation>Finance reviewer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/sign_in.py" line="152"/>
+        <location filename="../../app/ui/sign_in.py" line="154"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -2015,74 +2240,225 @@
     </message>
 </context>
 <context>
+    <name>VoucherImageView</name>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="143"/>
+        <source>没有图像</source>
+        <translation>No image</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="163"/>
+        <source>没有图像（文本层或 XML 文件）</source>
+        <translation>No image (text layer or XML file)</translation>
+    </message>
+</context>
+<context>
+    <name>VoucherReviewView</name>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="274"/>
+        <source>{0}　·　{1}</source>
+        <translation>{0} · {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="368"/>
+        <source>二维码与票面一致：{0}</source>
+        <translation>QR code matches the face: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="206"/>
+        <source>保存更正</source>
+        <translation>Save corrections</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="187"/>
+        <source>原图</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="361"/>
+        <source>发票代码格式正确</source>
+        <translation>Invoice code is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="362"/>
+        <source>发票号码格式正确</source>
+        <translation>Invoice number is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="196"/>
+        <source>可信度</source>
+        <translation>Confidence</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="186"/>
+        <source>处理后</source>
+        <translation>Processed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="358"/>
+        <source>大写金额与小写一致</source>
+        <translation>Amount in words matches the figures</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="323"/>
+        <source>已人工更正。</source>
+        <translation>Corrected by hand.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="360"/>
+        <source>开票日期有效</source>
+        <translation>Issue date is valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="276"/>
+        <source>无需识别（文本层/XML）</source>
+        <translation>No OCR needed (text layer/XML)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="350"/>
+        <source>有 {0} 项校验未通过，红色字段请对照原件核对。</source>
+        <translation>{0} checks failed: compare the red fields with the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="322"/>
+        <source>未能识别，请对照原件填写。</source>
+        <translation>Could not be read: fill it in from the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="195"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="225"/>
+        <source>校验</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="320"/>
+        <source>校验未通过</source>
+        <translation>Check failed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="363"/>
+        <source>校验码格式正确</source>
+        <translation>Check code is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="346"/>
+        <source>疑似重复报销：这张凭证已附在{0}。</source>
+        <translation>Possible duplicate claim: this voucher is already attached to {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="364"/>
+        <source>票据代码/号码格式正确</source>
+        <translation>Bill code/number are well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="321"/>
+        <source>识别可信度低，请对照原件核对。</source>
+        <translation>Low OCR confidence: compare with the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="195"/>
+        <source>识别结果</source>
+        <translation>OCR result</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="365"/>
+        <source>购买方统一社会信用代码校验通过</source>
+        <translation>Buyer's unified social credit code is valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="359"/>
+        <source>金额 + 税额 = 价税合计</source>
+        <translation>Amount + tax = total</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="366"/>
+        <source>销售方统一社会信用代码校验通过</source>
+        <translation>Seller's unified social credit code is valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="207"/>
+        <source>附加到支付申请</source>
+        <translation>Attach to payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="195"/>
+        <source>项目</source>
+        <translation>Project</translation>
+    </message>
+</context>
+<context>
     <name>WarningTableModel</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <location filename="../../app/ui/warnings_view.py" line="40"/>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="40"/>
+        <location filename="../../app/ui/warnings_view.py" line="41"/>
         <source>已排除</source>
         <translation>Dismissed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <location filename="../../app/ui/warnings_view.py" line="40"/>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="38"/>
+        <location filename="../../app/ui/warnings_view.py" line="39"/>
         <source>已说明</source>
         <translation>Explained</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="38"/>
+        <location filename="../../app/ui/warnings_view.py" line="39"/>
         <source>待处置</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="46"/>
+        <location filename="../../app/ui/warnings_view.py" line="47"/>
         <source>指标/申请</source>
         <translation>Indicator/application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="49"/>
+        <location filename="../../app/ui/warnings_view.py" line="50"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="47"/>
+        <location filename="../../app/ui/warnings_view.py" line="48"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="37"/>
+        <location filename="../../app/ui/warnings_view.py" line="38"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="42"/>
+        <location filename="../../app/ui/warnings_view.py" line="43"/>
         <source>级别</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="37"/>
+        <location filename="../../app/ui/warnings_view.py" line="38"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="44"/>
+        <location filename="../../app/ui/warnings_view.py" line="45"/>
         <source>规则</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="45"/>
+        <location filename="../../app/ui/warnings_view.py" line="46"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="37"/>
+        <location filename="../../app/ui/warnings_view.py" line="38"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -2090,57 +2466,57 @@
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="61"/>
+        <location filename="../../app/ui/warnings_view.py" line="62"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="133"/>
+        <location filename="../../app/ui/warnings_view.py" line="135"/>
         <source>处置流程：单位说明 → 财政核实 → 关闭或确认违规。</source>
         <translation>Disposition: the unit explains → the finance bureau verifies → closed or confirmed as a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="132"/>
+        <location filename="../../app/ui/warnings_view.py" line="133"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="76"/>
+        <location filename="../../app/ui/warnings_view.py" line="77"/>
         <source>情况说明：原因、依据与整改措施（随下次同步发送）</source>
         <translation>Explanation: cause, basis and corrective action (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="79"/>
+        <location filename="../../app/ui/warnings_view.py" line="80"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="153"/>
+        <location filename="../../app/ui/warnings_view.py" line="155"/>
         <source>提交预警说明</source>
         <translation>Send warning explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="61"/>
+        <location filename="../../app/ui/warnings_view.py" line="62"/>
         <source>红色预警</source>
         <translation>Red warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="61"/>
+        <location filename="../../app/ui/warnings_view.py" line="62"/>
         <source>蓝色预警</source>
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="149"/>
+        <location filename="../../app/ui/warnings_view.py" line="151"/>
         <source>说明已保存，将随下次同步发送。</source>
         <translation>Explanation saved; it is sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="114"/>
+        <location filename="../../app/ui/warnings_view.py" line="115"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="61"/>
+        <location filename="../../app/ui/warnings_view.py" line="62"/>
         <source>黄色预警</source>
         <translation>Yellow warnings</translation>
     </message>

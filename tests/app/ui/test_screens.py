@@ -255,3 +255,68 @@ def test_optional_screens_get_only_the_arguments_they_name(qtbot, ctx):
         assert _optional_screen("app.ui._missing_screen", "X", ctx=ctx) is None
     finally:
         del sys.modules[mod.__name__]
+
+
+def test_excel_export_of_the_execution_report(ctx, tmp_path):
+    import openpyxl
+
+    from app.services.ui_queries import export_execution_report
+
+    out = export_execution_report(db=ctx.db, path=str(tmp_path / "执行.xlsx"))
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "按指标" in wb.sheetnames
+    rows = list(wb["按指标"].iter_rows(values_only=True))
+    ids = [r[0] for r in rows if r and str(r[0]).startswith("ZB")]
+    assert len(ids) == 300 and ids[0].endswith("-000001")
+
+
+def test_help_lists_keyboard_shortcuts(window):
+    text = window.shortcuts_text()
+    for key in ("Ctrl+S", "Ctrl+Enter", "F4", "F5", "Alt+A"):
+        assert key in text
+
+
+def test_stall_monitor_samples_the_event_loop(qtbot):
+    """Correctness of the monitor, not a timing assertion."""
+    from app.ui.stall_monitor import StallMonitor
+
+    mon = StallMonitor(interval_ms=5)
+    mon.start()
+    qtbot.wait(60)
+    mon.stop()
+    assert mon.samples >= 3 and mon.max_stall_ms >= 0
+
+
+def test_a_voucher_from_capture_fills_and_attaches_to_the_form(qtbot, window, ctx, tmp_path):
+    from types import SimpleNamespace
+
+    from PySide6.QtGui import QColor, QImage
+
+    from app.services.ui_queries import find_attached_voucher
+    from fiscal.ids import invoice_key
+
+    path = tmp_path / "invoice.png"
+    img = QImage(200, 120, QImage.Format.Format_RGB32)
+    img.fill(QColor("white"))
+    img.save(str(path))
+    fields = {"invoice_code": SimpleNamespace(value="3300231130"),
+              "invoice_number": SimpleNamespace(value="12345678"),
+              "total_fen": SimpleNamespace(value=123_400),
+              "seller_name": SimpleNamespace(value="金华市某某文具有限公司")}
+    result = SimpleNamespace(
+        file=str(path), kind="vat_invoice", fields=fields,
+        to_json=lambda: {"fields": {"invoice_number": {"value": "12345678"},
+                                    "total_fen": {"value": 123_400}}})
+    prefill = {"amount_fen": 123_400, "payee_name": "金华市某某文具有限公司"}
+    form = window.applications.form
+    window._on_capture_attach(result, prefill)
+    assert window.current_page() == "applications"
+    assert form.payee_name.text() == "金华市某某文具有限公司"
+    assert form.amount_edit.text() == "1,234.00"
+    qtbot.waitUntil(lambda: form.attachments.list.count() == 1, timeout=5000)
+    [att] = form.attachments.rows()
+    assert att.invoice_key == invoice_key("3300231130", "12345678")
+    assert ("invoice_number", "12345678") in att.ocr_fields
+    where = find_attached_voucher("invoice", att.invoice_key, db=ctx.db)
+    assert where and where.startswith("支付申请")
+    assert find_attached_voucher("invoice", "nope", db=ctx.db) is None
