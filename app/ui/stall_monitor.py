@@ -42,7 +42,6 @@ class StallMonitor(QObject):
         stall = (now - self._last) * 1000 - self.interval_ms
         self._last = now
         self.samples += 1
-        if stall > self.max_stall_ms:
-            self.max_stall_ms = stall
+        self.max_stall_ms = max(self.max_stall_ms, stall)
         if self.warn_ms and stall > self.warn_ms:
             log.warning("UI thread stalled for %.0f ms", stall)
