@@ -45,9 +45,9 @@ def run_checks(fields: dict[str, FieldValue], kind: str, *, qr=None, fiscal_qr=N
             add(f"{name}_uscc", res.ok, (name,),
                 f"{label}“{value}”未通过统一社会信用代码校验：{res.message or ''}".rstrip("："))
         else:
-            ok = bool(re.fullmatch(r"[0-9A-Z]{15}|[0-9A-Z]{17}|[0-9A-Z]{20}", value))
+            ok = bool(re.fullmatch(r"[0-9A-Z]{15}|[0-9A-Z]{20}", value))
             add(f"{name}_format", ok, (name,), f"{label}“{value}”不是18位统一社会信用代码，"
-                                               "也不是15/17/20位纳税人识别号。")
+                                               "也不是15/20位纳税人识别号。")
 
     code, number = _v(fields, "invoice_code"), _v(fields, "invoice_number")
     if kind == "fiscal_receipt":

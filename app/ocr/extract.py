@@ -125,8 +125,14 @@ def clean_name(text: str) -> str | None:
     return text if len(text) >= 2 else None
 
 
+def strip_accents(text: str) -> str:
+    """É → E, Ö → O: OCR models sometimes put a mark on a Latin letter (seal ink, noise)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
 def clean_tax_id(text: str) -> str | None:
-    t = re.sub(r"[\s\-]", "", text.upper()).translate(_USCC_LOOKALIKE)
+    t = re.sub(r"[\s\-]", "", strip_accents(text).upper()).translate(_USCC_LOOKALIKE)
     m = TAX_ID_RE.search(t)
     return m.group(0) if m else None
 
@@ -255,7 +261,7 @@ def _fixed_digits(n: tuple[int, ...]):
 
 def _alnum(min_len: int, max_len: int):
     def parse(text: str):
-        t = re.sub(r"[\s:：]", "", text)
+        t = re.sub(r"[\s:：]", "", strip_accents(text))
         m = re.match(rf"[0-9A-Za-z]{{{min_len},{max_len}}}", t)
         return m.group(0) if m else None
     return parse
