@@ -70,9 +70,28 @@ class SettingsView(QWidget):
         self.server_error.setText(problem or "")
         if problem:
             return False
+        old_language = str(self._settings.value("language", "zh_CN"))
         self._settings.setValue("server_url", self.server_edit.text().strip())
         self._settings.setValue("language", self.language.currentData())
         self._settings.setValue("ocr_engine", self.ocr.currentData())
         self._settings.sync()
         self._message.setText(self.tr("设置已保存。界面语言在下次启动时生效。"))
+        if old_language != self.language.currentData() and self.isVisible():
+            self._offer_restart()
         return True
+
+    def _offer_restart(self) -> None:
+        """Switching language: restart now (the new process reads the setting)."""
+        import sys
+
+        from PySide6.QtCore import QProcess
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        answer = QMessageBox.question(self, self.tr("切换界面语言"),
+                                      self.tr("现在重新启动金财桌面端以切换界面语言吗？未保存的填写内容会丢失。"))
+        if answer == QMessageBox.StandardButton.Yes:
+            window = self.window()
+            if window is not None:
+                window.close()
+            QProcess.startDetached(sys.executable, [a for a in sys.argv])
+            QApplication.quit()

@@ -102,6 +102,10 @@ class DeskWindow(MainWindow):
         self.sig_page_changed.connect(self._on_page_changed)
         ctx.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
         self._build_menus()
+        from app.ui.stall_monitor import StallMonitor
+
+        self.stall_monitor = StallMonitor(self, interval_ms=50, warn_ms=300)
+        self.stall_monitor.start()
         self.indicator_model.set_filter("")
         user = ctx.user
         if user is not None:

@@ -892,106 +892,106 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="152"/>
+        <location filename="../../app/ui/shell.py" line="156"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="148"/>
+        <location filename="../../app/ui/shell.py" line="152"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="150"/>
+        <location filename="../../app/ui/shell.py" line="154"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="122"/>
-        <location filename="../../app/ui/shell.py" line="157"/>
+        <location filename="../../app/ui/shell.py" line="126"/>
+        <location filename="../../app/ui/shell.py" line="161"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="125"/>
+        <location filename="../../app/ui/shell.py" line="129"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="200"/>
+        <location filename="../../app/ui/shell.py" line="204"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="156"/>
+        <location filename="../../app/ui/shell.py" line="160"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="196"/>
-        <location filename="../../app/ui/shell.py" line="202"/>
+        <location filename="../../app/ui/shell.py" line="200"/>
+        <location filename="../../app/ui/shell.py" line="206"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="136"/>
-        <location filename="../../app/ui/shell.py" line="166"/>
+        <location filename="../../app/ui/shell.py" line="140"/>
+        <location filename="../../app/ui/shell.py" line="170"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="149"/>
+        <location filename="../../app/ui/shell.py" line="153"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="153"/>
+        <location filename="../../app/ui/shell.py" line="157"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="116"/>
+        <location filename="../../app/ui/shell.py" line="120"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="118"/>
+        <location filename="../../app/ui/shell.py" line="122"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="154"/>
+        <location filename="../../app/ui/shell.py" line="158"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="155"/>
+        <location filename="../../app/ui/shell.py" line="159"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="150"/>
+        <location filename="../../app/ui/shell.py" line="154"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="151"/>
+        <location filename="../../app/ui/shell.py" line="155"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="132"/>
+        <location filename="../../app/ui/shell.py" line="136"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="127"/>
-        <location filename="../../app/ui/shell.py" line="158"/>
+        <location filename="../../app/ui/shell.py" line="131"/>
+        <location filename="../../app/ui/shell.py" line="162"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="109"/>
+        <location filename="../../app/ui/shell.py" line="113"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -1965,6 +1965,11 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Save settings</translation>
     </message>
     <message>
+        <location filename="../../app/ui/settings_view.py" line="90"/>
+        <source>切换界面语言</source>
+        <translation>Switch interface language</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/settings_view.py" line="58"/>
         <source>数据库</source>
         <translation>Database</translation>
@@ -2000,6 +2005,11 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Demo mode</translation>
     </message>
     <message>
+        <location filename="../../app/ui/settings_view.py" line="91"/>
+        <source>现在重新启动金财桌面端以切换界面语言吗？未保存的填写内容会丢失。</source>
+        <translation>Restart Jincai Desk now to switch the interface language? Unsaved input will be lost.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/settings_view.py" line="50"/>
         <source>界面与识别</source>
         <translation>Interface and OCR</translation>
@@ -2015,7 +2025,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Automatic (RapidOCR first)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="77"/>
+        <location filename="../../app/ui/settings_view.py" line="78"/>
         <source>设置已保存。界面语言在下次启动时生效。</source>
         <translation>Settings saved. The interface language changes at the next start.</translation>
     </message>

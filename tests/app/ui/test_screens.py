@@ -320,3 +320,20 @@ def test_a_voucher_from_capture_fills_and_attaches_to_the_form(qtbot, window, ct
     where = find_attached_voucher("invoice", att.invoice_key, db=ctx.db)
     assert where and where.startswith("支付申请")
     assert find_attached_voucher("invoice", "nope", db=ctx.db) is None
+
+
+def test_settings_validate_and_store_the_language(qtbot, ctx, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from app.ui.settings_view import SettingsView
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    view = SettingsView(ctx, settings=settings)
+    qtbot.addWidget(view)
+    view.server_edit.setText("jincai.example")
+    assert not view.save() and "https://" in view.server_error.text()
+    view.server_edit.setText("https://jincai.example.gov.cn")
+    view.language.setCurrentIndex(view.language.findData("en"))
+    assert view.save()
+    assert settings.value("language") == "en"
+    assert settings.value("server_url") == "https://jincai.example.gov.cn"
