@@ -35,7 +35,7 @@ MAX_PAGES = 200
 PDF_DPI = 200
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
-SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | {".pdf", ".xml"}
+SUPPORTED_SUFFIXES = IMAGE_SUFFIXES | {".pdf", ".xml", ".ofd"}
 
 
 @dataclass
@@ -77,6 +77,8 @@ def sniff(data: bytes) -> str:
     head = data[:16]
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(b"PK\x03\x04") and b"OFD.xml" in data[:4096]:
+        return "ofd"
     stripped = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"<?xml", b"<")):
         return "xml"
@@ -249,6 +251,9 @@ def load_pages(path: str | Path, *, render_pdf: bool = True) -> list[SourcePage]
     kind = sniff(data)
     if kind == "pdf":
         return load_pdf_pages(data, path, sha, render=render_pdf)
+    if kind == "ofd":
+        raise _err("ofd_unsupported", f"“{path.name}”是 OFD 版式文件，暂不支持直接识别（没有可用的维护中的"
+                                      "OFD 读取库）。请在开票平台下载 PDF 或 XML 版本，或打印后拍摄。", path)
     if kind == "xml":
         from app.ocr.documents import parse_invoice_xml
 

@@ -119,6 +119,8 @@ class VoucherResult:
     processed: Processed | None = None
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    #: seconds: "engine" (wall, inside the engine process), "cpu" (this process + the engine's)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def kind_name(self) -> str:

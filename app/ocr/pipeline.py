@@ -130,7 +130,8 @@ def _decode_qr(image: np.ndarray):
 def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
                    cancel: threading.Event | None = None) -> VoucherResult:
     options = options or OcrOptions()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    engine_wall = engine_cpu = 0.0
     _check_cancel(cancel)
     if page.xml_fields is not None:
         fields = extract.fields_from_xml(page.xml_fields)
@@ -170,7 +171,8 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
             raise EngineUnavailable(engine_name, f"未知的识别引擎，可选：{', '.join(ENGINES)}")
         worker = get_worker(engine_name, **options.engine_options)
         engine_input = ENGINES[engine_name].input_image(processed)
-        lines, _ = worker.recognize(engine_input, timeout=options.timeout, cancel=cancel)
+        lines, engine_wall = worker.recognize(engine_input, timeout=options.timeout, cancel=cancel)
+        engine_cpu = worker.last_cpu
         source = "ocr"
     text = "\n".join(ln.text for ln in lines)
     kind = extract.classify(text, inv_qr.kind_code if inv_qr else None, bill_qr is not None)
@@ -182,7 +184,9 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
     return VoucherResult(page.file, page.page, kind, fields, checks, engine_name,
                          time.perf_counter() - started, page.sha256, qr_payload=payload,
                          processed=processed if options.keep_images else None,
-                         warnings=warnings)
+                         warnings=warnings,
+                         timings={"engine": engine_wall,
+                                  "cpu": time.process_time() - cpu_started + engine_cpu})
 
 
 def recognize_file(path: str | Path, options: OcrOptions | None = None, *,

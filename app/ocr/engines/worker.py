@@ -75,11 +75,11 @@ def serve(name: str, options: dict[str, Any]) -> None:  # runs in the child
         if msg[0] == "stop":
             return
         _, image, timeout = msg
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             lines = engine.recognize(image, timeout=timeout)
             _write(proto_out, ("ok", [(ln.text, ln.confidence, ln.box) for ln in lines],
-                               time.perf_counter() - started))
+                               time.perf_counter() - started, time.process_time() - cpu))
         except Exception as exc:  # noqa: BLE001
             _write(proto_out, ("error", type(exc).__name__, str(exc)))
 
@@ -101,6 +101,8 @@ class EngineWorker:
         self._proc: subprocess.Popen | None = None
         self._inbox: queue.Queue | None = None
         self._lock = threading.Lock()
+        #: CPU seconds (all threads of the engine process) of the last call
+        self.last_cpu = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------
     def _start(self, cancel: threading.Event | None) -> None:
@@ -221,6 +223,7 @@ class EngineWorker:
                 raise self._crashed() from None
             msg = self._wait(timeout, cancel)
         if msg[0] == "ok":
+            self.last_cpu = msg[3] if len(msg) > 3 else 0.0
             return [OcrLine(t, c, tuple(b)) for t, c, b in msg[1]], msg[2]
         if "timeout" in msg[2].lower():
             raise OcrTimeout(self.name, timeout)

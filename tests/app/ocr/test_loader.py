@@ -103,3 +103,12 @@ def test_text_runs_are_joined_per_row():
     glyphs += [OcrLine(d, 0.99, (400 + 16 * i, 12, 414 + 16 * i, 38)) for i, d in enumerate("12345678")]
     runs = merge_text_runs(glyphs)
     assert [r.text for r in runs] == ["发票号码:", "12345678"]
+
+
+def test_ofd_is_named_and_explained(tmp_path):
+    import zipfile
+
+    p = tmp_path / "e-invoice.ofd"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("OFD.xml", "<ofd:OFD/>")
+    assert _code(load_pages, p) == "ofd_unsupported"
