@@ -39,6 +39,11 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
     # Everything up to the head's value has committed (the head is bumped under lock at commit),
     # so bounding every query by it keeps the three reads consistent with each other.
     upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
+    if since > upper:
+        raise ApiError(409, "sync_cursor_ahead",
+                       f"客户端同步位置 {since} 超过服务器当前序号 {upper}：服务器数据可能已从备份恢复。"
+                       "请从头重新同步（since=0），本地未上传的修改会保留。",
+                       {"since": since, "server_seq": upper})
     changes: list[tuple[int, str, str, str, Any]] = []
     fetch = limit + 1
     # Indicators are the bulk of a first sync (100,000 rows): plain rows, no ORM objects.

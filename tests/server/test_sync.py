@@ -114,3 +114,9 @@ def test_code_tables_are_published_through_sync(seeded):
     from server.services import codes
     with seeded.session() as s:
         assert codes.publish(s) == []  # unchanged tables are not re-sent
+
+
+def test_cursor_ahead_of_server_is_refused(seeded):
+    r = seeded.api("acc_a1").get("/api/v1/sync/pull", params={"since": 10**9}, headers=P)
+    assert r.status_code == 409 and r.json()["code"] == "sync_cursor_ahead"
+    assert "since=0" in r.json()["message"]
