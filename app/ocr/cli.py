@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default=DEFAULT_ENGINE, choices=sorted(ENGINES),
                         help=f"识别引擎（默认 {DEFAULT_ENGINE}）")
     parser.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
-    parser.add_argument("--timeout", type=float, default=30.0, help="每页识别超时秒数（默认 30）")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="每页识别超时秒数（默认 30，或环境变量 JINCAI_OCR_TIMEOUT）")
     parser.add_argument("--engines", action="store_true", help="列出可用的识别引擎")
 
 
@@ -77,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("请指定至少一个凭证文件。用法：jincai ocr FILE... [--engine NAME] --json", file=sys.stderr)
         return 2
-    options = OcrOptions(engine=args.engine, timeout=args.timeout, keep_images=False)
+    options = OcrOptions(engine=args.engine, keep_images=False)
+    if args.timeout is not None:
+        options.timeout = args.timeout
     failures = 0
     for path in args.files:
         started = time.perf_counter()

@@ -373,6 +373,8 @@ def extract_fields(lines: list[OcrLine], kind: str, source: str = "ocr") -> dict
 
     _put(f, "total_daxie", _first(layout.value_for(RE_DAXIE, _first_daxie)), source)
     _put(f, "total_fen", _first(layout.value_for(RE_XIAOXIE, _first_amount)), source)
+    if "total_fen" not in f and not bank:
+        _put(f, "total_fen", _total_on_daxie_row(layout), source)
     return f
 
 
@@ -409,7 +411,37 @@ def _total_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
                 Hit(amounts[-1][1], amounts[-1][2], amounts[-1][3])
         if len(amounts) == 1:
             return Hit(amounts[0][1], amounts[0][2], amounts[0][3]), None
+    # the label was not read (spaced "合   计" defeats some engines): the one row of the
+    # item table that carries two ¥ amounts and no 大写/小写 label is the 合计 row
+    money_lines = [ln for ln in layout.lines if re.search(r"[¥Y]\s*\d", ln.text)
+                   and not RE_XIAOXIE.search(ln.text) and not RE_DAXIE.search(ln.text)]
+    for ln in money_lines:
+        same = [m for m in money_lines if layout.same_row(ln, m)]
+        row_has_label = any((RE_XIAOXIE.search(o.text) or RE_DAXIE.search(o.text))
+                            for o in layout.lines if layout.same_row(ln, o))
+        if len(same) == 2 and not row_has_label:
+            same.sort(key=lambda m: m.cx)
+            net, tax = amount_to_fen(same[0].text), amount_to_fen(same[1].text)
+            if net is not None and tax is not None:
+                return Hit(net, same[0].confidence, same[0]), Hit(tax, same[1].confidence, same[1])
     return None, None
+
+
+def _total_on_daxie_row(layout: Layout) -> Hit | None:
+    """Fallback for the total: the ¥ amount printed on the 价税合计/金额合计 row (when the
+    "(小写)" label itself was not read)."""
+    for ln in layout.lines:
+        if not re.search(r"价税合计|金额合计|合计.{0,2}大写", ln.text):
+            continue
+        row = [ln] + layout.right_of(ln, max_gap=layout.width)
+        amounts = [(o, m) for o in row for m in AMOUNT_RE.finditer(o.text.replace(" ", ""))
+                   if "¥" in o.text or "Y" in o.text]
+        if amounts:
+            o, m = max(amounts, key=lambda a: a[0].cx)
+            fen = amount_to_fen(m.group(0))
+            if fen is not None:
+                return Hit(fen, o.confidence, o)
+    return None
 
 
 def fields_from_xml(values: dict[str, str]) -> dict[str, FieldValue]:

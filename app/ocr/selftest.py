@@ -30,14 +30,16 @@ class SelfTestReport:
                 f"{self.fields_total} 项正确，用时 {self.seconds:.1f} 秒。")
 
 
-def run_selftest(engine: str = DEFAULT_ENGINE, *, timeout: float = 60.0) -> SelfTestReport:
+def run_selftest(engine: str = DEFAULT_ENGINE, *, timeout: float | None = None) -> SelfTestReport:
     from app.ocr.pipeline import OcrOptions, recognize_file
 
     meta = load_json("samples", f"{SAMPLE}.json")
     started = time.perf_counter()
     try:
-        (result,) = recognize_file(resource_path("samples", meta["file"]),
-                                   OcrOptions(engine=engine, timeout=timeout, keep_images=False))
+        options = OcrOptions(engine=engine, keep_images=False)
+        if timeout is not None:
+            options.timeout = timeout
+        (result,) = recognize_file(resource_path("samples", meta["file"]), options)
     except OcrError as exc:
         return SelfTestReport(engine, False, time.perf_counter() - started, error=exc.message)
     truth = meta["truth"]

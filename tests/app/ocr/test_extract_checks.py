@@ -126,3 +126,14 @@ def test_bank_receipt_blocks_left_and_right():
         "payee_name": "深圳市中科软件技术有限公司", "payer_account": "5993714585033373",
         "payee_account": "9891986696428040295", "serial_no": "21152744296363247795",
         "purpose": "差旅费报销", "total_daxie": "肆拾万玖仟柒佰伍拾贰元肆角捌分", "total_fen": 40975248}
+
+
+def test_amounts_found_when_the_labels_were_misread():
+    # what Tesseract made of "合   计" and "(小写)": garbage labels, the amounts themselves fine
+    lines = [ln for ln in VAT_LINES if ln.text not in ("合", "计", "(小写)")]
+    lines += [L("a", 253, 764, 24), L("it", 314, 764, 24), L("ChS) ¥72624.64", 1419, 829)]
+    lines = [ln for ln in lines if ln.text != "¥72624.64"]
+    lines = [ln if ln.text != "(小写)" else ln for ln in lines]
+    f = extract_fields(lines, "vat_normal")
+    assert f["amount_fen"].value == 7050936 and f["tax_fen"].value == 211528
+    assert f["total_fen"].value == 7262464

@@ -11,6 +11,13 @@ from app.ui.voucher_review import COL_VALUE, VoucherReviewView, payment_prefill
 from tests.app.ocr.generator import make_sample, write_invoice_xml
 
 
+@pytest.fixture(autouse=True)
+def _patient_ocr(monkeypatch):
+    # the product gives up after 30 s per page; a test box shared with other suites may be slower
+    monkeypatch.setenv("JINCAI_OCR_TIMEOUT", "240")
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+
+
 @pytest.fixture
 def panel(qtbot):
     p = CapturePanel()
