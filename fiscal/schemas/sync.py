@@ -22,6 +22,9 @@ MIN_PROTOCOL_VERSION = 1
 MAX_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Jincai-Protocol"
 
+SUPPORTED_COMMANDS: tuple[str, ...] = ("application.save_draft", "application.submit",
+                                       "application.withdraw", "application.void")
+
 EntityName = Literal["indicator", "application", "unit", "code_tables"]
 CommandType = Literal["application.save_draft", "application.submit", "application.withdraw",
                       "application.void"]
@@ -45,7 +48,9 @@ class PullPage(PublicModel):
 
 class PushCommand(WireModel):
     idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[0-9A-Za-z_\-:.]+$")
-    type: CommandType
+    type: str = Field(max_length=48, pattern=r"^[a-z_]+\.[a-z_]+$",
+                      description="one of SUPPORTED_COMMANDS; others are answered one by one "
+                                  "with code ``unsupported_command`` (the batch still runs)")
     entity_id: str = Field(min_length=1, max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict)
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from fiscal.schemas.applications import ApplicationDraft
-from fiscal.schemas.sync import PushCommand
+from fiscal.schemas.sync import SUPPORTED_COMMANDS, PushCommand
 from server import chain
 from server.errors import ApiError
 from server.models import (
@@ -135,6 +135,12 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
     command's effect and its stored answer commit (or roll back) together."""
     results = []
     for cmd in commands:
+        if cmd.type not in SUPPORTED_COMMANDS:  # answered, not stored: a later server may know it
+            results.append({"idempotency_key": cmd.idempotency_key, "status": "error",
+                            "http_status": 422, "code": "unsupported_command",
+                            "message": f"服务器暂不支持命令 {cmd.type}，该命令保留在本地，待服务器升级后再同步。",
+                            "data": None, "replayed": False})
+            continue
         rh = _request_hash(cmd)
         rec = session.execute(select(IdempotencyRecord).where(
             IdempotencyRecord.user_id == principal.user.id,

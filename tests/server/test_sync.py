@@ -70,19 +70,21 @@ def test_push_commands_each_answered_and_idempotent(seeded):
         {"idempotency_key": f"k-{aid}-3", "type": "application.submit", "entity_id": new_id()},
         {"idempotency_key": f"k-{aid}-4", "type": "application.save_draft", "entity_id": new_id(),
          "payload": {**draft("SYN-001", 5_00), "amount_fen": -1}},
+        {"idempotency_key": f"k-{aid}-5", "type": "approval.decide", "entity_id": new_id()},
     ]}
     r = acc.post("/api/v1/sync/push", json=cmds, headers=P)
     assert r.status_code == 200, r.text
     res = PushResults.model_validate(r.json()).results
-    assert [x.status for x in res] == ["ok", "ok", "error", "error"]
+    assert [x.status for x in res] == ["ok", "ok", "error", "error", "error"]
     assert res[0].http_status == 201 and res[1].data["status"] == "submitted"
     assert res[2].http_status == 404 and res[3].code == "invalid_payload"
+    assert res[4].code == "unsupported_command" and "approval.decide" in res[4].message
     reserved = acc.get("/api/v1/indicators/SYN-001").json()["reserved_fen"]
     # the client did not get the answer and sends the same batch again
     r2 = acc.post("/api/v1/sync/push", json=cmds, headers=P)
     res2 = r2.json()["results"]
-    assert all(x["replayed"] for x in res2)
-    assert [x["status"] for x in res2] == ["ok", "ok", "error", "error"]
+    assert [x["replayed"] for x in res2] == [True, True, True, True, False]
+    assert [x["status"] for x in res2] == ["ok", "ok", "error", "error", "error"]
     assert acc.get("/api/v1/indicators/SYN-001").json()["reserved_fen"] == reserved
     # reusing a key for a different command is refused
     bad = {"commands": [{**cmds["commands"][0], "payload": draft("SYN-001", 9_00)}]}
