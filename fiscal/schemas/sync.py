@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -22,12 +22,11 @@ MIN_PROTOCOL_VERSION = 1
 MAX_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Jincai-Protocol"
 
-SUPPORTED_COMMANDS: tuple[str, ...] = ("application.save_draft", "application.submit",
-                                       "application.withdraw", "application.void")
-
 EntityName = Literal["indicator", "application", "unit", "code_tables"]
 CommandType = Literal["application.save_draft", "application.submit", "application.withdraw",
                       "application.void"]
+#: The command types this protocol version executes (``get_args(CommandType)``).
+SUPPORTED_COMMANDS: tuple[str, ...] = get_args(CommandType)
 
 
 class Change(PublicModel):
