@@ -148,50 +148,67 @@ def run_desktop(argv: list[str] | None = None) -> int:
         return 1
     runner = TaskRunner()
     server = None
+    state: dict[str, object] = {}  # the embedded server's url and users, once started
     if offline_demo:
         seed_demo_data(db=db, indicators=int(os.environ.get("JINCAI_DEMO_INDICATORS", "20000")))
-        dialog = SignInDialog(db, runner, demo=True, server_url=DEMO_SERVER_URL,
-                              demo_users=DEMO_USERS)
-        dialog.offline_check.setChecked(True)
     elif embedded:
         from app.db import data_dir
         from app.ui.embedded import EmbeddedServer, use_memory_keyring_if_needed
 
         use_memory_keyring_if_needed()
         server = EmbeddedServer(data_dir() / "embedded-server")
-        dialog = SignInDialog(db, runner, demo=True, demo_users=())
-        dialog.set_preparing(QApplication.translate("startup", "正在启动本机演示服务器…"))
+
+    def make_dialog() -> SignInDialog:
+        if offline_demo:
+            d = SignInDialog(db, runner, demo=True, server_url=DEMO_SERVER_URL,
+                             demo_users=DEMO_USERS)
+            d.offline_check.setChecked(True)
+            return d
+        if server is None:
+            return SignInDialog(db, runner, server_url=configured,
+                                username=str(settings.value("last_user", "")))
+        if "url" in state:
+            return SignInDialog(db, runner, demo=True, server_url=str(state["url"]),
+                                demo_users=tuple(state["users"]))  # type: ignore[arg-type]
+        d = SignInDialog(db, runner, demo=True, demo_users=())
+        d.set_preparing(QApplication.translate("startup", "正在启动本机演示服务器…"))
 
         def start(_ctx):  # type: ignore[no-untyped-def]
             users = server.prepare()
             return server.start(), users
 
         def started(result):  # type: ignore[no-untyped-def]
-            url, users = result
-            dialog.set_preparing(None)
-            dialog.set_server_url(url)
-            dialog.set_demo_users(users)
+            state["url"], state["users"] = result
+            d.set_preparing(None)
+            d.set_server_url(str(state["url"]))
+            d.set_demo_users(state["users"])  # type: ignore[arg-type]
 
         runner.query(start, on_success=started,
-                     on_failure=lambda message, _exc: (dialog.set_preparing(None),
-                                                       dialog.show_error(message)),
+                     on_failure=lambda message, _exc: (d.set_preparing(None),
+                                                       d.show_error(message)),
                      label=QApplication.translate("startup", "启动本机服务器"))
-    else:
-        dialog = SignInDialog(db, runner, server_url=configured,
-                              username=str(settings.value("last_user", "")))
+        return d
+
     try:
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user() is None:
-            return 0
-        user = dialog.user()
-        if not embedded and not offline_demo:
-            settings.setValue("server_url", user.server_url)
-        settings.setValue("last_user", user.username)
-        ctx = UiContext(db, runner, user=user, demo=embedded or offline_demo)
-        window = build_main_window(ctx)
-        window.show()
-        if user.online:
-            window.status_panel.start_sync()
-        return app.exec()
+        while True:
+            dialog = make_dialog()
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user() is None:
+                return 0
+            user = dialog.user()
+            if not embedded and not offline_demo:
+                settings.setValue("server_url", user.server_url)
+            settings.setValue("last_user", user.username)
+            ctx = UiContext(db, runner, user=user, demo=embedded or offline_demo)
+            window = build_main_window(ctx)
+            signed_out: list[bool] = []
+            window.sig_signed_out.connect(lambda flags=signed_out: flags.append(True))
+            window.show()
+            if user.online:
+                window.status_panel.start_sync()
+            rc = app.exec()
+            window.deleteLater()
+            if not signed_out:
+                return rc
     finally:
         runner.cancel_all()
         runner.wait_idle(5000)

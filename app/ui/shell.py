@@ -6,7 +6,7 @@ import importlib
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
@@ -47,6 +47,8 @@ def _optional_screen(module: str, cls: str, **available: Any) -> QWidget | None:
 
 class DeskWindow(MainWindow):
     """MainWindow with the screens installed (``ctx`` carries db, runner and user)."""
+
+    sig_signed_out = Signal()  # the user signed out: show the sign-in dialog again
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,7 +107,7 @@ class DeskWindow(MainWindow):
         from app.ui.stall_monitor import StallMonitor
 
         self.stall_monitor = StallMonitor(self, interval_ms=50, warn_ms=300)
-        self.stall_monitor.start()
+        QTimer.singleShot(2000, self.stall_monitor.start)  # after the window is up
         self.indicator_model.set_filter("")
         user = ctx.user
         if user is not None:
@@ -128,10 +130,12 @@ class DeskWindow(MainWindow):
         sync.triggered.connect(self.status_panel.start_sync)
         conflicts = QAction(self.tr("同步冲突…"), self)
         conflicts.triggered.connect(self.status_panel.open_conflicts)
+        sign_out = QAction(self.tr("注销（切换用户）"), self)
+        sign_out.triggered.connect(self.sign_out)
         close = QAction(self.tr("退出"), self)
         close.setShortcut(QKeySequence("Ctrl+Q"))
         close.triggered.connect(self.close)
-        for a in (new, sync, conflicts, close):
+        for a in (new, sync, conflicts, sign_out, close):
             file_menu.addAction(a)
         view = QMenu(self.tr("视图(&V)"), self)
         bar.insertMenu(help_action, view)
@@ -146,6 +150,27 @@ class DeskWindow(MainWindow):
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             view.addAction(act)
+
+    def sign_out(self) -> None:
+        """Forget the tokens (the offline verifier stays: the user can unlock offline later);
+        queued work stays on this machine and is sent at the next sign-in."""
+        user = self.ctx.user
+        if user is None:
+            return
+        db = self.ctx.db
+
+        def work(_c: Any) -> bool:
+            from app.sync.credentials import sign_out
+
+            return sign_out(db=db, server_url=user.server_url, username=user.username)
+
+        def done(_removed: Any) -> None:
+            self.sig_signed_out.emit()
+            self.close()
+
+        self.ctx.runner.query(work, on_success=done,
+                              on_failure=lambda m, _e: self.ctx.notify(m, "error"),
+                              label=self.tr("注销"))
 
     def shortcuts_text(self) -> str:
         rows = (

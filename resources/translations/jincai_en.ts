@@ -887,111 +887,121 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="88"/>
+        <location filename="../../app/ui/shell.py" line="90"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="156"/>
+        <location filename="../../app/ui/shell.py" line="181"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="152"/>
+        <location filename="../../app/ui/shell.py" line="177"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="154"/>
+        <location filename="../../app/ui/shell.py" line="179"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="126"/>
-        <location filename="../../app/ui/shell.py" line="161"/>
+        <location filename="../../app/ui/shell.py" line="128"/>
+        <location filename="../../app/ui/shell.py" line="186"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="129"/>
+        <location filename="../../app/ui/shell.py" line="131"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="204"/>
+        <location filename="../../app/ui/shell.py" line="229"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="160"/>
+        <location filename="../../app/ui/shell.py" line="185"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="200"/>
-        <location filename="../../app/ui/shell.py" line="206"/>
+        <location filename="../../app/ui/shell.py" line="225"/>
+        <location filename="../../app/ui/shell.py" line="231"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="140"/>
-        <location filename="../../app/ui/shell.py" line="170"/>
+        <location filename="../../app/ui/shell.py" line="144"/>
+        <location filename="../../app/ui/shell.py" line="195"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="153"/>
+        <location filename="../../app/ui/shell.py" line="178"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="157"/>
+        <location filename="../../app/ui/shell.py" line="182"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="120"/>
+        <location filename="../../app/ui/shell.py" line="122"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="122"/>
+        <location filename="../../app/ui/shell.py" line="124"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="158"/>
+        <location filename="../../app/ui/shell.py" line="183"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="159"/>
+        <location filename="../../app/ui/shell.py" line="173"/>
+        <source>注销</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="133"/>
+        <source>注销（切换用户）</source>
+        <translation>Sign out (switch user)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="184"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="154"/>
+        <location filename="../../app/ui/shell.py" line="179"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="155"/>
+        <location filename="../../app/ui/shell.py" line="180"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="136"/>
+        <location filename="../../app/ui/shell.py" line="140"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="131"/>
-        <location filename="../../app/ui/shell.py" line="162"/>
+        <location filename="../../app/ui/shell.py" line="135"/>
+        <location filename="../../app/ui/shell.py" line="187"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="113"/>
+        <location filename="../../app/ui/shell.py" line="115"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -2656,7 +2666,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../app/ui/application.py" line="178"/>
+        <location filename="../../app/ui/application.py" line="189"/>
         <source>启动本机服务器</source>
         <translation>Start the local server</translation>
     </message>
@@ -2676,7 +2686,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>The local database is damaged</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="163"/>
+        <location filename="../../app/ui/application.py" line="174"/>
         <source>正在启动本机演示服务器…</source>
         <translation>Starting the local demo server…</translation>
     </message>

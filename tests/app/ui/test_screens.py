@@ -337,3 +337,17 @@ def test_settings_validate_and_store_the_language(qtbot, ctx, tmp_path):
     assert view.save()
     assert settings.value("language") == "en"
     assert settings.value("server_url") == "https://jincai.example.gov.cn"
+
+
+def test_sign_out_marks_the_account_and_asks_for_sign_in_again(qtbot, window, ctx):
+    from sqlalchemy import select
+
+    from app.models import Account
+
+    with ctx.db.transaction() as s:
+        s.scalar(select(Account).where(Account.username == "zhang.kj")).signed_in = True
+    with qtbot.waitSignal(window.sig_signed_out, timeout=5000):
+        window.sign_out()
+    with ctx.db.read() as s:
+        acct = s.scalar(select(Account).where(Account.username == "zhang.kj"))
+        assert acct.signed_in is False and acct.password_verifier  # offline unlock still works
