@@ -84,9 +84,12 @@ def check_database() -> str:
 
 
 def check_ocr() -> str:
-    from app.ocr.selfcheck import read_sample_voucher
+    from app.ocr.selftest import run_selftest
 
-    return read_sample_voucher()
+    report = run_selftest()
+    if not report.ok:
+        raise RuntimeError(report.summary + (f" 错误字段：{'、'.join(report.wrong)}" if report.wrong else ""))
+    return report.summary
 
 
 def check_workbook() -> str:
