@@ -70,13 +70,17 @@ _IND_FIELDS = {
 
 
 class Touched:
-    """What an apply step changed (becomes the engine's ``Changes``)."""
+    """What an apply step changed (becomes the engine's ``Changes``), plus per-page caches
+    that spare one query per row (``in_flight``: application ids with unsent commands;
+    ``known_indicators``: indicator ids present locally)."""
 
     def __init__(self) -> None:
         self.applications: set[str] = set()
         self.indicators: set[str] = set()
         self.conflicts = False
         self.outbox = False
+        self.in_flight: set[str] | None = None
+        self.known_indicators: set[str] | None = None
 
 
 def _dt(value: Any) -> datetime | None:
@@ -96,19 +100,28 @@ def snapshot(app: PaymentApplication) -> dict[str, Any]:
     return out
 
 
-def _in_flight(s: Session, app_id: str) -> bool:
+def _in_flight(s: Session, app_id: str, touched: Touched | None = None) -> bool:
+    if touched is not None and touched.in_flight is not None:
+        return app_id in touched.in_flight
     return bool(s.scalar(select(exists().where(
         OutboxCommand.entity_type == "application", OutboxCommand.entity_id == app_id,
         OutboxCommand.state.in_(("pending", "sending")),
     ))))
 
 
-def _ensure_indicator(s: Session, indicator_id: str, data: dict[str, Any]) -> None:
+def _ensure_indicator(
+    s: Session, indicator_id: str, data: dict[str, Any], touched: Touched | None = None
+) -> None:
     """An application may arrive before its indicator: keep a stub that its own change fills."""
+    known = touched.known_indicators if touched is not None else None
+    if known is not None and indicator_id in known:
+        return
     if s.get(Indicator, indicator_id) is None:
         s.add(Indicator(id=indicator_id, fiscal_year=int(data.get("fiscal_year") or 0),
                         unit_code=str(data.get("unit_code") or ""), active=False))
         s.flush()
+    if known is not None:
+        known.add(indicator_id)
 
 
 def _server_meta(app: PaymentApplication, data: dict[str, Any]) -> None:
@@ -168,7 +181,7 @@ def apply_application(s: Session, data: dict[str, Any], touched: Touched) -> Non
     app_id = str(data["id"])
     touched.applications.add(app_id)
     if data.get("indicator_id"):
-        _ensure_indicator(s, data["indicator_id"], data)
+        _ensure_indicator(s, data["indicator_id"], data, touched)
     app = s.get(PaymentApplication, app_id)
     if app is None:
         app = PaymentApplication(id=app_id, fiscal_year=int(data.get("fiscal_year") or 0),
@@ -176,7 +189,7 @@ def apply_application(s: Session, data: dict[str, Any], touched: Touched) -> Non
         s.add(app)
         _overwrite(s, app, data)
         return
-    if _in_flight(s, app_id):
+    if _in_flight(s, app_id, touched):
         # our own commands for it are still on the way: their answers decide
         _server_meta(app, data)
         return
@@ -200,7 +213,7 @@ def delete_application(s: Session, app_id: str, touched: Touched) -> None:
     if app is None:
         return
     touched.applications.add(app_id)
-    if app.dirty or _in_flight(s, app_id):
+    if app.dirty or _in_flight(s, app_id, touched):
         _record_conflict(s, app, {"id": app_id, "deleted": True},
                          "服务器上该申请已被删除，而本机还有未发送的修改。", touched)
         return
@@ -252,6 +265,85 @@ def _apply_unit(s: Session, data: dict[str, Any], seq: int) -> None:
     row.parent = data.get("department_code")
     row.extra = dict(data)
     row.server_seq = seq
+
+
+_IND_DEFAULTS: dict[str, Any] = {
+    "fiscal_year": 0, "region_code": "", "unit_code": "", "is_gov_procurement": False,
+    "executable": True, "amount": 0, "frozen": 0, "reserved": 0, "paid": 0, "available": 0,
+}
+
+
+def _indicator_row(data: dict[str, Any], seq: int, now: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": str(data["id"])}
+    for wire, col in _IND_FIELDS.items():
+        value = data.get(wire)
+        row[col] = _IND_DEFAULTS.get(col) if value is None else value
+    row["server_seq"] = int(data.get("seq") or seq)
+    row["server_version"] = int(data.get("version") or row["server_seq"])
+    row["active"] = True
+    row["confirmed_at"] = now
+    return row
+
+
+def _bulk_upsert_indicators(s: Session, rows: list[dict[str, Any]]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE per page: the server owns every column here."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    if not rows:
+        return
+    stmt = insert(Indicator.__table__)
+    update = {c: stmt.excluded[c] for c in rows[0] if c != "id"}
+    # Core on the session's connection (same transaction), not the ORM bulk path
+    s.connection().execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update), rows)
+    for row in rows:  # rows already in the identity map must not keep stale values
+        obj = s.identity_map.get(s.identity_key(Indicator, row["id"]))  # type: ignore[arg-type]
+        if obj is not None:
+            s.expire(obj)
+
+
+def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> None:
+    """Apply one pulled page. Only the last change per record counts (the page is in seq
+    order); indicators are upserted in bulk, then applications (which may point to them),
+    then deletions of applications before deletions of indicators (which check usage)."""
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    for change in changes:
+        last[(change["entity"], str(change["id"]))] = change
+    now = utcnow()
+    ind_rows = [
+        _indicator_row(c["data"], int(c["seq"]), now)
+        for (entity, _), c in last.items()
+        if entity == "indicator" and c["op"] != "delete"
+    ]
+    _bulk_upsert_indicators(s, ind_rows)
+    touched.indicators.update(r["id"] for r in ind_rows)
+
+    app_changes = [c for (e, _), c in last.items() if e == "application"]
+    if app_changes:
+        ids = [str(c["id"]) for c in app_changes]
+        s.scalars(select(PaymentApplication).where(PaymentApplication.id.in_(ids))).all()
+        touched.in_flight = set(s.scalars(select(OutboxCommand.entity_id).where(
+            OutboxCommand.entity_type == "application", OutboxCommand.entity_id.in_(ids),
+            OutboxCommand.state.in_(("pending", "sending")),
+        )))
+        wanted = {str(c["data"]["indicator_id"]) for c in app_changes
+                  if c["op"] != "delete" and c.get("data") and c["data"].get("indicator_id")}
+        touched.known_indicators = set(s.scalars(
+            select(Indicator.id).where(Indicator.id.in_(wanted)))) if wanted else set()
+        try:
+            with s.no_autoflush:
+                for c in app_changes:
+                    if c["op"] != "delete":
+                        apply_application(s, c["data"], touched)
+            for c in app_changes:
+                if c["op"] == "delete":
+                    delete_application(s, str(c["id"]), touched)
+        finally:
+            touched.in_flight = touched.known_indicators = None
+    for (entity, ident), c in last.items():
+        if entity == "indicator" and c["op"] == "delete":
+            delete_indicator(s, ident, touched)
+        elif entity not in ("indicator", "application"):
+            apply_change(s, c, touched)
 
 
 def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:

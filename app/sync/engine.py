@@ -31,7 +31,7 @@ from sqlalchemy import delete, func, select
 
 from app.db import Database
 from app.models import Attachment, Indicator, OutboxCommand, PaymentApplication, SyncState, utcnow
-from app.sync.apply import Touched, apply_change, apply_push_result
+from app.sync.apply import Touched, apply_page, apply_push_result
 from app.sync.transport import Transport, TransportError, UpgradeRequired
 
 try:
@@ -400,8 +400,7 @@ class SyncEngine:
             page = self._call("pull", self.transport.pull, since, self.page_size)
             changes = page.get("changes", [])
             with self.db.transaction() as s:
-                for change in changes:
-                    apply_change(s, change, self._touched)
+                apply_page(s, changes, self._touched)
                 st = self._state(s)
                 st.last_server_seq = max(int(page["next_since"]), since)
                 st.pull_target_seq = int(page.get("server_seq", st.last_server_seq))
