@@ -26,6 +26,8 @@ from app.ocr.model import Processed
 
 #: Width of the page image handed to the engines (≈ 240 dpi for an A5 invoice).
 WORK_WIDTH = 2000
+#: red-channel level above which a pixel counts as paper (removes what is left of a red seal)
+SEAL_WHITE = 205
 #: Only pages at least this large (share of the image) count as a detected page.
 MIN_PAGE_AREA = 0.25
 
@@ -220,7 +222,12 @@ def suppress_red(img: np.ndarray) -> np.ndarray:
     if img.ndim == 2:
         return img
     red = img[..., 2]
-    return cv2.normalize(red, None, 0, 255, cv2.NORM_MINMAX) if red.max() > red.min() else red
+    if red.max() > red.min():
+        red = cv2.normalize(red, None, 0, 255, cv2.NORM_MINMAX)
+    # the seal's remaining tint (≈ 225 against paper ≈ 250) is pushed to white; ink below
+    # ≈ 200 is stretched, so text keeps its contrast
+    lut = np.clip(np.arange(256, dtype=np.float32) * (255.0 / SEAL_WHITE), 0, 255).astype(np.uint8)
+    return cv2.LUT(red, lut)
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
