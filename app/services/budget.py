@@ -140,8 +140,15 @@ def get_indicator_balances(
         .group_by(PaymentApplication.indicator_id)
         .subquery()
     )
+    cols = (
+        Indicator.id, Indicator.fiscal_year, Indicator.unit_code, Indicator.func_code,
+        Indicator.dep_eco_code, Indicator.doc_no, Indicator.doc_title, Indicator.pro_name,
+        Indicator.executable, Indicator.active, Indicator.amount, Indicator.paid,
+        Indicator.reserved, Indicator.frozen, Indicator.available, Indicator.confirmed_at,
+        Indicator.server_seq,
+    )
     stmt = (
-        select(Indicator, func.coalesce(pending.c.pending, 0))
+        select(*cols, func.coalesce(pending.c.pending, 0).label("pending_own"))
         .outerjoin(pending, pending.c.indicator_id == Indicator.id)
         .order_by(Indicator.id)
         .offset(offset)
@@ -168,30 +175,18 @@ def get_indicator_balances(
     if limit is not None:
         stmt = stmt.limit(limit)
     out = []
-    with db.read() as s:
-        for ind, pend in s.execute(stmt):
-            pend = int(pend)
+    with db.read() as s:  # plain rows, not ORM entities: 100 000 indicators in a few seconds
+        for r in s.execute(stmt):
+            pend = int(r.pending_own)
             out.append(
                 IndicatorBalance(
-                    id=ind.id,
-                    fiscal_year=ind.fiscal_year,
-                    unit_code=ind.unit_code,
-                    func_code=ind.func_code,
-                    dep_eco_code=ind.dep_eco_code,
-                    doc_no=ind.doc_no,
-                    doc_title=ind.doc_title,
-                    pro_name=ind.pro_name,
-                    executable=ind.executable,
-                    active=ind.active,
-                    amount=ind.amount,
-                    paid=ind.paid,
-                    reserved=ind.reserved,
-                    frozen=ind.frozen,
-                    confirmed_available=ind.available,
-                    pending_own=pend,
-                    available_after_pending=ind.available - pend,
-                    confirmed_at=ind.confirmed_at,
-                    server_seq=ind.server_seq,
+                    id=r.id, fiscal_year=r.fiscal_year, unit_code=r.unit_code,
+                    func_code=r.func_code, dep_eco_code=r.dep_eco_code, doc_no=r.doc_no,
+                    doc_title=r.doc_title, pro_name=r.pro_name, executable=r.executable,
+                    active=r.active, amount=r.amount, paid=r.paid, reserved=r.reserved,
+                    frozen=r.frozen, confirmed_available=r.available, pending_own=pend,
+                    available_after_pending=r.available - pend, confirmed_at=r.confirmed_at,
+                    server_seq=r.server_seq,
                 )
             )
     return out
