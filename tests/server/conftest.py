@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -157,7 +158,7 @@ def build_world(db: Database, **setting_overrides) -> World:
     engine = make_engine(db.url)
     app = create_app(settings, engine)
     sm = app.state.sessionmaker
-    with sm() as s:
+    with sm() as s, _one_hash():
         chain.ensure_head(s)
         org.ensure_region(s, "330700000", "金华市本级")
         for code, name in (("DA", "甲部门"), ("DB", "乙部门")):
@@ -170,12 +171,36 @@ def build_world(db: Database, **setting_overrides) -> World:
         s.commit()
     client = TestClient(app, raise_server_exceptions=False)
     apis = {}
-    for username, *_ in USERS:
-        r = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD,
-                                                     "device_id": f"dev-{username}"})
-        assert r.status_code == 200, r.text
-        apis[username] = Api(client, r.json()["access_token"])
+    # Tokens are issued directly (test_auth exercises the real login): argon2 on every fixture
+    # would cost seconds per module.
+    from server.models import User
+    from server.services.auth import _issue
+    with sm() as s:
+        for username, *_ in USERS:
+            user = s.query(User).filter_by(username=username).one()
+            pair = _issue(s, settings, user, device_id=f"dev-{username}", device_name=None)
+            apis[username] = Api(client, pair["access_token"])
+        s.commit()
     return World(db, settings, app, client, sm, apis)
+
+
+@contextmanager
+def _one_hash():
+    """Every test user has the same password: hash it once per process, not once per user."""
+    from server import security
+    from server.services import org
+    real = security.hash_password
+    cache: dict[str, str] = {}
+
+    def cached(password: str) -> str:
+        if password not in cache:
+            cache[password] = real(password)
+        return cache[password]
+    org.hash_password = cached
+    try:
+        yield
+    finally:
+        org.hash_password = real
 
 
 @pytest.fixture(scope="module")
