@@ -162,6 +162,14 @@ class CapturePanel(QWidget):
     def engine(self) -> str:
         return self.engine_combo.currentData() or DEFAULT_ENGINE
 
+    def set_engine(self, name: str) -> bool:
+        """Select the engine chosen in 设置 (ignored when it is unknown or unavailable)."""
+        idx = self.engine_combo.findData(name)
+        if idx < 0 or not self.engine_combo.model().item(idx).isEnabled():
+            return False
+        self.engine_combo.setCurrentIndex(idx)
+        return True
+
     def add_files(self, paths) -> int:
         files = expand_inputs(paths)
         skipped = [p for p in paths if Path(p).is_file() and Path(p) not in files]

@@ -36,6 +36,8 @@ def test_without_a_camera_the_panel_still_works(panel):
     assert "没有检测到" in panel.camera_combo.currentText()
     assert "打开文件" in panel.preview.text()
     assert panel.engine == "rapidocr"
+    assert panel.set_engine("tesseract") and panel.engine == "tesseract"
+    assert not panel.set_engine("cloud") and panel.engine == "tesseract"
 
 
 def test_files_dropped_are_recognised_and_listed(panel, qtbot, tmp_path):
