@@ -18,12 +18,14 @@ import httpx
 
 from app.db import Database
 from app.sync.credentials import (
+    KeyringUnavailable,
     SignedInUser,
     Tokens,
     TokenStore,
     normalise_server_url,
     record_online_sign_in,
 )
+from app.sync.credentials import sign_out as forget_tokens
 from app.sync.transport import AuthRequired, TransportError, UpgradeRequired
 
 try:
@@ -102,6 +104,37 @@ def sign_in(
         display_name=user.get("display_name") or "", role=user.get("role"),
         unit_code=user.get("unit_code"), store=store,
     )
+
+
+def sign_out(
+    *, db: Database, server_url: str, username: str, forget_offline: bool = False,
+    client: httpx.Client | None = None, store: TokenStore | None = None,
+) -> bool:
+    """Sign out: ask the server to end this device's session (best effort: offline, the
+    tokens are simply forgotten), then delete the tokens from the keyring. Returns whether
+    the server confirmed."""
+    store = store or TokenStore()
+    confirmed = False
+    try:
+        tokens = store.load(server_url, username)
+    except KeyringUnavailable:
+        tokens = None
+    if tokens is not None:
+        own = client is None
+        client = client or httpx.Client(base_url=normalise_server_url(server_url), timeout=10)
+        try:
+            r = _send(client, "POST", f"{API}/auth/logout",
+                      json={"refresh_token": tokens.refresh_token},
+                      headers={"Authorization": f"Bearer {tokens.access_token}"})
+            confirmed = r.status_code in (200, 204)
+        except (TransportError, UpgradeRequired):
+            confirmed = False
+        finally:
+            if own:
+                client.close()
+    forget_tokens(db=db, server_url=server_url, username=username,
+                  forget_offline=forget_offline, store=store)
+    return confirmed
 
 
 class HttpTransport:

@@ -104,6 +104,14 @@ def test_sign_in_sync_queue_sync(db, memory_keyring, world) -> None:
     status = sync_status(db=db)
     assert (status["user"], status["pending_outbox"], status["indicators"]) == ("acc_a1", 0, 2)
 
+    # sign-out ends the session on the server and removes the tokens from the keyring
+    refresh = store.load(URL, "acc_a1").refresh_token
+    assert sync_http.sign_out(db=db, server_url=URL, username="acc_a1", client=world.client)
+    assert store.load(URL, "acc_a1") is None and memory_keyring.store == {}
+    r = world.client.post("/api/v1/auth/refresh",
+                          json={"refresh_token": refresh, "device_id": "dev-e2e"})
+    assert r.status_code == 401
+
 
 def test_old_protocol_gets_upgrade_message(db, memory_keyring, world, monkeypatch) -> None:
     from tests.server.conftest import PASSWORD
