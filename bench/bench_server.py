@@ -21,6 +21,7 @@ from urllib.parse import quote
 PASSWORD = "Bench-Passw0rd-2026"
 SUBMITS = {1: 150, 8: 400, 32: 640}
 PULL_ROWS = 100_000
+WORKERS = int(os.environ.get("JINCAI_BENCH_WORKERS", "2"))  # uvicorn worker processes
 BATCH = 5_000
 
 
@@ -76,7 +77,8 @@ def run() -> list[dict]:
         port = _free_port()
         env = dict(os.environ, JINCAI_DATABASE_URL=url, JINCAI_DATA_DIR=data_dir)
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                                 "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                                 "--workers", str(WORKERS)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -148,7 +150,8 @@ def _submissions(base: str, clients: int) -> list[dict]:
     base_rate = rates[1]
     return [{"benchmark": f"submit payment application, {n} concurrent client(s), PostgreSQL",
              "value": rate, "unit": "submissions/s", "baseline": base_rate,
-             "ratio": rate / base_rate, "note": "ratio = throughput relative to 1 client"}
+             "ratio": rate / base_rate,
+             "note": f"ratio = throughput relative to 1 client; {WORKERS} uvicorn worker(s)"}
             for n, rate in rates.items()]
 
 
