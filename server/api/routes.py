@@ -128,7 +128,7 @@ def list_units(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
     return [org.unit_public(u) for u in session.execute(q).unique().scalars()]
 
 
-@api.get("/units/{code}", response_model=UnitPublic, tags=["org"])
+@api.get("/units/{code}", response_model=UnitPublic, tags=["org"], summary="单位详情")
 def get_unit(code: Annotated[str, Path(max_length=21, pattern=r"^[0-9A-Za-z]+$")], principal: CurrentPrincipal,
              session: SessionDep) -> dict:
     return org.unit_public(org.visible_unit(session, principal, code))
@@ -188,7 +188,7 @@ def create_contract(body: ContractCreate, principal: CurrentPrincipal, session: 
 
 
 # ---------------------------------------------------------------- indicators
-@api.get("/indicators", response_model=IndicatorsPublic, tags=["indicators"])
+@api.get("/indicators", response_model=IndicatorsPublic, tags=["indicators"], summary="指标列表（分页）")
 def list_indicators(principal: CurrentPrincipal, session: SessionDep,
                     unit_code: Annotated[str | None, Query(max_length=21,
                                                            pattern=r"^[0-9A-Za-z]+$")] = None,
@@ -199,7 +199,8 @@ def list_indicators(principal: CurrentPrincipal, session: SessionDep,
     return {"items": [inds.public(r) for r in rows], "total": total}
 
 
-@api.get("/indicators/{indicator_id}", response_model=IndicatorPublic, tags=["indicators"])
+@api.get("/indicators/{indicator_id}", response_model=IndicatorPublic, tags=["indicators"],
+         summary="指标详情与余额")
 def get_indicator(indicator_id: IndId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     return inds.public(inds.get_visible(session, principal, indicator_id))
 
@@ -234,7 +235,8 @@ def adjust_indicator(indicator_id: IndId, body: LedgerAdjust, principal: Current
 
 
 # ---------------------------------------------------------------- applications
-@api.get("/applications", response_model=ApplicationsPublic, tags=["applications"])
+@api.get("/applications", response_model=ApplicationsPublic, tags=["applications"],
+         summary="支付申请列表（分页）")
 def list_applications(principal: CurrentPrincipal, session: SessionDep,
                       status: Annotated[str | None, Query(pattern=r"^(draft|submitted|voided)$")] = None,
                       offset: Offset = 0, limit: Limit = 100) -> dict:
@@ -243,7 +245,8 @@ def list_applications(principal: CurrentPrincipal, session: SessionDep,
     return {"items": [apps.public(r) for r in rows], "total": total}
 
 
-@api.get("/applications/{app_id}", response_model=ApplicationPublic, tags=["applications"])
+@api.get("/applications/{app_id}", response_model=ApplicationPublic, tags=["applications"],
+         summary="支付申请详情")
 def get_application(app_id: AppId, principal: CurrentPrincipal, session: SessionDep) -> dict:
     return apps.public(apps.get_visible(session, principal, app_id))
 
@@ -302,7 +305,7 @@ def attach(app_id: AppId, body: AttachmentLink, principal: CurrentPrincipal,
 
 
 @api.delete("/applications/{app_id}/attachments/{sha256}", response_model=ApplicationPublic,
-            tags=["applications"])
+            tags=["applications"], summary="移除附件（释放发票）")
 def detach(app_id: AppId, sha256: Sha, principal: CurrentPrincipal, session: SessionDep) -> dict:
     app = apps.detach(session, principal=principal, app_id=app_id, sha256=sha256)
     session.commit()
@@ -356,14 +359,16 @@ async def upload_chunk(sha256: Sha, request: Request, principal: CurrentPrincipa
     return await run_in_threadpool(work)
 
 
-@api.get("/attachments/{sha256}", response_model=AttachmentPublic, tags=["attachments"])
+@api.get("/attachments/{sha256}", response_model=AttachmentPublic, tags=["attachments"],
+         summary="附件元数据")
 def get_attachment(sha256: Sha, principal: CurrentPrincipal, session: SessionDep) -> dict:
     blob = atts.get_visible(session, principal, sha256)
     return {"sha256": blob.sha256, "size": blob.size, "media_type": blob.media_type,
             "created_at": blob.created_at}
 
 
-@api.get("/attachments/{sha256}/content", tags=["attachments"], response_class=FileResponse)
+@api.get("/attachments/{sha256}/content", tags=["attachments"], response_class=FileResponse,
+         summary="下载附件")
 def get_attachment_content(sha256: Sha, principal: CurrentPrincipal, session: SessionDep,
                            settings: SettingsDep):
     blob = atts.get_visible(session, principal, sha256)
