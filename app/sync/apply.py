@@ -372,6 +372,12 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
         log.debug("sync: ignoring %s change %s", entity, change.get("id"))
 
 
+def _transient(http_status: int, code: str | None) -> bool:
+    """Worth sending again later with the same key: server errors, throttling, and a command
+    type this server does not run yet (``unsupported_command``: not stored by the server)."""
+    return http_status >= 500 or http_status in (0, 408, 429) or code == "unsupported_command"
+
+
 def _decision_result(s: Session, cmd: OutboxCommand, result: dict[str, Any]) -> str:
     from app.models import ApprovalDecision, ApprovalTask
 
@@ -387,7 +393,7 @@ def _decision_result(s: Session, cmd: OutboxCommand, result: dict[str, Any]) -> 
     http_status = int(result.get("http_status") or 0)
     message = result.get("message") or result.get("code") or "error"
     cmd.last_error = f"{http_status} {result.get('code')}: {message}"
-    if http_status >= 500 or http_status in (0, 408, 429):
+    if _transient(http_status, result.get("code")):
         cmd.state = "pending"
         return "pending"
     cmd.state = "refused"
@@ -451,7 +457,7 @@ def apply_push_result(
     code = result.get("code") or "error"
     message = result.get("message") or code
     cmd.last_error = f"{http_status} {code}: {message}"
-    if http_status >= 500 or http_status in (0, 408, 429):
+    if _transient(http_status, code):
         cmd.state = "pending"  # transient: retried at the next sync, same idempotency key
         return "pending"
     cmd.state = "refused"

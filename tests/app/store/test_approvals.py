@@ -77,3 +77,30 @@ def test_decision_accepted(db, server, monkeypatch) -> None:
     [task] = list_approval_tasks(db=db, status=None)
     assert task.decision_state == "accepted"
     assert get_application(db=db, application_id=app_id).local_status == "approved"
+
+
+def test_unsupported_command_answer_keeps_it_waiting(db, server, monkeypatch) -> None:
+    """Should a command reach a server that does not run it yet, the answer
+    `unsupported_command` is not final: the command stays pending with its key."""
+    monkeypatch.setattr(sync_engine, "SERVER_COMMANDS", None)
+    engine(db, server).run()
+    app_id = _submitted(db, server)
+    server.add_task("T1", app_id)
+    engine(db, server).run()
+    decide_task(db=db, task_id="T1", decision="approve")
+    original = server._run
+
+    def older_server(cmd):
+        if cmd["type"] == "approval.decide":
+            return server._error(cmd["idempotency_key"], 400, "unsupported_command", "不支持")
+        return original(cmd)
+
+    monkeypatch.setattr(server, "_run", older_server)
+    server.idem.clear()
+    report = engine(db, server).run()
+    assert report.refused == 0
+    with db.read() as s:
+        cmd = s.scalar(select(OutboxCommand).where(OutboxCommand.kind == "approval.decide"))
+        assert cmd.state == "pending" and "unsupported_command" in cmd.last_error
+    [task] = list_approval_tasks(db=db)
+    assert task.decision_state == "queued"
