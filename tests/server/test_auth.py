@@ -12,7 +12,7 @@ from tests.server.conftest import PASSWORD, build_world
 
 @pytest.fixture(scope="module")
 def w(database):
-    world = build_world(database, lockout_threshold=3, lockout_base_seconds=1,
+    world = build_world(database, lockout_threshold=3, lockout_base_seconds=30,
                         access_token_minutes=5)
     yield world
     world.client.close()
@@ -56,18 +56,29 @@ def test_bad_password_same_message_for_unknown_user(w):
     assert a.json()["message"] == b.json()["message"] == "用户名或密码错误。"
 
 
+def _let_lock_expire(w, username):
+    """Move the lock into the past instead of sleeping (robust on a loaded CI machine)."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.models import User
+    with w.session() as s:
+        u = s.query(User).filter_by(username=username).one()
+        u.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+        s.commit()
+
+
 def test_lockout_with_backoff(w):
     for _ in range(2):
         assert login(w, "acc_b1", "wrong-password-1").status_code == 401
     third = login(w, "acc_b1", "wrong-password-1")
     assert third.status_code == 423 and third.json()["code"] == "account_locked"
-    assert int(third.headers["Retry-After"]) == 1
+    assert int(third.headers["Retry-After"]) == 30
     locked = login(w, "acc_b1")  # even the right password is refused while locked
     assert locked.status_code == 423 and "秒后重试" in locked.json()["message"]
-    time.sleep(1.1)
+    _let_lock_expire(w, "acc_b1")
     fourth = login(w, "acc_b1", "wrong-password-1")  # back-off doubles
-    assert fourth.status_code == 423 and int(fourth.headers["Retry-After"]) == 2
-    time.sleep(2.1)
+    assert fourth.status_code == 423 and int(fourth.headers["Retry-After"]) == 60
+    _let_lock_expire(w, "acc_b1")
     ok = login(w, "acc_b1")
     assert ok.status_code == 200
     assert login(w, "acc_b1", "wrong-password-1").status_code == 401  # counter reset on success
