@@ -112,7 +112,7 @@ def _validate_codes(data: ApplicationDraft, year: int, region: str) -> dict:
 
 
 def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
-               data: ApplicationDraft) -> tuple[Application, bool]:
+               data: ApplicationDraft, _retry: bool = False) -> tuple[Application, bool]:
     """Create or replace a draft. Returns ``(application, created)``; an identical repeat is a
     no-op (same version)."""
     principal.require_role(*WRITER_ROLES)
@@ -160,12 +160,19 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
     if session.execute(select(Tombstone.id).where(Tombstone.entity == "application",
                                                   Tombstone.entity_id == str(app_id))).first():
         raise conflict("id_deleted", f"支付申请 {app_id} 已被删除，不能用同一编号重新创建。")
-    app = Application(id=app_id, app_no=_next_app_no(session, year, unit.region_code),
-                      status="draft", version=1, region_code=unit.region_code, unit_id=unit.id,
-                      unit=unit, created_by=principal.user.id, **values)
-    session.add(app)
+    try:
+        with session.begin_nested():  # the number is only taken if the row goes in
+            app = Application(id=app_id, app_no=_next_app_no(session, year, unit.region_code),
+                              status="draft", version=1, region_code=unit.region_code,
+                              unit_id=unit.id, unit=unit, created_by=principal.user.id, **values)
+            session.add(app)
+            session.flush()
+    except IntegrityError:
+        if _retry:
+            raise
+        # An identical request (a client retry) created it a moment ago: answer as its repeat.
+        return save_draft(session, principal=principal, app_id=app_id, data=data, _retry=True)
     chain.touch(session, app)
-    session.flush()
     chain.audit(session, actor=principal.actor, action="application.create",
                 entity_type="application", entity_id=app.id, unit_id=app.unit_id,
                 after=snapshot(app))

@@ -139,3 +139,17 @@ def test_mixed_submit_and_withdraw_storm(live):
     assert ind["reserved_fen"] == statuses["submitted"] * 1_00
     assert ind["available_fen"] == (room - statuses["submitted"]) * 1_00 >= 0
     _books_are_clean(live)
+
+
+def test_identical_draft_creations_racing(live):
+    _indicator(live, "RACE-3", 1_000_00)
+    aid = new_id()
+
+    async def go():
+        async with httpx.AsyncClient(base_url=live["base"], headers=live["tokens"]["acc"],
+                                     timeout=60) as c:
+            return await asyncio.gather(*(c.put(f"/api/v1/applications/{aid}",
+                                                json=draft("RACE-3", 1_00)) for _ in range(10)))
+    rs = asyncio.run(go())
+    assert sorted(r.status_code for r in rs) == [200] * 9 + [201], [r.text for r in rs]
+    assert len({r.json()["app_no"] for r in rs}) == 1
