@@ -128,6 +128,29 @@ def search_indicator_ids(
         return list(s.scalars(stmt))
 
 
+@dataclass(frozen=True, slots=True)
+class IndicatorTotals:
+    count: int
+    amount: int
+    paid: int
+    reserved: int
+    available: int
+
+
+def indicator_totals(*, db: Database, text: str = "", fiscal_year: int | None = None,
+                     include_inactive: bool = False) -> IndicatorTotals:
+    """Sums over the same filter as :func:`search_indicator_ids` (one aggregate query)."""
+    stmt = _indicator_filter(
+        select(func.count(), func.coalesce(func.sum(Indicator.amount), 0),
+               func.coalesce(func.sum(Indicator.paid), 0),
+               func.coalesce(func.sum(Indicator.reserved), 0),
+               func.coalesce(func.sum(Indicator.available), 0)),
+        text, fiscal_year, include_inactive, False)
+    with db.read() as s:
+        n, amount, paid, reserved, available = s.execute(stmt).one()
+    return IndicatorTotals(int(n), int(amount), int(paid), int(reserved), int(available))
+
+
 def get_indicator_rows(*, db: Database, ids: Sequence[str]) -> dict[str, IndicatorRow]:
     """The rows for ``ids`` (missing ids are simply absent), with the user's pending amounts."""
     out: dict[str, IndicatorRow] = {}

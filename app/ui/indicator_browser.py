@@ -36,7 +36,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.ui_queries import IndicatorRow, get_indicator_rows, search_indicator_ids
+from app.services.ui_queries import (
+    IndicatorRow,
+    get_indicator_rows,
+    indicator_totals,
+    search_indicator_ids,
+)
 from app.ui.formatting import code_label, fund_type_name, money, permille_text
 from app.ui.tasks import ChangeAwareMixin, TaskRunner
 
@@ -53,6 +58,7 @@ class IndicatorTableModel(QAbstractTableModel):
 
     sig_filter_started = Signal(str)
     sig_filter_finished = Signal(str, int)  # filter text, number of matches
+    sig_totals = Signal(object)  # IndicatorTotals of the current filter
 
     COLUMNS = ("id", "doc_no", "pro_name", "func", "eco", "fund", "amount", "paid",
                "reserved", "available", "rate")
@@ -71,6 +77,7 @@ class IndicatorTableModel(QAbstractTableModel):
         self._filter = ""
         self._applied_filter: str | None = None
         self._sort = ("id", False)
+        self.totals_fn: Callable[[str], Any] | None = None
         self._headers = (
             self.tr("指标编号"), self.tr("指标文号"), self.tr("项目名称"), self.tr("功能科目"),
             self.tr("经济科目"), self.tr("资金性质"), self.tr("金额"), self.tr("已支付"),
@@ -80,13 +87,15 @@ class IndicatorTableModel(QAbstractTableModel):
     @classmethod
     def for_database(cls, runner: TaskRunner | None, db: Any, *, fiscal_year: int | None = None,
                      parent: QObject | None = None) -> IndicatorTableModel:
-        return cls(
+        model = cls(
             runner,
             lambda text, sort="id", descending=False: search_indicator_ids(
                 db=db, text=text, fiscal_year=fiscal_year, sort=sort, descending=descending),
             lambda ids: get_indicator_rows(db=db, ids=ids),
             parent,
         )
+        model.totals_fn = lambda text: indicator_totals(db=db, text=text, fiscal_year=fiscal_year)
+        return model
 
     # ------------------------------------------------------------------ filtering
 
@@ -144,6 +153,12 @@ class IndicatorTableModel(QAbstractTableModel):
             self.endResetModel()
         self._applied_filter = text
         self.sig_filter_finished.emit(text, len(self._ids))
+        totals_fn = self.totals_fn
+        if totals_fn is not None and self._runner is not None:
+            self._runner.query(lambda c: totals_fn(text),
+                               on_success=lambda t: self.sig_totals.emit(t)
+                               if text == self._filter else None,
+                               key=f"indicator-totals-{id(self)}", label=self.tr("合计"))
 
     # ------------------------------------------------------------------ rows
 
@@ -312,6 +327,9 @@ class IndicatorBrowserView(ChangeAwareMixin, QWidget):
         self._search.setClearButtonEnabled(True)
         self._count = QLabel()
         self._count.setObjectName("indicatorCount")
+        self._totals = QLabel()
+        self._totals.setObjectName("indicatorTotals")
+        self._totals.setStyleSheet("color:#555;")
         self._new_button = QPushButton(self.tr("用此指标新建申请"))
         self._new_button.setToolTip(self.tr("双击一行或按回车同样可以新建（Ctrl+N）"))
         self._table = QTableView()
@@ -346,6 +364,7 @@ class IndicatorBrowserView(ChangeAwareMixin, QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self._table, 1)
+        layout.addWidget(self._totals)
 
         self._search.textChanged.connect(self._on_search_text_changed)
         self._search.returnPressed.connect(self._on_search_return_pressed)
@@ -354,6 +373,7 @@ class IndicatorBrowserView(ChangeAwareMixin, QWidget):
         self._new_button.clicked.connect(self._on_new_button_clicked)
         model.sig_filter_started.connect(self._on_model_filter_started)
         model.sig_filter_finished.connect(self._on_model_filter_finished)
+        model.sig_totals.connect(self._on_model_totals)
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self._table)
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)
         enter.activated.connect(self._on_new_button_clicked)
@@ -403,6 +423,13 @@ class IndicatorBrowserView(ChangeAwareMixin, QWidget):
         self._count.setText(self.tr("共 {0} 条").format(f"{count:,}"))
         if count and not self._table.currentIndex().isValid():
             self._table.selectRow(0)
+
+    def _on_model_totals(self, t: Any) -> None:
+        self._totals.setText(self.tr("合计 {0} 条：金额 {1}　已支付 {2}　在途 {3}　可用 {4}").format(
+            f"{t.count:,}", money(t.amount), money(t.paid), money(t.reserved), money(t.available)))
+
+    def totals_text(self) -> str:
+        return self._totals.text()
 
     def _on_table_double_clicked(self, index: QModelIndex) -> None:
         rid = self.model.id_at(index.row())

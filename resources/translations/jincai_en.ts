@@ -547,22 +547,22 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="363"/>
+        <location filename="../../app/ui/capture_panel.py" line="371"/>
         <source> 第{0}页</source>
         <translation> page {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="367"/>
+        <location filename="../../app/ui/capture_panel.py" line="375"/>
         <source>{0} 项校验未通过</source>
         <translation>{0} checks failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="260"/>
+        <location filename="../../app/ui/capture_panel.py" line="268"/>
         <source>停止预览</source>
         <translation>Stop preview</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="291"/>
+        <location filename="../../app/ui/capture_panel.py" line="299"/>
         <source>凭证 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;所有文件 (*)</source>
         <translation>Vouchers (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;All files (*)</translation>
     </message>
@@ -582,24 +582,24 @@
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="404"/>
+        <location filename="../../app/ui/capture_panel.py" line="412"/>
         <source>已保存更正。</source>
         <translation>Corrections saved.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="200"/>
+        <location filename="../../app/ui/capture_panel.py" line="208"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="171"/>
+        <location filename="../../app/ui/capture_panel.py" line="179"/>
         <source>已跳过 {0} 个不支持的文件（支持 JPEG、PNG、TIFF、PDF、XML）。</source>
         <translation>Skipped {0} unsupported files (JPEG, PNG, TIFF, PDF and XML are supported).</translation>
     </message>
     <message>
         <location filename="../../app/ui/capture_panel.py" line="83"/>
-        <location filename="../../app/ui/capture_panel.py" line="256"/>
-        <location filename="../../app/ui/capture_panel.py" line="283"/>
+        <location filename="../../app/ui/capture_panel.py" line="264"/>
+        <location filename="../../app/ui/capture_panel.py" line="291"/>
         <source>开始预览</source>
         <translation>Start preview</translation>
     </message>
@@ -614,12 +614,12 @@
         <translation>Capture (Space)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="278"/>
+        <location filename="../../app/ui/capture_panel.py" line="286"/>
         <source>拍摄 {0}</source>
         <translation>Capture {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="342"/>
+        <location filename="../../app/ui/capture_panel.py" line="350"/>
         <source>排队识别…</source>
         <translation>Queued for reading…</translation>
     </message>
@@ -629,34 +629,34 @@
         <translation>This batch (drop files here)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="371"/>
+        <location filename="../../app/ui/capture_panel.py" line="379"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="190"/>
+        <location filename="../../app/ui/capture_panel.py" line="198"/>
         <source>正在监视：{0}</source>
         <translation>Watching: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="348"/>
+        <location filename="../../app/ui/capture_panel.py" line="356"/>
         <source>正在识别，剩余 {0} 张…</source>
         <translation>Reading, {0} left…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="231"/>
+        <location filename="../../app/ui/capture_panel.py" line="239"/>
         <source>没有检测到摄像头/高拍仪</source>
         <translation>No camera / document camera found</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="239"/>
+        <location filename="../../app/ui/capture_panel.py" line="247"/>
         <source>没有检测到摄像头或高拍仪。
 可以“打开文件…”、把文件拖到这里，或“监视文件夹”接收扫描软件保存的图片。</source>
         <translation>No camera or document camera found.
 Use “Open files…”, drop files here, or “Watch folder” to pick up images saved by scanning software.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="365"/>
+        <location filename="../../app/ui/capture_panel.py" line="373"/>
         <source>疑似重复</source>
         <translation>Possible duplicate</translation>
     </message>
@@ -671,7 +671,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="392"/>
+        <location filename="../../app/ui/capture_panel.py" line="400"/>
         <source>识别完成：{0} 张凭证。点选一张查看并核对。</source>
         <translation>Done: {0} vouchers read. Select one to review it.</translation>
     </message>
@@ -681,17 +681,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>OCR engine</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="290"/>
+        <location filename="../../app/ui/capture_panel.py" line="298"/>
         <source>选择凭证文件</source>
         <translation>Choose voucher files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="300"/>
+        <location filename="../../app/ui/capture_panel.py" line="308"/>
         <source>选择扫描软件保存图片的文件夹</source>
         <translation>Choose the folder where the scanning software saves images</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="369"/>
+        <location filename="../../app/ui/capture_panel.py" line="377"/>
         <source>需核对</source>
         <translation>Check needed</translation>
     </message>
@@ -706,7 +706,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation> (recommended)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="229"/>
+        <location filename="../../app/ui/capture_panel.py" line="237"/>
         <source>（默认）</source>
         <translation> (default)</translation>
     </message>
@@ -1125,32 +1125,37 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorBrowserView</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="403"/>
+        <location filename="../../app/ui/indicator_browser.py" line="423"/>
         <source>共 {0} 条</source>
         <translation>{0} rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="316"/>
+        <location filename="../../app/ui/indicator_browser.py" line="334"/>
         <source>双击一行或按回车同样可以新建（Ctrl+N）</source>
         <translation>Double-click a row or press Enter to start one too (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="311"/>
+        <location filename="../../app/ui/indicator_browser.py" line="428"/>
+        <source>合计 {0} 条：金额 {1}　已支付 {2}　在途 {3}　可用 {4}</source>
+        <translation>Total of {0} rows: amount {1}   paid {2}   in transit {3}   available {4}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="326"/>
         <source>按指标编号、文号、项目、功能/经济科目代码筛选（空格分隔多个词）</source>
         <translation>Filter by indicator, document no., project, functional/economic code (space separates words)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="400"/>
+        <location filename="../../app/ui/indicator_browser.py" line="420"/>
         <source>正在筛选…</source>
         <translation>Filtering…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="315"/>
+        <location filename="../../app/ui/indicator_browser.py" line="333"/>
         <source>用此指标新建申请</source>
         <translation>New application on this indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="342"/>
+        <location filename="../../app/ui/indicator_browser.py" line="360"/>
         <source>筛选：</source>
         <translation>Filter:</translation>
     </message>
@@ -1176,77 +1181,82 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorTableModel</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="243"/>
+        <location filename="../../app/ui/indicator_browser.py" line="258"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="82"/>
         <source>功能科目</source>
         <translation>Functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="77"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>可用</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="77"/>
+        <location filename="../../app/ui/indicator_browser.py" line="161"/>
+        <source>合计</source>
+        <translation>Totals</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="77"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>执行率</source>
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="82"/>
         <source>指标文号</source>
         <translation>Document no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="82"/>
         <source>指标编号</source>
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="238"/>
+        <location filename="../../app/ui/indicator_browser.py" line="253"/>
         <source>服务器确认可用 {0}，扣除本机未确认申请 {1} 后为 {2}</source>
         <translation>Confirmed available {0}; after {1} not yet confirmed on this computer: {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="112"/>
+        <location filename="../../app/ui/indicator_browser.py" line="121"/>
         <source>筛选指标</source>
         <translation>Filter indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="76"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="75"/>
+        <location filename="../../app/ui/indicator_browser.py" line="82"/>
         <source>项目名称</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="257"/>
+        <location filename="../../app/ui/indicator_browser.py" line="272"/>
         <source>（未细化）</source>
         <translation>(not detailed)</translation>
     </message>

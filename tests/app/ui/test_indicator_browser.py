@@ -117,3 +117,19 @@ def test_a_refresh_with_the_same_rows_keeps_the_selection(qtbot, db, runner):
     with qtbot.waitSignal(model.sig_filter_finished, timeout=10_000):
         model.reload()
     assert resets == [] and view.current_indicator_id() == model.id_at(40)
+
+
+def test_totals_follow_the_filter(qtbot, db, runner):
+    from app.services.ui_queries import get_indicator_rows, search_indicator_ids
+
+    model = IndicatorTableModel.for_database(runner, db)
+    view = IndicatorBrowserView(runner, model)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(model.sig_totals, timeout=10_000) as blocker:
+        model.set_filter("图书采购")
+    totals = blocker.args[0]
+    rows = get_indicator_rows(db=db, ids=search_indicator_ids(db=db, text="图书采购")).values()
+    assert totals.count == len(rows) == model.rowCount()
+    assert totals.amount == sum(r.amount for r in rows)
+    assert totals.available == sum(r.available for r in rows)
+    assert f"{totals.count:,}" in view.totals_text()
