@@ -15,6 +15,10 @@ from app import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ocr": ("app.ocr.cli", "识别凭证 / OCR vouchers and print their fields as JSON"),
     "excel": ("app.excel.cli", "Excel 模板、导入与导出 / Excel templates, imports and exports"),
+    "login": ("app.sync.cli.login", "联网登录 / sign in to the server"),
+    "sync": ("app.sync.cli.sync", "同步 / synchronise with the server"),
+    "status": ("app.sync.cli.status", "状态 / local status (--json)"),
+    "store": ("app.sync.cli.store", "本地数据库检查与恢复 / local database check, backup, recovery"),
 }
 
 
