@@ -40,7 +40,12 @@ def make_engine(settings: Settings | str, **kw) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (GET requests, authentication) take a deferred snapshot, which in WAL mode
+            # never blocks the single writer; everything else takes the write lock up front.
+            if conn.get_execution_options().get("jincai_readonly"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kw.setdefault("pool_size", 20)
@@ -49,8 +54,10 @@ def make_engine(settings: Settings | str, **kw) -> Engine:
     return create_engine(url, echo=echo, **kw)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """``readonly``: for requests that only read (a deferred snapshot on SQLite)."""
+    bind = engine.execution_options(jincai_readonly=True) if readonly else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
     chain.install(factory)
     return factory
 

@@ -35,8 +35,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()  # rolls back whatever was not committed
 
 
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """Like :func:`get_session` for endpoints that only read."""
+    session = request.app.state.read_sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 UNAUTHENTICATED = "未登录或登录已过期，请重新登录。"
 
@@ -45,7 +55,7 @@ def get_principal(request: Request, settings: SettingsDep,
                   cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     """Authenticates in its own short transaction; the returned user object is detached (its
     unit and scopes are loaded eagerly). Services re-read whatever they modify."""
-    with request.app.state.sessionmaker() as session:
+    with request.app.state.read_sessionmaker() as session:
         principal = _authenticate(session, settings, cred)
         session.commit()
         return principal

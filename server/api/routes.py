@@ -47,7 +47,13 @@ from fiscal.schemas.sync import (
     ServerInfo,
 )
 from server import __version__
-from server.api.deps import CurrentPrincipal, ProtocolDep, SessionDep, SettingsDep
+from server.api.deps import (
+    CurrentPrincipal,
+    ProtocolDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from server.errors import ApiError
 from server.models import Unit, User
 from server.services import applications as apps
@@ -72,7 +78,7 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 # ---------------------------------------------------------------- system
 @system.get("/health", summary="健康检查")
-def health(session: SessionDep) -> dict:
+def health(session: ReadSessionDep) -> dict:
     session.execute(text("SELECT 1"))
     return {"status": "ok", "database": session.get_bind().dialect.name}
 
@@ -115,13 +121,13 @@ def change_password(body: PasswordChange, principal: CurrentPrincipal, session: 
 
 
 @api.get("/me", response_model=UserPublic, tags=["auth"], summary="当前用户")
-def me(principal: CurrentPrincipal, session: SessionDep) -> dict:
+def me(principal: CurrentPrincipal, session: ReadSessionDep) -> dict:
     return org.user_public(session, principal.user)
 
 
 # ---------------------------------------------------------------- organisation
 @api.get("/units", response_model=list[UnitPublic], tags=["org"], summary="可见单位")
-def list_units(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+def list_units(principal: CurrentPrincipal, session: ReadSessionDep) -> list[dict]:
     q = select(Unit).order_by(Unit.code)
     if principal.unit_ids is not None:
         q = q.where(Unit.id.in_(principal.unit_ids or {-1}))
@@ -130,7 +136,7 @@ def list_units(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
 
 @api.get("/units/{code}", response_model=UnitPublic, tags=["org"], summary="单位详情")
 def get_unit(code: Annotated[str, Path(max_length=21, pattern=r"^[0-9A-Za-z]+$")], principal: CurrentPrincipal,
-             session: SessionDep) -> dict:
+             session: ReadSessionDep) -> dict:
     return org.unit_public(org.visible_unit(session, principal, code))
 
 
@@ -145,7 +151,7 @@ def create_unit(body: UnitCreate, principal: CurrentPrincipal, session: SessionD
 
 
 @api.get("/users", response_model=list[UserPublic], tags=["org"], summary="用户列表（管理员）")
-def list_users(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+def list_users(principal: CurrentPrincipal, session: ReadSessionDep) -> list[dict]:
     principal.require_role("admin")
     return [org.user_public(session, u)
             for u in session.execute(select(User).order_by(User.username)).unique().scalars()]
@@ -174,7 +180,7 @@ def update_user(username: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0
 
 
 @api.get("/contracts", response_model=list[ContractPublic], tags=["org"], summary="采购合同")
-def list_contracts(principal: CurrentPrincipal, session: SessionDep) -> list[dict]:
+def list_contracts(principal: CurrentPrincipal, session: ReadSessionDep) -> list[dict]:
     return org.list_contracts(session, principal=principal)
 
 
@@ -189,7 +195,7 @@ def create_contract(body: ContractCreate, principal: CurrentPrincipal, session: 
 
 # ---------------------------------------------------------------- indicators
 @api.get("/indicators", response_model=IndicatorsPublic, tags=["indicators"], summary="指标列表（分页）")
-def list_indicators(principal: CurrentPrincipal, session: SessionDep,
+def list_indicators(principal: CurrentPrincipal, session: ReadSessionDep,
                     unit_code: Annotated[str | None, Query(max_length=21,
                                                            pattern=r"^[0-9A-Za-z]+$")] = None,
                     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -201,14 +207,14 @@ def list_indicators(principal: CurrentPrincipal, session: SessionDep,
 
 @api.get("/indicators/{indicator_id}", response_model=IndicatorPublic, tags=["indicators"],
          summary="指标详情与余额")
-def get_indicator(indicator_id: IndId, principal: CurrentPrincipal, session: SessionDep) -> dict:
+def get_indicator(indicator_id: IndId, principal: CurrentPrincipal, session: ReadSessionDep) -> dict:
     return inds.public(inds.get_visible(session, principal, indicator_id))
 
 
 @api.get("/indicators/{indicator_id}/ledger", response_model=list[LedgerEntryPublic],
          tags=["indicators"], summary="指标台账（不可变流水）")
 def indicator_ledger(indicator_id: IndId, principal: CurrentPrincipal,
-                     session: SessionDep) -> list[dict]:
+                     session: ReadSessionDep) -> list[dict]:
     return [{"id": e.id, "indicator_id": e.indicator_id, "kind": e.kind, "amount_fen": e.amount,
              "application_id": str(e.application_id) if e.application_id else None,
              "created_at": e.created_at, "memo": e.memo}
@@ -237,7 +243,7 @@ def adjust_indicator(indicator_id: IndId, body: LedgerAdjust, principal: Current
 # ---------------------------------------------------------------- applications
 @api.get("/applications", response_model=ApplicationsPublic, tags=["applications"],
          summary="支付申请列表（分页）")
-def list_applications(principal: CurrentPrincipal, session: SessionDep,
+def list_applications(principal: CurrentPrincipal, session: ReadSessionDep,
                       status: Annotated[str | None, Query(pattern=r"^(draft|submitted|voided)$")] = None,
                       offset: Offset = 0, limit: Limit = 100) -> dict:
     rows, total = apps.list_visible(session, principal=principal, status=status, offset=offset,
@@ -247,7 +253,7 @@ def list_applications(principal: CurrentPrincipal, session: SessionDep,
 
 @api.get("/applications/{app_id}", response_model=ApplicationPublic, tags=["applications"],
          summary="支付申请详情")
-def get_application(app_id: AppId, principal: CurrentPrincipal, session: SessionDep) -> dict:
+def get_application(app_id: AppId, principal: CurrentPrincipal, session: ReadSessionDep) -> dict:
     return apps.public(apps.get_visible(session, principal, app_id))
 
 
@@ -338,7 +344,7 @@ async def put_attachment(sha256: Sha, request: Request, principal: CurrentPrinci
 
 @api.get("/attachments/{sha256}/upload", response_model=UploadStatus, tags=["attachments"],
          summary="分片上传进度（断点续传）")
-def upload_status(sha256: Sha, principal: CurrentPrincipal, session: SessionDep,
+def upload_status(sha256: Sha, principal: CurrentPrincipal, session: ReadSessionDep,
                   settings: SettingsDep) -> dict:
     return atts.upload_status(settings, principal=principal, session=session, sha256=sha256)
 
@@ -361,7 +367,7 @@ async def upload_chunk(sha256: Sha, request: Request, principal: CurrentPrincipa
 
 @api.get("/attachments/{sha256}", response_model=AttachmentPublic, tags=["attachments"],
          summary="附件元数据")
-def get_attachment(sha256: Sha, principal: CurrentPrincipal, session: SessionDep) -> dict:
+def get_attachment(sha256: Sha, principal: CurrentPrincipal, session: ReadSessionDep) -> dict:
     blob = atts.get_visible(session, principal, sha256)
     return {"sha256": blob.sha256, "size": blob.size, "media_type": blob.media_type,
             "created_at": blob.created_at}
@@ -369,7 +375,7 @@ def get_attachment(sha256: Sha, principal: CurrentPrincipal, session: SessionDep
 
 @api.get("/attachments/{sha256}/content", tags=["attachments"], response_class=FileResponse,
          summary="下载附件")
-def get_attachment_content(sha256: Sha, principal: CurrentPrincipal, session: SessionDep,
+def get_attachment_content(sha256: Sha, principal: CurrentPrincipal, session: ReadSessionDep,
                            settings: SettingsDep):
     blob = atts.get_visible(session, principal, sha256)
     path = atts.blob_path(settings, sha256)
@@ -381,7 +387,7 @@ def get_attachment_content(sha256: Sha, principal: CurrentPrincipal, session: Se
 # ---------------------------------------------------------------- sync
 @api.get("/sync/pull", response_model=PullPage, tags=["sync"], summary="拉取变更（分页）",
          responses={426: {"model": ErrorBody}})
-def sync_pull(principal: CurrentPrincipal, session: SessionDep, _proto: ProtocolDep,
+def sync_pull(principal: CurrentPrincipal, session: ReadSessionDep, _proto: ProtocolDep,
               since: Annotated[int, Query(ge=0, le=2**62)] = 0,
               limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> Response:
     page = sync_svc.pull(session, principal=principal, since=since, limit=limit)
@@ -399,7 +405,7 @@ def sync_push(body: PushBatch, principal: CurrentPrincipal, session: SessionDep,
 
 # ---------------------------------------------------------------- audit
 @api.get("/audit/verify", tags=["audit"], summary="校验审计链（管理员）")
-def audit_verify(principal: CurrentPrincipal, session: SessionDep) -> dict:
+def audit_verify(principal: CurrentPrincipal, session: ReadSessionDep) -> dict:
     principal.require_role("admin", "treasury")
     from server import chain
     r = chain.verify(session)

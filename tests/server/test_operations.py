@@ -178,3 +178,18 @@ def test_signed_checkpoints_and_offline_export(cli_env, capsys, tmp_path):
     assert "签名后被改写" in capsys.readouterr().out
     assert cli.main(["audit", "verify-export", str(export), "--public-key", "00" * 32]) == 1
     assert cli.main(["audit", "verify"]) == 0
+
+
+def test_readers_do_not_block_the_writer(world):
+    """On SQLite a GET holds a deferred snapshot (WAL), never the write lock."""
+    import time
+    reader = world.app.state.read_sessionmaker()
+    try:
+        reader.execute(text("SELECT COUNT(*) FROM indicators")).scalar_one()  # snapshot open
+        started = time.perf_counter()
+        r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [{
+            "id": "RW-1", "fiscal_year": 2026, "unit_code": "A1", "func_code": "2010101",
+            "amount_fen": 100}]})
+        assert r.status_code == 200 and time.perf_counter() - started < 10
+    finally:
+        reader.close()
