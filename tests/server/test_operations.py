@@ -193,3 +193,23 @@ def test_readers_do_not_block_the_writer(world):
         assert r.status_code == 200 and time.perf_counter() - started < 10
     finally:
         reader.close()
+
+
+def test_migrations_downgrade_and_upgrade_again(cli_env):
+    from alembic import command
+
+    from server.db import make_engine
+    from server.migrate import alembic_config, current, upgrade
+    e = make_engine(cli_env)
+    upgrade(e)
+    assert current(e) == "0002"
+    cfg = alembic_config()
+    with e.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert current(e) is None
+    upgrade(e)
+    assert current(e) == "0002"
+    with e.connect() as c:
+        assert c.execute(text("SELECT audit_hash FROM chain_head")).scalar_one() == "0" * 64
+    e.dispose()

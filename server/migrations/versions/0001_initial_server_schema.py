@@ -360,6 +360,8 @@ def _drop_append_only(table: str) -> None:
 def downgrade() -> None:
     _drop_append_only("audit_events")
     _drop_append_only("ledger_entries")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS jincai_append_only()")
     with op.batch_alter_table('invoice_claims', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_claims_application_id'))
 
