@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fiscal.ids import invoice_key
+from fiscal.ids import invoice_key, is_valid_bank_account
 from fiscal.rules import budget as rules
 from fiscal.schemas.applications import ApplicationDraft, AttachmentLink
 from server import chain, ledger
@@ -124,6 +124,10 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
                        {"field": "indicator_id"})
     year = data.fiscal_year or ind.fiscal_year
     extra = _validate_codes(data, year, unit.region_code)
+    if not is_valid_bank_account(data.payee_account):
+        raise ApiError(422, "invalid_payee_account",
+                       f"收款账号 {data.payee_account} 格式不正确：应为 8–32 位数字（可含空格或连字符）。",
+                       {"field": "payee_account"})
     values = {
         "indicator_id": ind.id, "amount": data.amount_fen, "fiscal_year": year,
         "func_code": data.func_code or None, "dep_eco_code": data.dep_eco_code or None,

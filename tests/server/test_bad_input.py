@@ -38,6 +38,7 @@ BAD_DRAFTS = [
     ("unknown unit", lambda d: {**d, "unit_code": "ZZ9"}, "unit_forbidden", "ZZ9"),
     ("code with letters", lambda d: {**d, "dep_eco_code": "30x01"}, "invalid_request", "格式"),
     ("unsupported year", lambda d: {**d, "fiscal_year": 2031}, "fiscal_year_unsupported", "2031"),
+    ("bad payee account", lambda d: {**d, "payee_account": "ABC-123"}, "invalid_payee_account", "收款账号"),
 ]
 
 
