@@ -2,16 +2,25 @@
 
     jincai excel template indicators|payees|applications -o FILE [--year Y] [--unit 元|万元]
     jincai excel import FILE --kind indicators|payees|applications [--dry-run] [--partial]
-                        [--annotate OUT.xlsx] [--json] [--year Y] [--sheet NAME] [--sink FILE.jsonl]
-                        [--indicators FILE.jsonl]
+                        [--annotate OUT.xlsx] [--json] [--year Y] [--sheet NAME]
+                        [--target server|local|jsonl] [--db FILE] [--no-sync]
+                        [--sink FILE.jsonl] [--indicators FILE.jsonl]
     jincai excel export execution|applications --input DATA.json -o FILE
 
 Import exit status: 0 ok, 1 rejected, 2 unreadable.
 
-The import target is **not yet the local database**: rows go to a JSON-lines file
-(``--sink``; default ``<user data dir>/excel-imports/<kind>.jsonl``, or ``$JINCAI_EXCEL_SINK_DIR``).
-Records already in that file count as existing data for duplicate checks, and batch applications
-are checked against the imported indicators (``--indicators``, default the indicators' file).
+Targets (``--target``; the product sinks are in :mod:`app.services.imports`):
+
+* ``server`` — indicators only: the central server's bulk endpoint, as the signed-in user
+  (``jincai login``), then one sync brings them into the local mirror (``--no-sync`` skips it);
+* ``local`` — payees into the local address book, batch applications into local drafts (checked
+  against the indicators of the local mirror), all in one local transaction;
+* ``jsonl`` — a JSON-lines staging file (``--sink``; default ``<user data dir>/excel-imports/<kind>.jsonl``
+  or ``$JINCAI_EXCEL_SINK_DIR``), as before the local store existed.
+
+Default: ``jsonl`` when ``--sink`` or ``$JINCAI_EXCEL_SINK_DIR`` is given; otherwise indicators go to
+the server when a user is signed in (else to the staging file, with a note), payees and
+applications to the local database.
 """
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ from pathlib import Path
 from app.excel.schema import KINDS
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+TARGETS = ("server", "local", "jsonl")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--year", type=int, default=None, help="科目年度（默认：当前年度）")
     imp.add_argument("--sheet", default=None, help="数据所在工作表（默认：自动识别）")
     imp.add_argument("--region", default=None, help="字典的区划（默认：通用字典）")
+    imp.add_argument("--target", choices=TARGETS, default=None,
+                     help="导入目标：server（指标→服务器）、local（收款人/批量申请→本地数据库）、"
+                          "jsonl（暂存文件）；默认按类型选择")
+    imp.add_argument("--db", default=None, help="本地数据库文件（默认在数据目录，可用 JINCAI_DATA_DIR 改变）")
+    imp.add_argument("--no-sync", action="store_true", help="指标导入服务器后不立即同步到本机")
     imp.add_argument("--sink", metavar="FILE.jsonl", default=None,
-                     help="导入目标 JSON-lines 文件（本地数据库接入前的暂存）")
+                     help="导入目标 JSON-lines 暂存文件（隐含 --target jsonl）")
     imp.add_argument("--indicators", metavar="FILE.jsonl", default=None,
                      help="批量支付申请：核对指标编码所用的已导入指标（默认：指标的暂存文件，存在时）")
 
@@ -88,7 +103,120 @@ def _template(args) -> int:
     return EXIT_OK
 
 
+def _local_db_path(args) -> Path:
+    if args.db:
+        return Path(args.db)
+    from app.db import default_db_path
+
+    return default_db_path()
+
+
+def _signed_in(db_path: Path):
+    """(server_url, username) of the signed-in account of an existing local database."""
+    if not db_path.exists():
+        return None
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT server_url, username FROM accounts WHERE signed_in = 1 "
+                               "ORDER BY last_online_sign_in_at DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return (row[0], row[1]) if row else None
+
+
+def resolve_target(args) -> str:
+    if args.target:
+        return args.target
+    if args.sink or os.environ.get("JINCAI_EXCEL_SINK_DIR"):
+        return "jsonl"
+    if args.kind == "indicators":
+        return "server" if _signed_in(_local_db_path(args)) else "jsonl"
+    return "local"
+
+
+def make_transport(db, server_url: str, username: str):
+    """The signed-in user's authenticated transport (tests replace this function)."""
+    from app.sync.credentials import device_id
+    from app.sync.http import HttpTransport
+
+    return HttpTransport(server_url=server_url, username=username, device_id=device_id(db.data_dir))
+
+
+def _refuse(args, message: str, code: int = EXIT_REJECTED) -> int:
+    payload = {"file": args.file, "sheet": None, "header_row": None, "unit": None, "valid_rows": 0,
+               "imported_rows": 0, "errors": [], "outcome": "rejected" if code == EXIT_REJECTED else "unreadable",
+               "message": message}
+    _emit(args, payload, None)
+    return code
+
+
 def _import(args) -> int:
+    target = resolve_target(args)
+    if target == "server" and args.kind != "indicators":
+        return _refuse(args, "只有预算指标导入服务器；收款人和批量支付申请请用 --target local 导入本地。")
+    if target == "local" and args.kind == "indicators":
+        return _refuse(args, "预算指标由服务器管理，不能只导入本机：请登录后用 --target server 导入"
+                             "（随后同步到本机），或用 --target jsonl 暂存。")
+    if target == "jsonl":
+        return _import_jsonl(args)
+    from app.db import LocalDatabaseError, open_database
+
+    try:
+        db = open_database(_local_db_path(args))
+    except LocalDatabaseError as exc:
+        return _refuse(args, exc.message + " 恢复：jincai store restore 或 jincai store fresh", EXIT_UNREADABLE)
+    try:
+        return _import_product(args, db, target)
+    finally:
+        db.close()
+
+
+def _import_product(args, db, target: str) -> int:
+    from app.excel.importer import import_workbook
+    from app.services import imports
+
+    transport = None
+    existing = indicators = None
+    note = ""
+    try:
+        if target == "server":
+            who = _signed_in(db.path)
+            if who is None:
+                return _refuse(args, "尚未登录：请先运行 jincai login --server URL --user NAME，再导入指标。")
+            transport = make_transport(db, *who)
+            sink = imports.ServerIndicatorSink(transport)
+        elif args.kind == "payees":
+            sink = imports.LocalPayeeSink(db)
+            existing = sink
+        else:
+            sink = imports.LocalDraftSink(db)
+            existing = sink
+            indicators = imports.LocalIndicatorKeys(db)
+        result = import_workbook(args.file, args.kind, sink=sink, existing=existing, indicators=indicators,
+                                 dry_run=args.dry_run, partial=args.partial, year=args.year,
+                                 sheet=args.sheet, region=args.region)
+        imports.finish_result(result, sink)
+        if target == "server" and result.imported_rows and result.outcome == "ok":
+            note = (f"服务器：新建 {sink.created}，更新 {sink.updated}，未变 {sink.unchanged}"
+                    f"（{sink.requests} 次请求）。")
+            if not args.no_sync:
+                report, problem = imports.sync_after_import(db=db, transport=transport)
+                note += problem or f"已同步到本机（下载变更 {report.pulled}）。"
+        elif target == "local" and result.imported_rows:
+            note = "已写入本地数据库" + ("（草稿，需逐笔核对后提交）。" if args.kind == "applications"
+                                   else "（收款人地址簿）。")
+    except Exception as exc:  # noqa: BLE001 - e.g. no keyring, a year without code tables
+        message = getattr(exc, "message", None) or str(exc)
+        return _refuse(args, message, EXIT_UNREADABLE)
+    finally:
+        if transport is not None:
+            transport.close()
+    return _finish(args, result, note)
+
+
+def _import_jsonl(args) -> int:
     from app.excel.importer import import_workbook
     from app.excel.sinks import JsonLinesSink
 
@@ -105,11 +233,16 @@ def _import(args) -> int:
                                  sheet=args.sheet, region=args.region)
     except Exception as exc:  # noqa: BLE001 - e.g. a year without code tables
         message = getattr(exc, "message", None) or str(exc)
-        result = None
-        payload = {"file": args.file, "sheet": None, "header_row": None, "unit": None, "valid_rows": 0,
-                   "imported_rows": 0, "errors": [], "outcome": "unreadable", "message": message}
-        _emit(args, payload, None)
-        return EXIT_UNREADABLE
+        return _refuse(args, message, EXIT_UNREADABLE)
+    note = ""
+    if result.imported_rows:
+        note = f"（写入 JSON-lines 暂存文件 {sink_path}；暂存文件尚未接入本地数据库或服务器）"
+        if args.kind == "indicators" and not args.target:
+            note += "。登录后用 --target server 重新导入同一文件即可发送到服务器"
+    return _finish(args, result, note)
+
+
+def _finish(args, result, note: str) -> int:
     annotated = None
     if args.annotate and result.sheet is not None:
         from app.excel.annotate import annotate_workbook
@@ -119,8 +252,7 @@ def _import(args) -> int:
         except Exception as exc:  # noqa: BLE001
             print(f"无法写出标注副本：{exc}", file=sys.stderr)
     payload = result.to_json()
-    if result.imported_rows:
-        payload["message"] += f"（写入 JSON-lines 暂存文件 {sink_path}；尚未接入本地数据库）"
+    payload["message"] += note
     _emit(args, payload, annotated, result)
     return result.exit_code
 

@@ -4,10 +4,11 @@ The importer writes through an :class:`ImportSink` inside one transaction: ``beg
 ``write`` (batches) → ``commit`` or ``rollback``. That is how "all or nothing" is kept without
 holding 100 000 rows in memory.
 
-**Not yet the local database.** The local SQLite store (app/models + a service) and the central
-server's bulk endpoint come from other issues; they will implement these two protocols. Until
-then :class:`JsonLinesSink` (a JSON-lines file, one record per line, written atomically) and
-:class:`MemorySink` (tests, the wizard's preview) are the only targets.
+The product's sinks live in :mod:`app.services.imports` (they need the local store and the
+server transport, which ``app.excel`` does not import): indicators → the central server's bulk
+endpoint, payees → the local address book, batch applications → local drafts. Here remain the
+store-free ones: :class:`JsonLinesSink` (a JSON-lines staging file, one record per line, written
+atomically; ``jincai excel import --target jsonl``) and :class:`MemorySink` (tests, previews).
 """
 from __future__ import annotations
 

@@ -1,0 +1,638 @@
+"""Product targets of Excel imports (issue 8): where ``app.excel``'s validated rows go.
+
+The importer (:func:`app.excel.importer.import_workbook`) validates every row and writes
+through an ``ImportSink`` (``begin → write… → commit | rollback``). The sinks here are the
+product's:
+
+* :class:`ServerIndicatorSink` — 预算指标 go to the central server, which owns them, through
+  ``POST /api/v1/indicators/bulk`` (idempotent upsert, all-or-nothing *per request*, ≤ 5,000
+  rows and ≤ 2 MiB per request) over the client's authenticated transport
+  (:class:`app.sync.http.HttpTransport`: tokens from the keyring, transparent refresh). Rows are
+  staged in a temporary file while the workbook is read (memory stays flat), checked against the
+  wire schema and the units the user may write to, and sent at ``commit``:
+
+  - up to one request's worth of rows (≈ 5,000) the import is truly all-or-nothing;
+  - beyond that it is sent in several requests, each all-or-nothing on the server. The
+    checks the server makes that the client can make first (wire format, visible units,
+    duplicate ids) run before anything is sent, so a refusal of a later chunk is rare but
+    possible (e.g. a 调减 below what was spent meanwhile); then the earlier chunks stay
+    written and the result says so. Network failures are retried with back-off; if the
+    network stays down, the rows of the chunks already confirmed are written and the others
+    are not — and because the endpoint is an idempotent upsert (same rows ⇒ ``unchanged``),
+    **running the same import again is safe** and completes it.
+
+  A sync then brings the rows into the local mirror (:func:`sync_after_import`).
+* :class:`LocalPayeeSink` — 收款人 into the local payee address book, one local transaction.
+* :class:`LocalDraftSink` — 批量支付申请 become local drafts through the existing
+  :func:`app.services.applications.save_draft`, all of them in one local transaction (the
+  service runs against a database handle bound to the sink's open session).
+
+Each sink also answers ``ExistingKeys`` (duplicates against existing data) where that makes
+sense; :class:`LocalIndicatorKeys` answers which indicators exist locally, so that a batch of
+applications must name indicators the user has.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.excel.errors import RowError
+from app.excel.sinks import ImportRecord
+from app.models import Indicator, Payee, PaymentApplication
+from app.services.applications import DraftInput, _normalise_account, save_draft
+from app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+BULK_MAX_ROWS = 5000  # fiscal.schemas.indicators.IndicatorBulkUpsert
+BULK_MAX_BYTES = 1_800_000  # the server refuses JSON bodies over 2 MiB (JINCAI_MAX_BODY_BYTES)
+SQLITE_IN_CHUNK = 900
+
+
+class ImportRefused(Exception):
+    """The target refused the rows (nothing written, or only what ``written`` says).
+
+    ``errors`` are located by Excel row; ``written`` counts the rows the target made
+    permanent before the refusal (only the server sink can have any)."""
+
+    def __init__(self, message: str, errors: Sequence[RowError] = (), written: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+        self.written = written
+
+
+# ------------------------------------------------------------------------ indicators → server
+
+# fiscal.schemas.indicators.IndicatorUpsert field <- app.excel record field
+_IND_WIRE = {
+    "fiscal_year": "fiscal_year", "unit_code": "agency_code", "func_code": "func_code",
+    "dep_eco_code": "dep_eco_code", "gov_eco_code": "gov_eco_code",
+    "fund_type_code": "fund_type", "source_type_code": "bgt_source", "bgt_type_code": "bgt_type",
+    "pro_code": "project_code", "pro_name": "project_name", "doc_no": "doc_no",
+}
+# server error code / wire field -> Excel field (for locating a refusal in the workbook)
+_FIELD_OF = {
+    "unit_not_found": "agency_code", "unit_change": "agency_code", "id_conflict": "bgt_code",
+    "duplicate_id": "bgt_code", "unknown_func_code": "func_code",
+    "unknown_dep_eco_code": "dep_eco_code", "unknown_gov_eco_code": "gov_eco_code",
+    "decrease_exceeds_available": "amount",
+}
+_WIRE_TO_EXCEL = {**{w: e for w, e in _IND_WIRE.items()}, "id": "bgt_code", "amount_fen": "amount",
+                  "memo": "summary", "is_gov_procurement": "is_gov_pur"}
+
+
+def indicator_id(record: ImportRecord) -> str:
+    """The server id (BGT_ID) of an imported indicator: its 指标编码, or — when the sheet has
+    none — a stable id derived from the record's identity, so a re-import updates the same
+    indicator instead of creating another."""
+    code = record.data.get("bgt_code")
+    if code:
+        return str(code)
+    return "XL" + hashlib.sha256(record.key.encode("utf-8")).hexdigest()[:32].upper()
+
+
+def indicator_wire(record: ImportRecord) -> dict[str, Any]:
+    """An ``IndicatorUpsert`` body for one imported indicator row."""
+    d = record.data
+    out: dict[str, Any] = {"id": indicator_id(record)}
+    for wire, key in _IND_WIRE.items():
+        value = d.get(key)
+        if value not in (None, ""):
+            out[wire] = value
+    out["is_gov_procurement"] = bool(d.get("is_gov_pur") or False)
+    out["amount_fen"] = int(d["amount"])
+    if d.get("summary"):
+        out["memo"] = str(d["summary"])[:300]
+    return out
+
+
+def _row_error(row: int | None, result_columns: dict[str, str] | None, key: str | None,
+               value: Any, reason: str, code: str) -> RowError:
+    from app.excel.schema import synonyms
+
+    column = None
+    if key:
+        column = (result_columns or {}).get(key) or synonyms().get(key, [key])[0]
+    return RowError(row, column, None if value is None else str(value), reason, key, None, code)
+
+
+class ServerIndicatorSink:
+    """ImportSink sending indicators to ``POST /api/v1/indicators/bulk`` (see the module doc).
+
+    ``transport`` is an :class:`app.sync.http.HttpTransport` (or anything with its
+    ``_request`` / ``_ok``); ``units`` optionally lists the unit codes the user may write to
+    (fetched from ``GET /api/v1/units`` when None)."""
+
+    def __init__(self, transport: Any, *, chunk_rows: int = BULK_MAX_ROWS,
+                 max_bytes: int = BULK_MAX_BYTES, attempts: int = 4, backoff_s: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.transport = transport
+        self.chunk_rows = max(1, min(chunk_rows, BULK_MAX_ROWS))
+        self.max_bytes = max_bytes
+        self.attempts = max(1, attempts)
+        self.backoff_s = backoff_s
+        self._sleep = sleep
+        self._progress = progress
+        self._tmp: Any = None
+        self._count = 0
+        self._partial = False
+        self._errors: list[RowError] = []
+        self._ids: dict[str, int] = {}
+        self._units: set[str] = set()
+        # filled by commit(), for the caller's message
+        self.created = self.updated = self.unchanged = 0
+        self.written = 0
+        self.requests = 0
+        self.refusal: ImportRefused | None = None
+        self.skipped: list[RowError] = []  # rows left out of a --partial import
+
+    # -- ImportSink
+    def begin(self, kind: str, meta: dict) -> None:
+        if kind != "indicators":
+            raise ValueError(f"ServerIndicatorSink takes indicators, not {kind}")
+        self.rollback()
+        self._tmp = tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="jincai-import-")  # noqa: SIM115 - closed by commit/rollback
+        self._count = 0
+        self._partial = bool(meta.get("partial"))
+        self._errors, self._ids, self._units = [], {}, set()
+        self.created = self.updated = self.unchanged = self.written = self.requests = 0
+        self.refusal = None
+        self.skipped = []
+
+    def write(self, records: Sequence[ImportRecord]) -> None:
+        from pydantic import ValidationError
+
+        from fiscal.schemas.indicators import IndicatorUpsert
+
+        assert self._tmp is not None, "begin() first"
+        lines = []
+        for record in records:
+            body = indicator_wire(record)
+            try:
+                IndicatorUpsert.model_validate(body)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                wire = str(first.get("loc", ("",))[0])
+                key = _WIRE_TO_EXCEL.get(wire)
+                self._errors.append(_row_error(
+                    record.row, None, key, body.get(wire),
+                    f"不符合服务器的指标格式（{wire}：{first.get('msg', '')}）", "server_format"))
+                continue
+            first_row = self._ids.get(body["id"])
+            if first_row is not None:
+                self._errors.append(_row_error(
+                    record.row, None, "bgt_code", body["id"],
+                    f"与第{first_row}行对应同一条指标（指标主键 {body['id']}）", "duplicate_id"))
+                continue
+            self._ids[body["id"]] = record.row
+            self._units.add(body["unit_code"])
+            lines.append(json.dumps([record.row, body], ensure_ascii=False, separators=(",", ":")))
+        if lines:
+            self._tmp.write("\n".join(lines) + "\n")
+        self._count += len(lines)
+
+    def commit(self) -> int:
+        assert self._tmp is not None, "begin() first"
+        try:
+            self._check_units()
+            if self._errors and not self._partial:
+                raise ImportRefused(
+                    f"{len(self._errors)} 行不能发送到服务器，未导入任何数据。", self._errors)
+            self.skipped = list(self._errors)
+            self._send_all()
+        except ImportRefused as exc:
+            self.refusal = exc
+            raise
+        finally:
+            self._close()
+        return self.written
+
+    def rollback(self) -> None:
+        self._close()
+
+    # -- internals
+    def _close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.close()
+            self._tmp = None
+
+    def _rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        self._tmp.seek(0)
+        for line in self._tmp:
+            if line.strip():
+                row, body = json.loads(line)
+                yield row, body
+
+    def _check_units(self) -> None:
+        """Units the user may not write to (or that do not exist) are refused by the server
+        for the whole request: find them before anything is sent."""
+        if not self._units:
+            return
+        r = self.transport._request("GET", f"{API}/units")
+        visible = {u["code"] for u in self.transport._ok(r)}
+        unknown = self._units - visible
+        if not unknown:
+            return
+        kept = []
+        for row, body in self._rows():
+            if body["unit_code"] in unknown:
+                self._errors.append(_row_error(
+                    row, None, "agency_code", body["unit_code"],
+                    f"单位 {body['unit_code']} 不存在或不在您的管辖范围内，服务器不会接受", "unit_not_found"))
+            else:
+                kept.append((row, body))
+        if self._partial:  # rewrite the staging file without those rows
+            self._tmp.seek(0)
+            self._tmp.truncate()
+            self._tmp.write("".join(json.dumps([row, body], ensure_ascii=False) + "\n"
+                                    for row, body in kept))
+            self._count = len(kept)
+
+    def _chunks(self) -> Iterator[list[tuple[int, str]]]:
+        chunk: list[tuple[int, str]] = []
+        size = 0
+        for row, body in self._rows():
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            n = len(text.encode("utf-8")) + 1
+            if chunk and (len(chunk) >= self.chunk_rows or size + n > self.max_bytes):
+                yield chunk
+                chunk, size = [], 0
+            chunk.append((row, text))
+            size += n
+        if chunk:
+            yield chunk
+
+    def _post(self, payload: bytes) -> Any:
+        from app.sync.transport import TransportError
+
+        for attempt in range(self.attempts):
+            try:
+                return self.transport._request(
+                    "POST", f"{API}/indicators/bulk", content=payload,
+                    headers={"Content-Type": "application/json"})
+            except TransportError:
+                if attempt + 1 >= self.attempts:
+                    raise
+                delay = self.backoff_s * 2**attempt
+                log.warning("indicator bulk upsert: network error, retry %d in %.1fs",
+                            attempt + 1, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_all(self) -> None:
+        from app.sync.http import RequestRefused, _error_body
+        from app.sync.transport import TransportError
+
+        total = self._count
+        for chunk in self._chunks():
+            payload = ('{"items":[' + ",".join(t for _, t in chunk) + "]}").encode("utf-8")
+            try:
+                r = self._post(payload)
+            except TransportError as exc:
+                raise ImportRefused(self._interrupted(f"网络中断（{exc}）"),
+                                    written=self.written) from exc
+            self.requests += 1
+            if r.status_code == 422:
+                code, message = _error_body(r)
+                errors = self._server_row_errors(r, chunk)
+                what = self._interrupted(message) if self.written else \
+                    f"服务器拒绝了这批指标（{message}），未导入任何数据。"
+                raise ImportRefused(what, errors, self.written)
+            if r.status_code >= 400:
+                code, message = _error_body(r)
+                if r.status_code == 403:
+                    message = (f"当前用户无权导入指标（{message}）：指标由财政业务处室下达，"
+                               "请用有指标管理权限的账号登录。")
+                exc = RequestRefused(r.status_code, code, message)
+                raise ImportRefused(self._interrupted(message) if self.written else
+                                    f"服务器拒绝了导入：{message}。未导入任何数据。",
+                                    written=self.written) from exc
+            answer = r.json()
+            self.created += int(answer.get("created", 0))
+            self.updated += int(answer.get("updated", 0))
+            self.unchanged += int(answer.get("unchanged", 0))
+            self.written += len(chunk)
+            if self._progress is not None:
+                self._progress(self.written, total)
+
+    def _interrupted(self, why: str) -> str:
+        if not self.written:
+            return f"{why}，服务器未写入任何指标。请稍后重新导入同一文件。"
+        return (f"{why}。服务器已写入前 {self.written} 行（{self.requests} 批，每批全部成功），"
+                f"其余 {self._count - self.written} 行未写入。重新导入同一文件是安全的："
+                "已写入的行不会重复，只会补上其余的行。")
+
+    def _server_row_errors(self, r: Any, chunk: list[tuple[int, str]]) -> list[RowError]:
+        try:
+            details = (r.json().get("details") or {}).get("errors") or []
+        except ValueError:
+            details = []
+        if not details:  # e.g. pydantic's own 422 shape
+            try:
+                details = [{"index": (e.get("loc") or [None, None, None])[2], "code": "invalid",
+                            "message": e.get("msg", "")} for e in r.json().get("detail", [])]
+            except (ValueError, AttributeError, TypeError):
+                details = []
+        out = []
+        for item in details:
+            index = item.get("index")
+            row = chunk[index][0] if isinstance(index, int) and 0 <= index < len(chunk) else None
+            key = _FIELD_OF.get(item.get("code") or "")
+            out.append(_row_error(row, None, key, item.get("id"),
+                                  "服务器拒绝：" + str(item.get("message") or item.get("code")),
+                                  str(item.get("code") or "server_refused")))
+        return out
+
+
+def sync_after_import(*, db: Database, transport: Any) -> tuple[Any | None, str | None]:
+    """One sync so the imported indicators reach the local mirror. Returns (report, None) or
+    (None, a message for the user) — the import itself stays done either way."""
+    from app.sync.engine import SyncEngine
+
+    try:
+        report = SyncEngine(db=db, transport=transport,
+                            server_url=getattr(transport, "server_url", None)).run()
+    except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        log.warning("sync after import failed: %s", message)
+        return None, f"同步到本机未完成（{message}），稍后运行 jincai sync 即可。"
+    return report, None
+
+
+# ------------------------------------------------------------------------ local sinks
+
+class _BoundDatabase:
+    """A :class:`Database` stand-in whose units of work are the sink's one open session, so
+    that services (``save_draft``) run inside the import's single transaction."""
+
+    def __init__(self, db: Database, session: Session) -> None:
+        self._db, self._session = db, session
+        self.path, self.engine = db.path, db.engine
+
+    @property
+    def data_dir(self):  # pragma: no cover - for services that store files
+        return self._db.data_dir
+
+    @property
+    def files_dir(self):  # pragma: no cover
+        return self._db.files_dir
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._session.begin_nested():  # a failing service call undoes only itself
+            yield self._session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        yield self._session
+
+
+class _LocalSink:
+    """One local ``BEGIN IMMEDIATE`` transaction from ``begin`` to ``commit``/``rollback``."""
+
+    kind = ""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cm: Any = None
+        self.session: Session | None = None
+        self._count = 0
+        self.meta: dict = {}
+        self.refusal: ImportRefused | None = None
+        self.skipped: list[RowError] = []
+
+    def begin(self, kind: str, meta: dict) -> None:
+        if kind != self.kind:
+            raise ValueError(f"{type(self).__name__} takes {self.kind}, not {kind}")
+        self.rollback()
+        self.refusal = None
+        self.meta = dict(meta)
+        self._cm = self.db.transaction()
+        self.session = self._cm.__enter__()
+        self._count = 0
+
+    def commit(self) -> int:
+        cm, self._cm, self.session = self._cm, None, None
+        if cm is not None:
+            cm.__exit__(None, None, None)
+        return self._count
+
+    def rollback(self) -> None:
+        cm, self._cm, self.session = self._cm, None, None
+        if cm is not None:
+            error = _RolledBack()
+            try:
+                cm.__exit__(_RolledBack, error, None)
+            except _RolledBack:
+                pass
+
+    def _in_chunks(self, keys: Collection[str]) -> Iterator[list[str]]:
+        keys = list(keys)
+        for i in range(0, len(keys), SQLITE_IN_CHUNK):
+            yield keys[i:i + SQLITE_IN_CHUNK]
+
+    @contextmanager
+    def _reader(self) -> Iterator[Session]:
+        if self.session is not None:
+            yield self.session
+        else:
+            with self.db.read() as s:
+                yield s
+
+
+class _RolledBack(Exception):
+    pass
+
+
+class LocalPayeeSink(_LocalSink):
+    """收款人 → the local payee address book (``app.models.Payee``), all in one transaction.
+    An entry with the same account and name is updated (bank, 联行号, USCC, kind)."""
+
+    kind = "payees"
+
+    def write(self, records: Sequence[ImportRecord]) -> None:
+        s = self.session
+        assert s is not None, "begin() first"
+        accounts = [_normalise_account(r.data["payee_account"]) for r in records]
+        have: dict[tuple[str, str], Payee] = {}
+        for part in self._in_chunks(set(accounts)):
+            for p in s.scalars(select(Payee).where(Payee.account_no.in_(part))):
+                have[(p.account_no, p.name)] = p
+        for record, account in zip(records, accounts, strict=True):
+            d = record.data
+            name = str(d["payee_name"]).strip()
+            kind = "person" if d.get("payee_type") == "个人" else "unit"
+            payee = have.get((account, name))
+            if payee is None:
+                payee = Payee(name=name, account_no=account, source="local", use_count=0)
+                s.add(payee)
+                have[(account, name)] = payee
+            payee.bank_name = str(d.get("payee_bank") or payee.bank_name or "")
+            payee.bank_code = d.get("bank_code") or payee.bank_code
+            payee.uscc = d.get("uscc") or payee.uscc
+            payee.kind = kind
+        s.flush()
+        self._count += len(records)
+
+    def existing_keys(self, kind: str, keys: Collection[str]) -> set[str]:
+        if kind != "payees":
+            return set()
+        wanted = {k.removeprefix("acct:"): k for k in keys if k.startswith("acct:")}
+        found: set[str] = set()
+        with self._reader() as s:
+            for part in self._in_chunks(wanted):
+                found.update(s.scalars(select(Payee.account_no).where(Payee.account_no.in_(part))))
+        return {wanted[a] for a in found if a in wanted}
+
+
+class LocalDraftSink(_LocalSink):
+    """批量支付申请 → local drafts through :func:`save_draft`, all in one transaction: one
+    refused row (e.g. an indicator that is not in the local mirror) rolls the batch back.
+    Each draft remembers where it came from in ``extra`` (``import_key`` — used to refuse
+    importing the same row twice —, the file and row, the 申请编号 and the payee's ID number)."""
+
+    kind = "applications"
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.application_ids: list[str] = []
+
+    def begin(self, kind: str, meta: dict) -> None:
+        super().begin(kind, meta)
+        self.application_ids = []
+
+    def write(self, records: Sequence[ImportRecord]) -> None:
+        try:
+            self._write(records)
+        except ImportRefused as exc:
+            self.refusal = exc
+            raise
+
+    def _write(self, records: Sequence[ImportRecord]) -> None:
+        from fiscal.dictionaries import dictionaries
+
+        s = self.session
+        assert s is not None, "begin() first"
+        modes = dictionaries(self.meta.get("region")).settlement_modes
+        bound = _BoundDatabase(self.db, s)
+        wanted = {str(r.data["bgt_code"]) for r in records}
+        inds: dict[str, Indicator] = {}
+        for part in self._in_chunks(wanted):
+            inds.update((i.id, i) for i in s.scalars(select(Indicator).where(Indicator.id.in_(part))))
+        for record in records:
+            d = record.data
+            ind = inds.get(str(d["bgt_code"]))
+            if ind is None:
+                raise ImportRefused(f"第{record.row}行：本机没有指标 {d['bgt_code']}，请先同步。", [
+                    _row_error(record.row, None, "bgt_code", d["bgt_code"],
+                               f"本机没有指标 {d['bgt_code']}：请先同步，或检查指标编码", "unknown_indicator")])
+            unit = d.get("agency_code") or ind.unit_code
+            if unit != ind.unit_code:
+                raise ImportRefused(f"第{record.row}行：单位代码与指标所属单位不一致。", [
+                    _row_error(record.row, None, "agency_code", unit,
+                               f"指标 {ind.id} 属于单位 {ind.unit_code}，与所填单位 {unit} 不一致",
+                               "unit_mismatch")])
+            extra = {"import_key": record.key, "import_file": self.meta.get("file"),
+                     "import_row": record.row}
+            for key, name in (("app_no", "unit_app_no"), ("id_no", "payee_id_no"),
+                              ("needs_payment_basis", "needs_payment_basis")):
+                if d.get(key):
+                    extra[name] = d[key]
+            draft = DraftInput(
+                indicator_id=ind.id, amount=int(d["amount"]), use_des=str(d["use_des"]),
+                payee_name=str(d["payee_name"]), payee_account=str(d["payee_account"]),
+                payee_bank=d.get("payee_bank"), payee_is_personal=bool(d.get("id_no")),
+                fiscal_year=ind.fiscal_year, region_code=ind.region_code or "", unit_code=unit,
+                func_code=d.get("func_code") or ind.func_code, dep_eco_code=d.get("dep_eco_code"),
+                gov_eco_code=d.get("gov_eco_code"), pay_type_code=d.get("pay_type"),
+                settlement_mode=modes.get(d.get("settlement_mode"), d.get("settlement_mode")),
+                contract_no=d.get("contract_no"), extra=extra,
+            )
+            try:
+                saved = save_draft(db=bound, draft=draft)  # type: ignore[arg-type]
+            except ServiceError as exc:
+                message = getattr(exc, "message", None) or str(exc)
+                raise ImportRefused(f"第{record.row}行：{message}", [
+                    _row_error(record.row, None, getattr(exc, "field", None), None, message,
+                               "refused")]) from exc
+            self.application_ids.append(saved.application.id)
+        self._count += len(records)
+
+    def existing_keys(self, kind: str, keys: Collection[str]) -> set[str]:
+        if kind != "applications":
+            return set()
+        wanted = set(keys)
+        col = func.json_extract(PaymentApplication.extra, "$.import_key")
+        found: set[str] = set()
+        with self._reader() as s:
+            for part in self._in_chunks(wanted):
+                found.update(s.scalars(select(col).where(col.in_(part))))
+        return found & wanted
+
+
+class LocalIndicatorKeys:
+    """``ExistingKeys`` over the local indicator mirror: which ``bgt:<id>`` exist (active)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def existing_keys(self, kind: str, keys: Collection[str]) -> set[str]:
+        if kind != "indicators":
+            return set()
+        wanted = {k.removeprefix("bgt:"): k for k in keys if k.startswith("bgt:")}
+        ids = list(wanted)
+        found: set[str] = set()
+        with self.db.read() as s:
+            for i in range(0, len(ids), SQLITE_IN_CHUNK):
+                found.update(s.scalars(select(Indicator.id).where(
+                    Indicator.id.in_(ids[i:i + SQLITE_IN_CHUNK]), Indicator.active.is_(True))))
+        return {wanted[i] for i in found}
+
+
+# ------------------------------------------------------------------------ results
+
+def _located(result: Any, errors: Sequence[RowError]) -> list[RowError]:
+    columns = getattr(result, "columns", {}) or {}
+    index = getattr(result, "column_index", {}) or {}
+    out = []
+    for error in errors:
+        if error.field and error.field in columns:
+            error = RowError(error.row, columns[error.field], error.value, error.reason,
+                             error.field, index.get(error.field), error.code)
+        out.append(error)
+    return out
+
+
+def finish_result(result: Any, sink: Any) -> None:
+    """Complete an ImportResult with what the sink knows: when it refused (the importer only
+    saw a ``SinkFailure``), the located row errors and a truthful account of what was written
+    (the server sink may have had chunks confirmed before a refusal or a lasting network
+    failure); after a ``--partial`` import, the rows the sink itself had to leave out."""
+    refusal = getattr(sink, "refusal", None)
+    extra = list(refusal.errors) if refusal is not None else list(getattr(sink, "skipped", []))
+    if refusal is None and not extra:
+        return
+    for error in _located(result, extra):
+        result.errors.append(error)
+        result.error_count += 1
+    result.error_rows += len({e.row for e in extra if e.row is not None})
+    result.errors.sort(key=lambda e: (e.row or 0, e.col_index if e.col_index is not None else -1))
+    if refusal is not None:
+        result.imported_rows = refusal.written
+        result.outcome = "rejected"
+        result.message = refusal.message
+    else:
+        result.message += f"另有 {len(extra)} 行服务器不会接受，已跳过（见错误清单）。"

@@ -1,0 +1,251 @@
+"""Excel imports reach the product: indicators → the real server's bulk endpoint (then a sync
+into the local mirror), payees → the local address book, batch applications → local drafts."""
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("server.app")
+
+from app.cli import main
+from app.db import open_database
+from app.excel import cli as excel_cli
+from app.excel.importer import import_workbook
+from app.models import Indicator, Payee, PaymentApplication
+from app.services import imports, search_payees
+from app.sync.http import HttpTransport, sign_in
+from app.sync.transport import TransportError
+from tests.app.excel.conftest import IND_HEADER, ind_row
+from tests.app.store.conftest import MemoryKeyring
+
+URL = "http://testserver"
+PAYEE_HEADER = ["收款人全称", "收款账号", "开户银行", "联行号", "统一社会信用代码", "身份证号"]
+APP_HEADER = ["指标编码", "收款人全称", "收款人账号", "收款人开户银行", "金额(元)", "部门经济分类科目",
+              "结算方式", "用途", "身份证号", "申请编号"]
+
+
+@pytest.fixture
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def world(tmp_path):
+    from tests.server.conftest import build_world, indicator, make_database
+
+    w = build_world(make_database("sqlite", tmp_path / "server"))
+    r = w.api("bur_b").post("/api/v1/indicators/bulk", json={"items": [indicator("TAKEN", "B1", 1000)]})
+    assert r.status_code == 200, r.text
+    yield w
+    w.client.close()
+    w.app.state.engine.dispose()
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("JINCAI_DATA_DIR", str(tmp_path / "data"))
+    database = open_database(tmp_path / "data" / "jincai.sqlite3")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def bureau(db, world, memory_keyring):
+    """The local database signed in as bur_a (bureau division overseeing DA: units A1, A2)."""
+    from tests.server.conftest import PASSWORD
+
+    sign_in(db=db, server_url=URL, username="bur_a", password=PASSWORD, device_id="dev-x",
+            client=world.client)
+    return HttpTransport(server_url=URL, username="bur_a", device_id="dev-x", client=world.client)
+
+
+def _ind_book(book, codes, agency="A1"):
+    rows = [IND_HEADER]
+    for i, c in enumerate(codes):
+        code, unit = c if isinstance(c, tuple) else (c, agency)
+        rows.append(ind_row(code, amount=100 + i, agency=unit))
+    return book(rows)
+
+
+def _server_total(world) -> int:
+    return world.api("bur_a").get("/api/v1/indicators", params={"limit": 1}).json()["total"]
+
+
+def test_indicators_to_server_in_chunks_then_sync_and_reimport_is_idempotent(book, world, bureau, db):
+    path = _ind_book(book, ["S1", "S2", "S3"])
+    sink = imports.ServerIndicatorSink(bureau, chunk_rows=2)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert (result.outcome, result.imported_rows, sink.requests, sink.created) == ("ok", 3, 2, 3)
+    assert world.api("bur_a").get("/api/v1/indicators/S2").json()["amount_fen"] == 10100
+    report, problem = imports.sync_after_import(db=db, transport=bureau)
+    assert problem is None and report.sanity_ok is True
+    with db.read() as s:
+        assert {i.id: i.available for i in s.query(Indicator).filter(Indicator.id.like("S%"))} == {
+            "S1": 10000, "S2": 10100, "S3": 10200}
+
+    again = imports.ServerIndicatorSink(bureau, chunk_rows=2)
+    result = import_workbook(path, "indicators", sink=again, year=2026)
+    assert result.outcome == "ok" and (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert _server_total(world) == 3
+
+
+def test_rows_without_code_get_a_stable_id(book, world, bureau):
+    path = book([IND_HEADER, ind_row(None, amount=5, doc="文号1", agency="A1"),
+                 ind_row(None, amount=6, doc="文号2", agency="A1")])
+    for _ in range(2):
+        sink = imports.ServerIndicatorSink(bureau)
+        assert import_workbook(path, "indicators", sink=sink, year=2026).outcome == "ok"
+    assert (sink.created, sink.unchanged) == (0, 2) and _server_total(world) == 2
+
+
+def test_unit_outside_scope_is_refused_before_anything_is_sent(book, world, bureau):
+    path = _ind_book(book, ["U1", ("U2", "B1"), "U3"])
+    sink = imports.ServerIndicatorSink(bureau, chunk_rows=1)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "rejected" and result.imported_rows == 0 and sink.requests == 0
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(3, "单位代码", "B1")]
+    assert _server_total(world) == 0
+
+
+def test_refusal_of_a_later_chunk_says_what_was_written(book, world, bureau):
+    # "TAKEN" belongs to unit B1 (bur_b): only the server can tell, at the second chunk
+    path = _ind_book(book, ["K1", "TAKEN", "K3"])
+    sink = imports.ServerIndicatorSink(bureau, chunk_rows=1)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "rejected" and result.imported_rows == 1
+    assert "前 1 行" in result.message and "重新导入同一文件是安全的" in result.message
+    assert [(e.row, e.code) for e in result.errors] == [(3, "id_conflict")]
+    assert _server_total(world) == 1
+
+
+class FlakyTransport(HttpTransport):
+    """Drops the connection on the n-th bulk request, every time it is tried."""
+
+    def __init__(self, *args, fail_on: int, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.fail_on, self.bulk_calls = fail_on, 0
+
+    def _request(self, method, path, **kw):
+        if path.endswith("/indicators/bulk"):
+            self.bulk_calls += 1
+            if self.bulk_calls >= self.fail_on:
+                raise TransportError("connection reset")
+        return super()._request(method, path, **kw)
+
+
+def test_network_failure_midway_then_rerun_completes(book, world, bureau):
+    path = _ind_book(book, ["N1", "N2", "N3"])
+    flaky = FlakyTransport(server_url=URL, username="bur_a", device_id="dev-x", client=world.client,
+                           fail_on=2)
+    sink = imports.ServerIndicatorSink(flaky, chunk_rows=2, attempts=3, sleep=lambda s: None)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "rejected" and result.imported_rows == 2 and flaky.bulk_calls == 4
+    assert "网络中断" in result.message and "重新导入同一文件是安全的" in result.message
+    assert _server_total(world) == 2
+    sink = imports.ServerIndicatorSink(bureau, chunk_rows=2)
+    assert import_workbook(path, "indicators", sink=sink, year=2026).outcome == "ok"
+    assert (sink.created, sink.unchanged) == (1, 2) and _server_total(world) == 3
+
+
+def test_accountant_cannot_issue_indicators(book, world, db, memory_keyring):
+    from tests.server.conftest import PASSWORD
+
+    sign_in(db=db, server_url=URL, username="acc_a1", password=PASSWORD, device_id="dev-x",
+            client=world.client)
+    transport = HttpTransport(server_url=URL, username="acc_a1", device_id="dev-x", client=world.client)
+    sink = imports.ServerIndicatorSink(transport)
+    result = import_workbook(_ind_book(book, ["Z1"]), "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "rejected" and "无权导入指标" in result.message and result.imported_rows == 0
+
+
+def _cli(capsys, *argv) -> tuple[int, dict]:
+    code = main(["excel", "import", *argv, "--json", "--year", "2026"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_cli_default_target_sends_indicators_and_syncs(book, world, bureau, db, monkeypatch, capsys):
+    monkeypatch.delenv("JINCAI_EXCEL_SINK_DIR")
+    monkeypatch.setattr(excel_cli, "make_transport", lambda _db, url, user: HttpTransport(
+        server_url=url, username=user, device_id="dev-x", client=world.client))
+    code, payload = _cli(capsys, str(_ind_book(book, ["C1", "C2"])), "--kind", "indicators",
+                         "--db", str(db.path))
+    assert code == 0, payload
+    assert set(payload) == {"file", "sheet", "header_row", "unit", "valid_rows", "imported_rows",
+                            "errors", "outcome", "message"}
+    assert payload["imported_rows"] == 2 and "新建 2" in payload["message"] and "已同步到本机" in payload["message"]
+    with db.read() as s:
+        assert s.get(Indicator, "C1").amount == 10000
+    # payees cannot go to the server; indicators cannot go only to the local store
+    code, payload = _cli(capsys, str(_ind_book(book, ["C3"])), "--kind", "indicators", "--target", "local",
+                         "--db", str(db.path))
+    assert code == 1 and payload["outcome"] == "rejected" and payload["imported_rows"] == 0
+
+
+def test_payees_into_the_address_book(book, db, capsys):
+    path = book([PAYEE_HEADER, ["某某文具有限公司", "6222 0212 0200 1234 567", "工行金华分行", "102338000012",
+                                "91330100MA27XXXX0F", None],
+                 ["张三", "6222021202001234568", "农行", None, None, "110101199003074514"]])
+    code, payload = _cli(capsys, str(path), "--kind", "payees", "--target", "local", "--db", str(db.path))
+    assert code == 0 and payload["imported_rows"] == 2, payload
+    with db.read() as s:
+        rows = {p.name: (p.account_no, p.kind, p.bank_code, p.uscc) for p in s.query(Payee)}
+    assert rows == {"某某文具有限公司": ("6222021202001234567", "unit", "102338000012", "91330100MA27XXXX0F"),
+                    "张三": ("6222021202001234568", "person", None, None)}
+    assert [p.name for p in search_payees(db=db, text="文具")] == ["某某文具有限公司"]
+    code, payload = _cli(capsys, str(path), "--kind", "payees", "--target", "local", "--db", str(db.path))
+    assert code == 1 and all("已存在" in e["reason"] for e in payload["errors"])
+    with db.read() as s:
+        assert s.query(Payee).count() == 2
+
+
+def _local_indicators(db) -> None:
+    with db.transaction() as s:
+        for ind_id, unit in (("L1", "101001"), ("L2", "101002")):
+            s.add(Indicator(id=ind_id, fiscal_year=2026, unit_code=unit, region_code="330700000",
+                            func_code="2050202", amount=10_000_00, available=10_000_00, active=True))
+
+
+def test_batch_applications_become_drafts_all_or_nothing(book, db, monkeypatch, capsys):
+    monkeypatch.delenv("JINCAI_EXCEL_SINK_DIR")
+    _local_indicators(db)
+    good = ["L1", "张三", "6222021202001234567", "工行", 800, "30226", "转账", "讲课费", "110101199003074514", "P-1"]
+    other = ["L1", "李四", "6222021202001234568", "工行", 600.5, "30226", "公务卡", "评审费", None, "P-2"]
+    code, payload = _cli(capsys, str(book([APP_HEADER, good, other])), "--kind", "applications",
+                         "--db", str(db.path))
+    assert code == 0 and payload["imported_rows"] == 2, payload
+    with db.read() as s:
+        apps = {a.payee_name: a for a in s.query(PaymentApplication)}
+        assert {n: (a.local_status, a.amount, a.indicator_id, a.unit_code, a.fiscal_year, a.settlement_mode)
+                for n, a in apps.items()} == {
+            "张三": ("draft", 80000, "L1", "101001", 2026, "转账"),
+            "李四": ("draft", 60050, "L1", "101001", 2026, "公务卡")}
+        assert apps["张三"].payee_is_personal and apps["张三"].extra["unit_app_no"] == "P-1"
+        assert apps["张三"].func_code == "2050202"
+    # the same rows again: duplicates of existing drafts, nothing written
+    code, payload = _cli(capsys, str(book([APP_HEADER, good])), "--kind", "applications", "--db", str(db.path))
+    assert code == 1 and "已存在" in payload["errors"][0]["reason"]
+    # unknown indicator: a located error before anything is written
+    code, payload = _cli(capsys, str(book([APP_HEADER, [*good[:9], "P-3"], ["L9", *good[1:9], "P-4"]])),
+                         "--kind", "applications", "--db", str(db.path))
+    assert code == 1 and [(e["row"], e["value"]) for e in payload["errors"]] == [(3, "L9")]
+    # a row the draft service refuses (unit differs from the indicator's) rolls back the batch
+    bad = ["L2", "王五", "6222021202001234569", "工行", 100, "30226", "转账", "劳务费", None, "P-6"]
+    header = [*APP_HEADER, "单位代码"]
+    code, payload = _cli(capsys, str(book([header, [*good[:9], "P-5", "101001"], [*bad, "101001"]])),
+                         "--kind", "applications", "--db", str(db.path))
+    assert code == 1 and payload["imported_rows"] == 0
+    assert [(e["row"], e["column"]) for e in payload["errors"]] == [(3, "单位代码")]
+    with db.read() as s:
+        assert s.query(PaymentApplication).count() == 2
