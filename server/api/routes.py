@@ -381,7 +381,10 @@ def get_attachment_content(sha256: Sha, principal: CurrentPrincipal, session: Re
     path = atts.blob_path(settings, sha256)
     if not path.exists():
         raise ApiError(410, "attachment_missing", "附件文件在服务器上缺失，请联系管理员。")
-    return FileResponse(path, media_type=blob.media_type)
+    # never rendered inline by a browser (an uploaded XML/PDF must not run in our origin)
+    return FileResponse(path, media_type=blob.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{sha256[:16]}"',
+                                 "X-Content-Type-Options": "nosniff"})
 
 
 # ---------------------------------------------------------------- sync

@@ -52,6 +52,8 @@ def test_upload_sniffs_type_from_bytes(world, media):
     assert again.status_code == 200  # deduplicated
     got = acc.get(f"/api/v1/attachments/{sha(data)}/content")
     assert got.content == data and got.headers["content-type"].startswith(media)
+    assert got.headers["content-disposition"].startswith("attachment")
+    assert got.headers["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize("data", [b"MZ\x90\x00 windows exe", b"<html><script>alert(1)</script></html>",
