@@ -121,7 +121,7 @@ def _backend(name: str, url: str) -> list[dict]:
         _load_indicators(base)
         work = tempfile.mkdtemp(prefix="jincai-bench-client-")
         out = subprocess.run([sys.executable, "-m", "bench.bench_sync", "--client", base, work],
-                             cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                             check=False, cwd=ROOT, capture_output=True, text=True, timeout=1800,
                              env=dict(os.environ, JINCAI_DATA_DIR=work))
         if out.returncode != 0:
             raise RuntimeError(f"client failed: {out.stderr[-2000:]}")
@@ -188,9 +188,10 @@ def _client(base: str, work: str) -> dict:
     import httpx
     import keyring
     from keyring.backend import KeyringBackend
+    from sqlalchemy import func, select
 
     from app.db import open_database
-    from app.models import OutboxCommand
+    from app.models import Indicator, OutboxCommand
     from app.services import DraftInput, queue_application, save_draft
     from app.sync.engine import SyncEngine
     from app.sync.http import HttpTransport, sign_in
@@ -228,11 +229,6 @@ def _client(base: str, work: str) -> dict:
     m["first"] = time.perf_counter() - started
     m["rss_mb"] = _rss_mb()
     assert report.sanity_ok is True, report
-    from app.services import get_indicator_balances  # noqa: F401 - the mirror is usable
-    from sqlalchemy import func, select
-
-    from app.models import Indicator
-
     with db.read() as s:
         m["indicators"] = s.scalar(select(func.count()).select_from(Indicator)) - 1  # APP-U000
 
