@@ -21,7 +21,7 @@ from urllib.parse import quote
 PASSWORD = "Bench-Passw0rd-2026"
 SUBMITS = {1: 150, 8: 400, 32: 640}
 PULL_ROWS = 100_000
-WORKERS = int(os.environ.get("JINCAI_BENCH_WORKERS", "2"))  # uvicorn worker processes
+WORKERS = int(os.environ.get("JINCAI_BENCH_WORKERS", "1"))  # uvicorn worker processes
 BATCH = 5_000
 
 
