@@ -90,6 +90,11 @@ def cmd_seed_demo(args) -> int:
     finally:
         session.close()
         engine.dispose()
+    if args.json:  # for the client's embedded demo, which keeps the list for its sign-in dialog
+        import json
+
+        print(json.dumps({"fiscal_year": args.year, "users": users}, ensure_ascii=False))
+        return 0
     print(f"演示数据已创建（{args.year} 年度，区划 330700000 金华市本级）。演示用户（密码只显示这一次）：")
     print(f"{'用户名':<12} {'密码':<16} {'角色':<18} {'单位':<8} 管辖范围")
     for u in users:
@@ -195,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(fn=cmd_create_user)
     sd = sub.add_parser("seed-demo", help="创建演示数据并打印演示用户")
     sd.add_argument("--year", type=int, default=2026)
+    sd.add_argument("--json", action="store_true", help="以 JSON 输出演示用户 / print the demo users as JSON")
     sd.set_defaults(fn=cmd_seed_demo)
     a = sub.add_parser("audit", help="审计链")
     asub = a.add_subparsers(dest="audit_command", required=True)
