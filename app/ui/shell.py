@@ -107,7 +107,10 @@ class DeskWindow(MainWindow):
         from app.ui.stall_monitor import StallMonitor
 
         self.stall_monitor = StallMonitor(self, interval_ms=50, warn_ms=300)
-        QTimer.singleShot(2000, self.stall_monitor.start)  # after the window is up
+        self._stall_delay = QTimer(self)  # a child timer: it dies with the window
+        self._stall_delay.setSingleShot(True)
+        self._stall_delay.timeout.connect(self.stall_monitor.start)
+        self._stall_delay.start(2000)  # after the window is up
         self.indicator_model.set_filter("")
         user = ctx.user
         if user is not None:
