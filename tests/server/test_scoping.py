@@ -134,3 +134,19 @@ def test_admin_only_user_and_unit_management(world):
     r = world.api("admin").post("/api/v1/users", json={
         "username": "new_acc", "password": "Abcdefgh1234", "role": "accountant", "unit_code": "A2"})
     assert r.status_code == 201 and r.json()["unit_code"] == "A2"
+
+
+def test_cross_unit_sync_push_is_refused(world, other):
+    before = world.counts()
+    cmds = {"commands": [
+        {"idempotency_key": f"x-{kind}-{other['draft']}", "type": f"application.{kind}",
+         "entity_id": other["draft"], "payload": payload}
+        for kind, payload in (("save_draft", draft("IND-A1", 1_00)), ("submit", {}),
+                              ("withdraw", {}), ("void", {}))]}
+    r = world.api("acc_a1").post("/api/v1/sync/push", json=cmds, headers=PROTO)
+    assert r.status_code == 200
+    assert [x["http_status"] for x in r.json()["results"]] == [404, 404, 404, 404]
+    after = world.counts()
+    assert after["idempotency_records"] == before["idempotency_records"] + 4
+    assert {k: v for k, v in after.items() if k != "idempotency_records"} == \
+        {k: v for k, v in before.items() if k != "idempotency_records"}
