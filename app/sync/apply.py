@@ -273,32 +273,55 @@ _IND_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _indicator_row(data: dict[str, Any], seq: int, now: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": str(data["id"])}
-    for wire, col in _IND_FIELDS.items():
-        value = data.get(wire)
-        row[col] = _IND_DEFAULTS.get(col) if value is None else value
-    row["server_seq"] = int(data.get("seq") or seq)
-    row["server_version"] = int(data.get("version") or row["server_seq"])
-    row["active"] = True
-    row["confirmed_at"] = now
-    return row
+_IND_COLUMNS = ("id", *_IND_FIELDS.values(), "server_seq", "server_version", "active",
+                "confirmed_at")
+_IND_WIRE = tuple((wire, _IND_DEFAULTS.get(col)) for wire, col in _IND_FIELDS.items())
+_IND_UPSERT_SQL = (
+    "INSERT INTO indicators ({cols}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {sets}".format(
+        cols=", ".join(f'"{c}"' for c in _IND_COLUMNS),
+        marks=", ".join("?" for _ in _IND_COLUMNS),
+        sets=", ".join(f'"{c}" = excluded."{c}"' for c in _IND_COLUMNS if c != "id"),
+    )
+)
 
 
-def _bulk_upsert_indicators(s: Session, rows: list[dict[str, Any]]) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE per page: the server owns every column here."""
-    from sqlalchemy.dialects.sqlite import insert
+def _indicator_params(data: dict[str, Any], seq: int, confirmed_at: Any) -> tuple[Any, ...]:
+    """One row of the bulk upsert, in ``_IND_COLUMNS`` order (plain DB-API values)."""
+    get = data.get
+    values: list[Any] = [str(data["id"])]
+    for wire, default in _IND_WIRE:
+        value = get(wire)
+        values.append(default if value is None else value)
+    server_seq = int(get("seq") or seq)
+    values += (server_seq, int(get("version") or server_seq), True, confirmed_at)
+    return tuple(values)
 
+
+def _bulk_upsert_indicators(s: Session, rows: list[tuple[Any, ...]]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE per page (the server owns every column here),
+    executed as one DB-API ``executemany`` of plain tuples on the session's connection (same
+    transaction): no ORM objects and no per-row SQLAlchemy parameter processing — for a first
+    sync of 100,000 indicators that processing cost more than SQLite itself."""
     if not rows:
         return
-    stmt = insert(Indicator.__table__)
-    update = {c: stmt.excluded[c] for c in rows[0] if c != "id"}
-    # Core on the session's connection (same transaction), not the ORM bulk path
-    s.connection().execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update), rows)
-    for row in rows:  # rows already in the identity map must not keep stale values
-        obj = s.identity_map.get(s.identity_key(Indicator, row["id"]))  # type: ignore[arg-type]
-        if obj is not None:
-            s.expire(obj)
+    s.connection().exec_driver_sql(_IND_UPSERT_SQL, rows)
+    if s.identity_map:  # rows already loaded in this session must not keep stale values
+        ids = {r[0] for r in rows}
+        for obj in list(s.identity_map.values()):
+            if isinstance(obj, Indicator) and obj.id in ids:
+                s.expire(obj)
+
+
+def _bound_time(now: datetime) -> Any:
+    """``now`` as the ``confirmed_at`` column stores it (UTCDateTime's own bind processing,
+    applied once per page instead of once per row)."""
+    from sqlalchemy.dialects import sqlite
+
+    col = Indicator.__table__.c.confirmed_at
+    dialect = sqlite.dialect()
+    value = col.type.process_bind_param(now, dialect)
+    processor = col.type.impl_instance.bind_processor(dialect)
+    return processor(value) if processor else value
 
 
 def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> None:
@@ -308,14 +331,14 @@ def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> N
     last: dict[tuple[str, str], dict[str, Any]] = {}
     for change in changes:
         last[(change["entity"], str(change["id"]))] = change
-    now = utcnow()
+    confirmed_at = _bound_time(utcnow())
     ind_rows = [
-        _indicator_row(c["data"], int(c["seq"]), now)
+        _indicator_params(c["data"], int(c["seq"]), confirmed_at)
         for (entity, _), c in last.items()
         if entity == "indicator" and c["op"] != "delete"
     ]
     _bulk_upsert_indicators(s, ind_rows)
-    touched.indicators.update(r["id"] for r in ind_rows)
+    touched.indicators.update(r[0] for r in ind_rows)
 
     app_changes = [c for (e, _), c in last.items() if e == "application"]
     if app_changes:

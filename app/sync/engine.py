@@ -23,6 +23,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -129,8 +130,10 @@ class SyncEngine:
         backoff: BackoffPolicy = BackoffPolicy(),
         sleep: Callable[[float], None] | None = None,
         server_url: str | None = None,
+        prefetch: bool = True,
     ) -> None:
         self.db = db
+        self.prefetch = prefetch
         self.transport = transport
         self.chunk_size = max(1, min(chunk_size, 200))  # PushBatch allows 200
         self.page_size = max(1, min(page_size, 5000))
@@ -392,26 +395,50 @@ class SyncEngine:
             self._emit("upload", i, len(hashes))
 
     def _stage_pull(self) -> None:
+        """Pull pages since the cursor; each page is applied in the transaction that advances
+        the cursor. With ``prefetch`` the next page is requested (one worker thread) while
+        the current one is applied, so the server's time and the client's overlap; the
+        cursor still only moves with an applied page, so an interrupted pull resumes exactly
+        as without prefetching (a prefetched page that was never applied is pulled again)."""
         with self.db.read() as s:
             since = self._state(s).last_server_seq
         base = since
-        while True:
-            self._check_cancel()
-            page = self._call("pull", self.transport.pull, since, self.page_size)
-            changes = page.get("changes", [])
-            with self.db.transaction() as s:
-                apply_page(s, changes, self._touched)
-                st = self._state(s)
-                st.last_server_seq = max(int(page["next_since"]), since)
-                st.pull_target_seq = int(page.get("server_seq", st.last_server_seq))
-                pulled = (st.cursor or {}).get("pulled", 0) + len(changes)
-                st.cursor = {"pulled": pulled}
-            self._counts["pulled"] += len(changes)
-            since = int(page["next_since"])
-            target = int(page.get("server_seq", since))
-            self._emit("pull", since - base, max(target - base, 0))
-            if not page.get("has_more"):
-                break
+        pool = ThreadPoolExecutor(1, thread_name_prefix="jincai-pull") if self.prefetch else None
+        ahead: Future | None = None
+        try:
+            while True:
+                self._check_cancel()
+                page = None
+                if ahead is not None:
+                    try:
+                        page = ahead.result()
+                    except TransportError:  # the prefetch tries once; back-off happens here
+                        page = None
+                    ahead = None
+                if page is None:
+                    page = self._call("pull", self.transport.pull, since, self.page_size)
+                changes = page.get("changes", [])
+                if pool is not None and page.get("has_more"):
+                    ahead = pool.submit(self.transport.pull, int(page["next_since"]),
+                                        self.page_size)
+                with self.db.transaction() as s:
+                    apply_page(s, changes, self._touched)
+                    st = self._state(s)
+                    st.last_server_seq = max(int(page["next_since"]), since)
+                    st.pull_target_seq = int(page.get("server_seq", st.last_server_seq))
+                    pulled = (st.cursor or {}).get("pulled", 0) + len(changes)
+                    st.cursor = {"pulled": pulled}
+                self._counts["pulled"] += len(changes)
+                since = int(page["next_since"])
+                target = int(page.get("server_seq", since))
+                self._emit("pull", since - base, max(target - base, 0))
+                if not page.get("has_more"):
+                    break
+        finally:
+            if pool is not None:
+                # never leave a request running behind the stage (the caller may close the
+                # transport next); its page, if any, is simply pulled again next time
+                pool.shutdown(wait=True)
 
     def _stage_apply(self) -> None:
         """Housekeeping after the pull: forget commands the server confirmed long ago."""
