@@ -73,14 +73,24 @@ class SyncStatusPanel(QWidget):
         self.sync_button.clicked.connect(self.start_sync)
         self.conflicts_button.clicked.connect(self.open_conflicts)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
-        ctx.sig_online_changed.connect(lambda _o: self._show_connection())
-        ctx.sig_user_changed.connect(lambda _u: self._show_connection())
-        ctx.runner.sig_changes.connect(lambda _c: self.refresh())
+        # bound methods, not lambdas: Qt drops these connections when the panel is destroyed
+        ctx.sig_online_changed.connect(self._on_ctx_online_changed)
+        ctx.sig_user_changed.connect(self._on_ctx_user_changed)
+        ctx.runner.sig_changes.connect(self._on_runner_changes)
         self._timer = QTimer(self)
         self._timer.setInterval(60_000)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self._show_connection()
+        self.refresh()
+
+    def _on_ctx_online_changed(self, _online: bool) -> None:
+        self._show_connection()
+
+    def _on_ctx_user_changed(self, _user: object) -> None:
+        self._show_connection()
+
+    def _on_runner_changes(self, _changes: object) -> None:
         self.refresh()
 
     @staticmethod

@@ -65,6 +65,17 @@ def user_message(exc: BaseException) -> str:
         "tasks", "操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。").format(name)
 
 
+def _alive(callback: Any) -> bool:
+    """False when ``callback`` is a method of a Qt object that has been destroyed (a view
+    closed while its query was running): its result is dropped, not an error."""
+    owner = getattr(callback, "__self__", None)
+    if owner is None or not isinstance(owner, QObject):
+        return True
+    import shiboken6
+
+    return shiboken6.isValid(owner)
+
+
 def _is_user_error(exc: BaseException) -> bool:
     """Service refusals and validation errors carry a Chinese ``message`` and a ``code``."""
     return isinstance(getattr(exc, "message", None), str) and hasattr(exc, "code")
@@ -249,6 +260,10 @@ class TaskRunner(QObject):
     @Slot(object, str, object)
     def _on_relay_outcome(self, task: Task, outcome: str, value: Any) -> None:
         on_success, on_failure, is_mutation = self._callbacks.pop(task.id, (None, None, False))
+        if on_success is not None and not _alive(on_success):
+            on_success = None
+        if on_failure is not None and not _alive(on_failure):
+            on_failure = lambda _m, _e: None  # the view is gone: nobody to tell
         self._running.pop(task.id, None)
         if task.key is not None and self._keyed.get(task.key) is task:
             del self._keyed[task.key]

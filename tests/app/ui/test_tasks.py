@@ -132,3 +132,24 @@ def test_mutation_broadcasts_its_change_set_and_hidden_views_refresh_when_shown(
     with qtbot.assertNotEmitted(runner.sig_changes, wait=200):
         runner.mutation(lambda ctx: Changes())
         runner.wait_idle()
+
+
+def test_results_for_a_destroyed_view_are_dropped_quietly(qtbot, runner, caplog):
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    errors = []
+    runner.sig_error.connect(lambda label_, message: errors.append(message))
+    gate = threading.Event()
+
+    def work(ctx):
+        gate.wait(5)
+        return "late result"
+
+    task = runner.query(work, on_success=label.setText)
+    shiboken6.delete(label)
+    gate.set()
+    with qtbot.waitSignal(task.sig_finished, timeout=5000):
+        pass
+    assert errors == [] and "callback" not in caplog.text
