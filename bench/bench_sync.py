@@ -221,6 +221,21 @@ def _client(base: str, work: str) -> dict:
     def engine() -> SyncEngine:
         return SyncEngine(db=db, transport=transport, server_url=base)
 
+    raw = httpx.Client(base_url=base, timeout=300)
+    acc0 = {**_login(raw, "acc000"), **PROTO}
+    acc1 = {**_login(raw, "acc001"), **PROTO}
+
+    def pull_all(headers, since=0) -> int:
+        pages = 0
+        while pages < 10_000:
+            page = raw.get("/api/v1/sync/pull", params={"since": since, "limit": m["page_size"]},
+                           headers=headers).json()
+            since, pages = page["next_since"], pages + 1
+            if not page["has_more"]:
+                return since
+        return since
+
+    # ---- first sync, then the server alone serving the same pages
     m: dict = {"rss_start_mb": _rss_mb()}
     eng = engine()
     m["page_size"], m["chunk_size"] = eng.page_size, eng.chunk_size
@@ -231,7 +246,11 @@ def _client(base: str, work: str) -> dict:
     assert report.sanity_ok is True, report
     with db.read() as s:
         m["indicators"] = s.scalar(select(func.count()).select_from(Indicator)) - 1  # APP-U000
+    started = time.perf_counter()
+    head = pull_all(acc0)
+    m["first_raw"] = time.perf_counter() - started
 
+    # ---- nothing to do
     times = []
     for _ in range(5):
         started = time.perf_counter()
@@ -239,6 +258,21 @@ def _client(base: str, work: str) -> dict:
         times.append(time.perf_counter() - started)
     m["noop"] = statistics.median(times)
 
+    def noop_raw() -> None:
+        raw.get("/version").raise_for_status()
+        raw.get("/api/v1/sync/pull", params={"since": head, "limit": m["page_size"]},
+                headers=acc0).json()
+        raw.get("/api/v1/indicators", params={"limit": 1}, headers=acc0).json()
+        raw.get("/api/v1/applications", params={"limit": 1}, headers=acc0).json()
+
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        noop_raw()
+        times.append(time.perf_counter() - started)
+    m["noop_raw"] = statistics.median(times)
+
+    # ---- push 1,000 queued applications
     for i in range(APPLICATIONS):
         app_id = save_draft(db=db, draft=DraftInput(
             indicator_id="APP-U000", amount=100_00 + i, use_des=f"支付办公用品款{i}",
@@ -257,61 +291,30 @@ def _client(base: str, work: str) -> dict:
     transport.close()
     db.close()
 
-    # ---- the server alone: the same requests by raw httpx
-    with httpx.Client(base_url=base, timeout=300) as c:
-        acc0 = {**_login(c, "acc000"), **PROTO}
-        acc1 = {**_login(c, "acc001"), **PROTO}
-
-        def pull_all(headers, since=0) -> int:
-            pages = 0
-            while pages < 10_000:
-                page = c.get("/api/v1/sync/pull", params={"since": since, "limit": m["page_size"]},
-                             headers=headers).json()
-                since, pages = page["next_since"], pages + 1
-                if not page["has_more"]:
-                    return since
-            return since
-
-        started = time.perf_counter()
-        head = pull_all(acc0)
-        m["first_raw"] = time.perf_counter() - started
-
-        def noop_raw() -> None:
-            c.get("/version").raise_for_status()
-            c.get("/api/v1/sync/pull", params={"since": head, "limit": m["page_size"]},
-                  headers=acc0).json()
-            c.get("/api/v1/indicators", params={"limit": 1}, headers=acc0).json()
-            c.get("/api/v1/applications", params={"limit": 1}, headers=acc0).json()
-
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            noop_raw()
-            times.append(time.perf_counter() - started)
-        m["noop_raw"] = statistics.median(times)
-
-        # the same commands for unit U001, in the engine's order: per block of chunk_size
-        # applications, their save_draft commands, then their submits
-        start1 = pull_all(acc1)
-        saves = [p for k, p in commands if k == "application.save_draft"]
-        ids = [str(uuid.uuid4()) for _ in saves]
-        chunk = m["chunk_size"]
-        started = time.perf_counter()
-        for b in range(0, len(saves), chunk):
-            batch = [{"idempotency_key": str(uuid.uuid4()), "type": "application.save_draft",
-                      "entity_id": ids[b + j], "payload": {**p, "indicator_id": "APP-U001",
-                                                           "unit_code": None}}
-                     for j, p in enumerate(saves[b:b + chunk])]
-            for cmds in (batch, [{"idempotency_key": str(uuid.uuid4()), "type": "application.submit",
-                                  "entity_id": x["entity_id"], "payload": {}} for x in batch]):
-                r = c.post("/api/v1/sync/push", json={"commands": cmds}, headers=acc1)
-                r.raise_for_status()
-                bad = [x for x in r.json()["results"] if x["status"] != "ok"]
-                assert not bad, bad[:3]
-        pull_all(acc1, start1)
-        c.get("/api/v1/indicators", params={"limit": 1}, headers=acc1).json()
-        c.get("/api/v1/applications", params={"limit": 1}, headers=acc1).json()
-        m["push_raw"] = time.perf_counter() - started
+    # the same commands for unit U001, in the engine's order: per block of chunk_size
+    # applications, their save_draft commands, then their submits; then the same pull
+    start1 = pull_all(acc1)
+    saves = [p for k, p in commands if k == "application.save_draft"]
+    ids = [str(uuid.uuid4()) for _ in saves]
+    chunk = m["chunk_size"]
+    started = time.perf_counter()
+    raw.get("/version").raise_for_status()
+    for b in range(0, len(saves), chunk):
+        batch = [{"idempotency_key": str(uuid.uuid4()), "type": "application.save_draft",
+                  "entity_id": ids[b + j], "payload": {**p, "indicator_id": "APP-U001",
+                                                       "unit_code": None}}
+                 for j, p in enumerate(saves[b:b + chunk])]
+        for cmds in (batch, [{"idempotency_key": str(uuid.uuid4()), "type": "application.submit",
+                              "entity_id": x["entity_id"], "payload": {}} for x in batch]):
+            r = raw.post("/api/v1/sync/push", json={"commands": cmds}, headers=acc1)
+            r.raise_for_status()
+            bad = [x for x in r.json()["results"] if x["status"] != "ok"]
+            assert not bad, bad[:3]
+    pull_all(acc1, start1)
+    raw.get("/api/v1/indicators", params={"limit": 1}, headers=acc1).json()
+    raw.get("/api/v1/applications", params={"limit": 1}, headers=acc1).json()
+    m["push_raw"] = time.perf_counter() - started
+    raw.close()
     return m
 
 
