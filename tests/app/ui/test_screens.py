@@ -351,3 +351,25 @@ def test_sign_out_marks_the_account_and_asks_for_sign_in_again(qtbot, window, ct
     with ctx.db.read() as s:
         acct = s.scalar(select(Account).where(Account.username == "zhang.kj"))
         assert acct.signed_in is False and acct.password_verifier  # offline unlock still works
+
+
+def test_batch_approve_takes_only_routine_items(qtbot, window, ctx, monkeypatch):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QMessageBox
+
+    view = window.approvals
+    window.show_page("approvals")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 14, timeout=5000)
+    sel = view.table().selectionModel()
+    for r in range(6):
+        sel.select(view.model.index(r, 0),
+                   QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = [view.model.record(r) for r in range(6)]
+    routine = {t.id for t in chosen if not t.summary.get("warning_level")}
+    assert routine and len(routine) < 6  # the demo mixes warned and routine items
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    view._on_batch_clicked()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 14 - len(routine), timeout=5000)
+    left = {t.id for t in list_approval_tasks(db=ctx.db)}
+    assert not (routine & left) and all(t.id in left for t in chosen if t.id not in routine)
