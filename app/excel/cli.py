@@ -186,7 +186,7 @@ def _import_product(args, db, target: str) -> int:
             if who is None:
                 return _refuse(args, "尚未登录：请先运行 jincai login --server URL --user NAME，再导入指标。")
             transport = make_transport(db, *who)
-            sink = imports.ServerIndicatorSink(transport)
+            sink = imports.ServerIndicatorSink(transport, sync_db=None if args.no_sync else db)
         elif args.kind == "payees":
             sink = imports.LocalPayeeSink(db)
             existing = sink
@@ -199,11 +199,7 @@ def _import_product(args, db, target: str) -> int:
                                  sheet=args.sheet, region=args.region)
         imports.finish_result(result, sink)
         if target == "server" and result.imported_rows and result.outcome == "ok":
-            note = (f"服务器：新建 {sink.created}，更新 {sink.updated}，未变 {sink.unchanged}"
-                    f"（{sink.requests} 次请求）。")
-            if not args.no_sync:
-                report, problem = imports.sync_after_import(db=db, transport=transport)
-                note += problem or f"已同步到本机（下载变更 {report.pulled}）。"
+            note = sink.summary()
         elif target == "local" and result.imported_rows:
             note = "已写入本地数据库" + ("（草稿，需逐笔核对后提交）。" if args.kind == "applications"
                                    else "（收款人地址簿）。")

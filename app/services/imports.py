@@ -138,8 +138,10 @@ class ServerIndicatorSink:
     def __init__(self, transport: Any, *, chunk_rows: int = BULK_MAX_ROWS,
                  max_bytes: int = BULK_MAX_BYTES, attempts: int = 4, backoff_s: float = 1.0,
                  sleep: Callable[[float], None] = time.sleep,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None,
+                 sync_db: Database | None = None) -> None:
         self.transport = transport
+        self.sync_db = sync_db  # when given, a sync follows a successful commit
         self.chunk_rows = max(1, min(chunk_rows, BULK_MAX_ROWS))
         self.max_bytes = max_bytes
         self.attempts = max(1, attempts)
@@ -158,6 +160,8 @@ class ServerIndicatorSink:
         self.requests = 0
         self.refusal: ImportRefused | None = None
         self.skipped: list[RowError] = []  # rows left out of a --partial import
+        self.sync_report: Any = None
+        self.sync_problem: str | None = None
 
     # -- ImportSink
     def begin(self, kind: str, meta: dict) -> None:
@@ -213,6 +217,9 @@ class ServerIndicatorSink:
                     f"{len(self._errors)} 行不能发送到服务器，未导入任何数据。", self._errors)
             self.skipped = list(self._errors)
             self._send_all()
+            if self.sync_db is not None and self.written:
+                self.sync_report, self.sync_problem = sync_after_import(
+                    db=self.sync_db, transport=self.transport)
         except ImportRefused as exc:
             self.refusal = exc
             raise
@@ -224,6 +231,16 @@ class ServerIndicatorSink:
         self._close()
 
     # -- internals
+    def summary(self) -> str:
+        """What the server did, and whether the local mirror has it, for the user."""
+        text = (f"服务器：新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
+                f"（{self.requests} 次请求）。")
+        if self.sync_problem:
+            text += self.sync_problem
+        elif self.sync_report is not None:
+            text += f"已同步到本机（下载变更 {self.sync_report.pulled}）。"
+        return text
+
     def _close(self) -> None:
         if self._tmp is not None:
             self._tmp.close()
@@ -600,6 +617,96 @@ class LocalIndicatorKeys:
                 found.update(s.scalars(select(Indicator.id).where(
                     Indicator.id.in_(ids[i:i + SQLITE_IN_CHUNK]), Indicator.active.is_(True))))
         return {wanted[i] for i in found}
+
+
+# ------------------------------------------------------------------------ targets
+
+class _RefusingSink:
+    """A target that cannot be used now (e.g. indicators while nobody is signed in online):
+    the import is refused with ``message`` before anything is written."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.refusal: ImportRefused | None = None
+        self.skipped: list[RowError] = []
+
+    def begin(self, kind: str, meta: dict) -> None:
+        self.refusal = None
+
+    def write(self, records: Sequence[ImportRecord]) -> None:
+        self.refusal = ImportRefused(self.message)
+        raise self.refusal
+
+    def commit(self) -> int:
+        self.refusal = ImportRefused(self.message)
+        raise self.refusal
+
+    def rollback(self) -> None:
+        pass
+
+
+def signed_in_transport(db: Database) -> Any | None:
+    """The HTTP transport of the account signed in on this local database, or None."""
+    from app.models import Account
+    from app.sync.credentials import device_id
+    from app.sync.http import HttpTransport
+
+    with db.read() as s:
+        acct = s.scalar(select(Account).where(Account.signed_in.is_(True))
+                        .order_by(Account.last_online_sign_in_at.desc()))
+        who = (acct.server_url, acct.username) if acct else None
+    if who is None or not who[0]:
+        return None
+    return HttpTransport(server_url=who[0], username=who[1], device_id=device_id(db.data_dir))
+
+
+class ProductTargets:
+    """The product's import targets for one local database, per kind (the import wizard's
+    ``sink_factory`` / ``existing_factory`` / ``indicators_factory``): indicators → the
+    server as the signed-in user (then a sync), payees → the address book, batch
+    applications → local drafts checked against the local indicator mirror."""
+
+    def __init__(self, db: Database, *,
+                 transport_factory: Callable[[Database], Any | None] = signed_in_transport) -> None:
+        self.db = db
+        self._transport_factory = transport_factory
+
+    def sink(self, kind: str) -> Any:
+        if kind == "payees":
+            return LocalPayeeSink(self.db)
+        if kind == "applications":
+            return LocalDraftSink(self.db)
+        transport = self._transport_factory(self.db)
+        if transport is None:
+            return _RefusingSink("预算指标由服务器管理：请先联网登录，再导入指标（导入后自动同步到本机）。")
+        return ServerIndicatorSink(transport, sync_db=self.db)
+
+    def existing(self, kind: str) -> Any | None:
+        return self.sink(kind) if kind in ("payees", "applications") else None
+
+    def indicators(self) -> LocalIndicatorKeys:
+        return LocalIndicatorKeys(self.db)
+
+    def describe(self, kind: str) -> str:
+        return {"indicators": "服务器（随后同步到本机）", "payees": "本地收款人地址簿",
+                "applications": "本地草稿"}.get(kind, "本地数据库")
+
+
+def import_to_product(path: Any, kind: str, **kwargs: Any) -> Any:
+    """``import_workbook`` followed by :func:`finish_result` (the wizard's ``import_fn``);
+    closes the server transport of a server sink."""
+    from app.excel.importer import import_workbook
+
+    sink = kwargs.get("sink")
+    try:
+        result = import_workbook(path, kind, **kwargs)
+        finish_result(result, sink)
+        if isinstance(sink, ServerIndicatorSink) and result.outcome == "ok" and result.imported_rows:
+            result.message += sink.summary()
+    finally:
+        if isinstance(sink, ServerIndicatorSink) and hasattr(sink.transport, "close"):
+            sink.transport.close()
+    return result
 
 
 # ------------------------------------------------------------------------ results

@@ -5,9 +5,10 @@ thread pool) that talks only through signals; a cancel flag stops it between row
 returns plain :class:`~app.excel.importer.ImportResult` objects; everything shown is formatted
 here, in the GUI thread.
 
-Until the local store lands, the default target is the JSON-lines file of
-:mod:`app.excel.sinks` (the wizard says so); the application passes ``sink_factory`` to send rows
-to the local database instead.
+Given the local database (``db``, as the desktop shell passes it), rows go to the product
+(:class:`app.services.imports.ProductTargets`): indicators to the server as the signed-in user,
+then a sync; payees to the address book; batch applications to local drafts. ``sink_factory``
+overrides that; with neither, the target is the JSON-lines staging file of :mod:`app.excel.sinks`.
 """
 from __future__ import annotations
 
@@ -319,9 +320,20 @@ class ImportWizard(QWizard):
                  sink_factory: Callable[[str], ImportSink] | None = None,
                  existing_factory: Callable[[str], ExistingKeys | None] | None = None,
                  indicators_factory: Callable[[], ExistingKeys | None] | None = None,
-                 import_fn: ImportFn = import_workbook,
-                 thread_pool: QThreadPool | None = None) -> None:
+                 import_fn: ImportFn | None = None,
+                 thread_pool: QThreadPool | None = None,
+                 db=None) -> None:
         super().__init__(parent)
+        self._targets = None
+        if db is not None and sink_factory is None:
+            from app.services.imports import ProductTargets, import_to_product
+
+            self._targets = ProductTargets(db)
+            sink_factory = self._targets.sink
+            existing_factory = existing_factory or self._targets.existing
+            indicators_factory = indicators_factory or self._targets.indicators
+            import_fn = import_fn or import_to_product
+        import_fn = import_fn or import_workbook
         self.setWindowTitle(self.tr("Excel 导入"))
         self.setObjectName("importWizard")
         self._sink_factory = sink_factory
@@ -337,6 +349,8 @@ class ImportWizard(QWizard):
         self.failure: str | None = None
         self.target_description = self.tr(
             "JSON-lines 暂存文件（尚未接入本地数据库）") if sink_factory is None else self.tr("本地数据库")
+        if self._targets is not None:
+            self.target_description = self.tr("服务器或本地数据库（按导入类型）")
         self.preview_model = RecordPreviewTableModel(self)
         self.error_model = ImportErrorTableModel(self)
         self.file_page = _FilePage(self)

@@ -249,3 +249,32 @@ def test_batch_applications_become_drafts_all_or_nothing(book, db, monkeypatch, 
     assert [(e["row"], e["column"]) for e in payload["errors"]] == [(3, "单位代码")]
     with db.read() as s:
         assert s.query(PaymentApplication).count() == 2
+
+
+def test_wizard_given_the_database_imports_into_the_product(qtbot, book, world, bureau, db):
+    from app.ui.import_wizard import ImportWizard
+
+    wizard = ImportWizard(db=db)
+    wizard._targets._transport_factory = lambda _db: HttpTransport(
+        server_url=URL, username="bur_a", device_id="dev-x", client=world.client)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert "服务器" in wizard.target_description
+    for kind, path in (("indicators", _ind_book(book, ["W1", "W2"])),
+                       ("payees", book([PAYEE_HEADER, ["某某公司", "6222021202001234567", "工行", None, None, None]])),
+                       ("applications", book([APP_HEADER, ["W1", "张三", "6222021202001234568", "工行", 800, "30226",
+                                                          "转账", "讲课费", None, "Q-1"]]))):
+        wizard.restart()
+        wizard.set_file(path, kind)
+        wizard.file_page.year_spin.setValue(2026)
+        with qtbot.waitSignal(wizard.sig_preview_ready, timeout=10_000):
+            wizard.next()
+        with qtbot.waitSignal(wizard.sig_imported, timeout=20_000) as imported:
+            wizard.next()
+        assert imported.args[0].imported_rows == (2 if kind == "indicators" else 1), imported.args[0].message
+    assert "已同步到本机" in wizard.import_result.message or wizard.import_result.kind == "applications"
+    with db.read() as s:
+        assert s.get(Indicator, "W2").available == 10100
+        assert s.query(Payee).count() == 1  # a draft's payee is remembered when it is queued
+        [app] = s.query(PaymentApplication).all()
+        assert (app.indicator_id, app.local_status) == ("W1", "draft")
