@@ -379,3 +379,14 @@ class CodeTableVersion(Base):
     digest: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
     published_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed-login counters for user names that do not exist, so that lockout answers the same
+    whether or not an account exists (no user enumeration through 423 vs 401)."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(lower(username))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime())
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)

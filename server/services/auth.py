@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server import chain
 from server.errors import ApiError
-from server.models import RefreshToken, User
+from server.models import LoginThrottle, RefreshToken, User
 from server.security import (
     create_access_token,
     hash_password,
@@ -58,7 +58,9 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
                            ).scalar_one_or_none()
     now = _now()
     actor = chain.Actor(user.id if user else None, username, device_id)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    if user is None:
+        return _unknown_user(session, settings, username=username, password=password, now=now)
+    if user.locked_until is not None and user.locked_until > now:
         wait = int((user.locked_until - now).total_seconds()) + 1
         session.rollback()
         raise ApiError(423, "account_locked",
@@ -91,6 +93,37 @@ def login(session: Session, settings: Settings, *, username: str, password: str,
                 unit_id=user.unit_id, detail={"device_name": device_name})
     session.commit()
     return out
+
+
+def _unknown_user(session: Session, settings: Settings, *, username: str, password: str,
+                  now: datetime) -> dict:
+    """Same work, same answers and same lockout as for a real account."""
+    key = hash_token(username.strip().lower())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(LoginThrottle).values(key=key, failures=0, updated_at=now)
+                    .on_conflict_do_nothing())
+    row = session.execute(select(LoginThrottle).where(LoginThrottle.key == key)
+                          .with_for_update()).scalar_one()
+    if row.locked_until is not None and row.locked_until > now:
+        wait = int((row.locked_until - now).total_seconds()) + 1
+        session.commit()
+        raise ApiError(423, "account_locked",
+                       f"登录失败次数过多，账户已临时锁定，请在 {wait} 秒后重试。",
+                       {"retry_after": wait}, headers={"Retry-After": str(wait)})
+    verify_password(None, password)  # constant work
+    row.failures += 1
+    secs = _lock_seconds(settings, row.failures)
+    if secs:
+        row.locked_until = now + timedelta(seconds=secs)
+    session.commit()
+    if secs:
+        raise ApiError(423, "account_locked", f"登录失败次数过多，账户已临时锁定 {secs} 秒。",
+                       {"retry_after": secs}, headers={"Retry-After": str(secs)})
+    raise ApiError(401, "bad_credentials", BAD_CREDENTIALS)
 
 
 def refresh(session: Session, settings: Settings, *, refresh_token: str, device_id: str) -> dict:

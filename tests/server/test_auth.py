@@ -193,3 +193,14 @@ def test_admin_deactivates_and_unlocks(w):
     assert login(w, "fin_a1").status_code == 200
     assert w.client.patch("/api/v1/users/admin", headers=ah, json={"is_active": False}).status_code == 422
     assert w.client.patch("/api/v1/users/nobody", headers=ah, json={"unlock": True}).status_code == 404
+
+
+def test_unknown_user_names_are_locked_out_the_same_way(w):
+    """No user enumeration: a name that does not exist answers exactly like a real account."""
+    real = [login(w, "treas", "wrong-password-1") for _ in range(3)]
+    fake = [login(w, "no_such_person", "wrong-password-1") for _ in range(3)]
+    assert [r.status_code for r in real] == [r.status_code for r in fake] == [401, 401, 423]
+    assert real[2].json()["message"] == fake[2].json()["message"]
+    assert real[2].headers["Retry-After"] == fake[2].headers["Retry-After"]
+    again = login(w, "no_such_person", "whatever-123")
+    assert again.status_code == 423 and "秒后重试" in again.json()["message"]
