@@ -692,10 +692,16 @@ def seed_demo_data(
                                             payload={}))
                     break
 
+        pending_task_warnings: list[tuple[Any, ...]] = []
         if s.scalar(select(func.count()).select_from(ApprovalTask)) == 0:
             units = (("101001", "市教育局机关"), ("101002", "市第一中学"), ("101003", "市实验小学"),
                      ("101004", "市教育考试院"), ("101005", "市电化教育馆"))
             levels = (None, None, "yellow", None, "red", None, "blue", None)
+            task_warnings = {
+                "red": ("R-PERS-02", "向个人账户大额转账", "本笔支付对象为个人账户且金额较大，请核对付款依据。"),
+                "yellow": ("Y-CARD-01", "应使用公务卡结算", "该经济科目属于公务卡强制结算目录，本笔以转账方式结算。"),
+                "blue": ("B-RATE-01", "执行进度偏慢", "该指标执行率低于序时进度。"),
+            }
             for i in range(14):
                 unit = units[i % len(units)]
                 payee = _DEMO_PAYEES[(i + 2) % len(_DEMO_PAYEES)]
@@ -721,6 +727,11 @@ def seed_demo_data(
                     created_at=now - timedelta(hours=6 * (14 - i)),
                 ))
 
+                level = levels[i % len(levels)]
+                if level:
+                    pending_task_warnings.append((level, *task_warnings[level],
+                                                  s.get(ApprovalTask, f"T{year}{i + 1:05d}")))
+
         if s.scalar(select(func.count()).select_from(MonitoringWarning)) == 0:
             samples = (
                 ("red", "R-CASH-01", "大额现金支付", "单笔现金支付 62,000.00 元，超过 50,000.00 元，需纸质审批。"),
@@ -739,6 +750,15 @@ def seed_demo_data(
                     details={"explanation": "已补充合同及验收单。"} if i % 3 == 0 else {},
                     server_version=1, server_seq=i + 1, created_at=now - timedelta(days=i),
                 ))
+
+        for n, (level, code, name, msg, task) in enumerate(pending_task_warnings):
+            if task is None:
+                continue
+            s.add(MonitoringWarning(
+                id=f"WT{year}{n + 1:05d}", rule_code=code, rule_name=name, severity=level,
+                application_id=task.application_id, message=msg, status="open",
+                details={"task_id": task.id}, server_version=1, server_seq=100 + n,
+                created_at=task.created_at))
 
         st = s.get(SyncState, 1)
         if st is None:

@@ -373,3 +373,19 @@ def test_batch_approve_takes_only_routine_items(qtbot, window, ctx, monkeypatch)
     qtbot.waitUntil(lambda: view.model.rowCount() == 14 - len(routine), timeout=5000)
     left = {t.id for t in list_approval_tasks(db=ctx.db)}
     assert not (routine & left) and all(t.id in left for t in chosen if t.id not in routine)
+
+
+def test_flagged_tasks_show_their_warning_in_the_detail(qtbot, window, ctx):
+    from app.services.ui_queries import approval_context
+
+    red = [t for t in list_approval_tasks(db=ctx.db) if t.summary.get("warning_level") == "red"]
+    assert red
+    context = approval_context(db=ctx.db, task_id=red[0].id)
+    assert any(w.severity == "red" and w.application_id == red[0].application_id
+               for w in context.warnings)
+    view = window.approvals
+    window.show_page("approvals")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 14, timeout=5000)
+    row = next(i for i, t in enumerate(view.model.records()) if t.id == red[0].id)
+    view.table().selectRow(row)
+    qtbot.waitUntil(lambda: "向个人账户大额转账" in view._detail.toPlainText(), timeout=5000)
