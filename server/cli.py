@@ -177,6 +177,12 @@ def cmd_ledger_check(_args) -> int:
     return 1
 
 
+def cmd_gen_secret(_args) -> int:
+    from server.settings import generate_secret
+    print(generate_secret())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jincai-server", description="金财中心服务端 Jincai central server")
     p.add_argument("--version", action="version", version=f"jincai-server {__version__}")
@@ -198,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--oversee", action="append", help="管辖的部门或单位代码（业务处室/国库，可重复）")
     c.add_argument("--display-name")
     c.set_defaults(fn=cmd_create_user)
+    sub.add_parser("gen-secret", help="生成一个随机密钥（用于 JINCAI_SECRET_KEY）"
+                   ).set_defaults(fn=cmd_gen_secret)
     sd = sub.add_parser("seed-demo", help="创建演示数据并打印演示用户")
     sd.add_argument("--year", type=int, default=2026)
     sd.add_argument("--json", action="store_true", help="以 JSON 输出演示用户 / print the demo users as JSON")
