@@ -215,3 +215,9 @@ def test_migrations_downgrade_and_upgrade_again(cli_env):
     with e.connect() as c:
         assert c.execute(text("SELECT audit_hash FROM chain_head")).scalar_one() == "0" * 64
     e.dispose()
+
+
+def test_gen_secret(capsys):
+    assert cli.main(["gen-secret"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert len(secret) >= 48 and secret != DEFAULT_SECRET
