@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -128,6 +129,13 @@ class MyApplicationsView(ChangeAwareMixin, QWidget):
         self._withdraw_button.clicked.connect(self._on_withdraw_button_clicked)
         self._delete_button.clicked.connect(self._on_delete_button_clicked)
         self._print_button.clicked.connect(self._on_print_button_clicked)
+        for seq, slot in (("Return", self._on_open_button_clicked),
+                          ("Delete", self._on_delete_button_clicked),
+                          ("Ctrl+D", self._on_copy_button_clicked)):
+            sc = QShortcut(QKeySequence(seq), self._table)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(slot)
+        self._copy_button.setToolTip(self.tr("复制为新申请（Ctrl+D）"))
         self.watch_changes(ctx.runner)
         self._update_buttons(None)
         self.refresh()
@@ -225,7 +233,7 @@ class MyApplicationsView(ChangeAwareMixin, QWidget):
 
     def _on_delete_button_clicked(self) -> None:
         app = self.current()
-        if app is None:
+        if app is None or not self._delete_button.isEnabled():
             return
         answer = QMessageBox.question(self, self.tr("删除草稿"),
                                       self.tr("确定删除这份草稿吗？删除后不能恢复。"))

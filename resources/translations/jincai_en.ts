@@ -4,47 +4,47 @@
 <context>
     <name>ApplicationListTableModel</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="48"/>
+        <location filename="../../app/ui/applications_view.py" line="49"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="45"/>
+        <location filename="../../app/ui/applications_view.py" line="46"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="49"/>
+        <location filename="../../app/ui/applications_view.py" line="50"/>
         <source>更新时间</source>
         <translation>Updated</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="50"/>
+        <location filename="../../app/ui/applications_view.py" line="51"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="42"/>
+        <location filename="../../app/ui/applications_view.py" line="43"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="47"/>
+        <location filename="../../app/ui/applications_view.py" line="48"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="44"/>
+        <location filename="../../app/ui/applications_view.py" line="45"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="46"/>
+        <location filename="../../app/ui/applications_view.py" line="47"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="44"/>
+        <location filename="../../app/ui/applications_view.py" line="45"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -52,12 +52,12 @@
 <context>
     <name>ApplicationsPage</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="254"/>
+        <location filename="../../app/ui/applications_view.py" line="262"/>
         <source>填写申请</source>
         <translation>Fill in</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="255"/>
+        <location filename="../../app/ui/applications_view.py" line="263"/>
         <source>我的申请</source>
         <translation>My applications</translation>
     </message>
@@ -892,116 +892,116 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="181"/>
+        <location filename="../../app/ui/shell.py" line="184"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="177"/>
+        <location filename="../../app/ui/shell.py" line="180"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="179"/>
+        <location filename="../../app/ui/shell.py" line="182"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="128"/>
-        <location filename="../../app/ui/shell.py" line="186"/>
+        <location filename="../../app/ui/shell.py" line="131"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="131"/>
+        <location filename="../../app/ui/shell.py" line="134"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="229"/>
+        <location filename="../../app/ui/shell.py" line="232"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="185"/>
+        <location filename="../../app/ui/shell.py" line="188"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="225"/>
-        <location filename="../../app/ui/shell.py" line="231"/>
+        <location filename="../../app/ui/shell.py" line="228"/>
+        <location filename="../../app/ui/shell.py" line="234"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="144"/>
-        <location filename="../../app/ui/shell.py" line="195"/>
+        <location filename="../../app/ui/shell.py" line="147"/>
+        <location filename="../../app/ui/shell.py" line="198"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="178"/>
+        <location filename="../../app/ui/shell.py" line="181"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
+        <location filename="../../app/ui/shell.py" line="185"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="122"/>
+        <location filename="../../app/ui/shell.py" line="125"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="124"/>
+        <location filename="../../app/ui/shell.py" line="127"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="183"/>
+        <location filename="../../app/ui/shell.py" line="186"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="173"/>
+        <location filename="../../app/ui/shell.py" line="176"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="133"/>
+        <location filename="../../app/ui/shell.py" line="136"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="184"/>
+        <location filename="../../app/ui/shell.py" line="187"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="179"/>
+        <location filename="../../app/ui/shell.py" line="182"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="180"/>
+        <location filename="../../app/ui/shell.py" line="183"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="140"/>
+        <location filename="../../app/ui/shell.py" line="143"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="135"/>
-        <location filename="../../app/ui/shell.py" line="187"/>
+        <location filename="../../app/ui/shell.py" line="138"/>
+        <location filename="../../app/ui/shell.py" line="190"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="115"/>
+        <location filename="../../app/ui/shell.py" line="118"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -1009,47 +1009,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ExcelPanel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="577"/>
+        <location filename="../../app/ui/import_wizard.py" line="591"/>
         <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="630"/>
+        <location filename="../../app/ui/import_wizard.py" line="644"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="587"/>
+        <location filename="../../app/ui/import_wizard.py" line="601"/>
         <source>下载模板…</source>
         <translation>Download template…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="629"/>
+        <location filename="../../app/ui/import_wizard.py" line="643"/>
         <source>保存模板</source>
         <translation>Save template</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="578"/>
+        <location filename="../../app/ui/import_wizard.py" line="592"/>
         <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
         <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="590"/>
+        <location filename="../../app/ui/import_wizard.py" line="604"/>
         <source>导入…</source>
         <translation>Import…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="635"/>
+        <location filename="../../app/ui/import_wizard.py" line="649"/>
         <source>已生成模板：</source>
         <translation>Template written:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="638"/>
+        <location filename="../../app/ui/import_wizard.py" line="652"/>
         <source>无法生成模板：</source>
         <translation>Cannot write the template:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="623"/>
+        <location filename="../../app/ui/import_wizard.py" line="637"/>
         <source>正在生成模板…</source>
         <translation>Writing template…</translation>
     </message>
@@ -1057,67 +1057,72 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="325"/>
+        <location filename="../../app/ui/import_wizard.py" line="337"/>
         <source>Excel 导入</source>
         <translation>Excel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="338"/>
+        <location filename="../../app/ui/import_wizard.py" line="350"/>
         <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
         <translation>JSON-lines staging file (not yet connected to the local database)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="348"/>
+        <location filename="../../app/ui/import_wizard.py" line="362"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="347"/>
+        <location filename="../../app/ui/import_wizard.py" line="361"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="350"/>
+        <location filename="../../app/ui/import_wizard.py" line="364"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="498"/>
+        <location filename="../../app/ui/import_wizard.py" line="512"/>
         <source>可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），或勾选“只导入正确的行”，跳过有错误的行。</source>
         <translation>Correct the file and import it again (“Save a copy with the errors marked” marks every wrong cell), or tick “Import only the valid rows” to skip the rows with errors.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="474"/>
+        <location filename="../../app/ui/import_wizard.py" line="488"/>
         <source>处理时出错，未导入任何数据：</source>
         <translation>An error occurred; nothing was imported:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="349"/>
+        <location filename="../../app/ui/import_wizard.py" line="363"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="522"/>
+        <location filename="../../app/ui/import_wizard.py" line="536"/>
         <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
         <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="339"/>
+        <location filename="../../app/ui/import_wizard.py" line="353"/>
+        <source>服务器或本地数据库（按导入类型）</source>
+        <translation>The server or the local database (by kind of import)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_wizard.py" line="351"/>
         <source>本地数据库</source>
         <translation>Local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="432"/>
+        <location filename="../../app/ui/import_wizard.py" line="446"/>
         <source>正在导入…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="421"/>
+        <location filename="../../app/ui/import_wizard.py" line="435"/>
         <source>正在校验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="501"/>
+        <location filename="../../app/ui/import_wizard.py" line="515"/>
         <source>点击“下一步”开始导入。</source>
         <translation>Click “Next” to start the import.</translation>
     </message>
@@ -1382,119 +1387,124 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>MyApplicationsView</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="201"/>
+        <location filename="../../app/ui/applications_view.py" line="209"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="70"/>
+        <location filename="../../app/ui/applications_view.py" line="71"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="158"/>
+        <location filename="../../app/ui/applications_view.py" line="166"/>
         <source>共 {0} 笔</source>
         <translation>{0} applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="92"/>
-        <location filename="../../app/ui/applications_view.py" line="230"/>
-        <location filename="../../app/ui/applications_view.py" line="236"/>
+        <location filename="../../app/ui/applications_view.py" line="93"/>
+        <location filename="../../app/ui/applications_view.py" line="238"/>
+        <location filename="../../app/ui/applications_view.py" line="244"/>
         <source>删除草稿</source>
         <translation>Delete draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="90"/>
+        <location filename="../../app/ui/applications_view.py" line="91"/>
         <source>复制为新申请</source>
         <translation>Copy to new</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="223"/>
+        <location filename="../../app/ui/applications_view.py" line="138"/>
+        <source>复制为新申请（Ctrl+D）</source>
+        <translation>Copy to new (Ctrl+D)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/applications_view.py" line="231"/>
         <source>已撤回，可以修改后重新提交。</source>
         <translation>Withdrawn; you can edit it and submit again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="93"/>
+        <location filename="../../app/ui/applications_view.py" line="94"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="89"/>
+        <location filename="../../app/ui/applications_view.py" line="90"/>
         <source>打开/修改</source>
         <translation>Open/edit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="74"/>
+        <location filename="../../app/ui/applications_view.py" line="75"/>
         <source>按用途、收款人、编号搜索</source>
         <translation>Search purpose, payee, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="91"/>
+        <location filename="../../app/ui/applications_view.py" line="92"/>
         <source>撤回待发送</source>
         <translation>Withdraw from queue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="224"/>
+        <location filename="../../app/ui/applications_view.py" line="232"/>
         <source>撤回支付申请</source>
         <translation>Withdraw payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="199"/>
+        <location filename="../../app/ui/applications_view.py" line="207"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="194"/>
+        <location filename="../../app/ui/applications_view.py" line="202"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="70"/>
+        <location filename="../../app/ui/applications_view.py" line="71"/>
         <source>未发送（草稿/待发送/退回）</source>
         <translation>Unsent (draft/queued/returned)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="204"/>
+        <location filename="../../app/ui/applications_view.py" line="212"/>
         <source>状态历史与审批轨迹</source>
         <translation>Status history and approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="95"/>
+        <location filename="../../app/ui/applications_view.py" line="96"/>
         <source>状态：</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="203"/>
+        <location filename="../../app/ui/applications_view.py" line="211"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="231"/>
+        <location filename="../../app/ui/applications_view.py" line="239"/>
         <source>确定删除这份草稿吗？删除后不能恢复。</source>
         <translation>Delete this draft? It cannot be recovered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="202"/>
+        <location filename="../../app/ui/applications_view.py" line="210"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="189"/>
+        <location filename="../../app/ui/applications_view.py" line="197"/>
         <source>读取审批轨迹</source>
         <translation>Reading approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="153"/>
+        <location filename="../../app/ui/applications_view.py" line="161"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="201"/>
+        <location filename="../../app/ui/applications_view.py" line="209"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="198"/>
+        <location filename="../../app/ui/applications_view.py" line="206"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -1502,17 +1512,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="253"/>
+        <location filename="../../app/ui/status_panel.py" line="263"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="226"/>
+        <location filename="../../app/ui/status_panel.py" line="236"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="250"/>
+        <location filename="../../app/ui/status_panel.py" line="260"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1967,12 +1977,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>RecordPreviewTableModel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="175"/>
+        <location filename="../../app/ui/import_wizard.py" line="176"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="175"/>
+        <location filename="../../app/ui/import_wizard.py" line="176"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
@@ -2179,17 +2189,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>SyncStatusPanel</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="111"/>
+        <location filename="../../app/ui/status_panel.py" line="121"/>
         <source>{0} 条待发送命令</source>
         <translation>{0} commands waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="108"/>
+        <location filename="../../app/ui/status_panel.py" line="118"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="116"/>
+        <location filename="../../app/ui/status_panel.py" line="126"/>
         <source>冲突 {0}</source>
         <translation>Conflicts {0}</translation>
     </message>
@@ -2199,7 +2209,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="155"/>
+        <location filename="../../app/ui/status_panel.py" line="165"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
@@ -2209,62 +2219,62 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="190"/>
+        <location filename="../../app/ui/status_panel.py" line="200"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="182"/>
+        <location filename="../../app/ui/status_panel.py" line="192"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="179"/>
+        <location filename="../../app/ui/status_panel.py" line="189"/>
         <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
         <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="195"/>
+        <location filename="../../app/ui/status_panel.py" line="205"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="97"/>
+        <location filename="../../app/ui/status_panel.py" line="107"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="109"/>
+        <location filename="../../app/ui/status_panel.py" line="119"/>
         <source>尚未同步</source>
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="112"/>
+        <location filename="../../app/ui/status_panel.py" line="122"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="189"/>
+        <location filename="../../app/ui/status_panel.py" line="199"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="120"/>
+        <location filename="../../app/ui/status_panel.py" line="130"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="117"/>
+        <location filename="../../app/ui/status_panel.py" line="127"/>
         <source>服务器在您修改期间也改动了这些记录，请选择保留哪一方</source>
         <translation>The server changed these records while you were editing them: choose which version to keep</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="97"/>
+        <location filename="../../app/ui/status_panel.py" line="107"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="104"/>
+        <location filename="../../app/ui/status_panel.py" line="114"/>
         <source>读取同步状态</source>
         <translation>Reading sync status</translation>
     </message>
@@ -2554,52 +2564,52 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_FilePage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="219"/>
+        <location filename="../../app/ui/import_wizard.py" line="220"/>
         <source>Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)</source>
         <translation>Excel workbooks (*.xlsx *.xlsm *.xls *.ods);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="200"/>
+        <location filename="../../app/ui/import_wizard.py" line="201"/>
         <source>只导入正确的行（默认：任何一行有错则全部不导入）</source>
         <translation>Import only the valid rows (default: nothing is imported if any row has an error)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="210"/>
+        <location filename="../../app/ui/import_wizard.py" line="211"/>
         <source>导入目标</source>
         <translation>Import target</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="207"/>
+        <location filename="../../app/ui/import_wizard.py" line="208"/>
         <source>数据类型</source>
         <translation>Data type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="206"/>
+        <location filename="../../app/ui/import_wizard.py" line="207"/>
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="188"/>
+        <location filename="../../app/ui/import_wizard.py" line="189"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="218"/>
+        <location filename="../../app/ui/import_wizard.py" line="219"/>
         <source>选择 Excel 文件</source>
         <translation>Choose an Excel file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="184"/>
+        <location filename="../../app/ui/import_wizard.py" line="185"/>
         <source>选择文件</source>
         <translation>Choose file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="185"/>
+        <location filename="../../app/ui/import_wizard.py" line="186"/>
         <source>选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。</source>
         <translation>Choose the Excel workbook (.xlsx, .xls, .ods) and the kind of data to import.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="208"/>
+        <location filename="../../app/ui/import_wizard.py" line="209"/>
         <source>预算年度</source>
         <translation>Fiscal year</translation>
     </message>
@@ -2607,12 +2617,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_ImportPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="292"/>
+        <location filename="../../app/ui/import_wizard.py" line="293"/>
         <source>取消导入</source>
         <translation>Cancel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="286"/>
+        <location filename="../../app/ui/import_wizard.py" line="287"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
@@ -2620,47 +2630,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_PreviewPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="277"/>
+        <location filename="../../app/ui/import_wizard.py" line="278"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="275"/>
+        <location filename="../../app/ui/import_wizard.py" line="276"/>
         <source>保存标注副本</source>
         <translation>Save annotated copy</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="237"/>
+        <location filename="../../app/ui/import_wizard.py" line="238"/>
         <source>保存标注错误的副本…</source>
         <translation>Save a copy with the errors marked…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="235"/>
+        <location filename="../../app/ui/import_wizard.py" line="236"/>
         <source>停止校验</source>
         <translation>Stop checking</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="241"/>
+        <location filename="../../app/ui/import_wizard.py" line="242"/>
         <source>只导入正确的行</source>
         <translation>Import only the valid rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="258"/>
+        <location filename="../../app/ui/import_wizard.py" line="259"/>
         <source>将导入的行</source>
         <translation>Rows to import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="229"/>
+        <location filename="../../app/ui/import_wizard.py" line="230"/>
         <source>逐行校验，不写入任何数据。</source>
         <translation>Checks every row without writing anything.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="257"/>
+        <location filename="../../app/ui/import_wizard.py" line="258"/>
         <source>错误</source>
         <translation>Errors</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="228"/>
+        <location filename="../../app/ui/import_wizard.py" line="229"/>
         <source>预览与校验</source>
         <translation>Preview and check</translation>
     </message>
