@@ -78,19 +78,7 @@ class DeskWindow(MainWindow):
             self.set_page("capture", capture)
             if hasattr(capture, "sig_attach"):
                 capture.sig_attach.connect(self._on_capture_attach)
-        wizard = _optional_screen("app.ui.import_wizard", "ImportWizard", **shared)
-        if wizard is not None:
-            from PySide6.QtWidgets import QWizard
-
-            wizard.setWindowFlags(Qt.WindowType.Widget)
-            wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
-            wizard.finished.connect(lambda _r, w=wizard: (w.restart(), w.show()))
-            holder = QWidget()
-            hl = QVBoxLayout(holder)
-            hl.addWidget(QLabel(self.tr("<h3>Excel 导入</h3>")))
-            hl.addWidget(wizard, 1)
-            self.import_wizard = wizard
-            self.set_page("excel", holder)
+        self._install_excel_page(ctx, shared)
 
         self.status_panel = SyncStatusPanel(ctx)
         self.notifications = NotificationBar(ctx)
@@ -118,6 +106,57 @@ class DeskWindow(MainWindow):
                                 + (self.tr("（演示）") if ctx.demo else ""))
             if user.is_reviewer:
                 self.show_page("approvals")
+
+    def _install_excel_page(self, ctx: UiContext, shared: dict[str, Any]) -> None:
+        """导入导出: the Excel panel (templates + import wizard into the local store), or
+        the bare wizard of an older import_wizard module."""
+        try:
+            from app.ui import import_wizard as iw
+        except ImportError:
+            return
+        db = ctx.db
+        panel_cls = getattr(iw, "ExcelPanel", None)
+        if panel_cls is not None:
+            def make_wizard(parent: QWidget) -> Any:
+                try:
+                    return iw.ImportWizard(parent, db=db)
+                except TypeError:  # an older wizard without the store hookup
+                    return iw.ImportWizard(parent)
+
+            panel = _optional_screen("app.ui.import_wizard", "ExcelPanel",
+                                     wizard_factory=make_wizard)
+            if panel is not None:
+                self.excel_panel = panel
+                if hasattr(panel, "sig_imported"):
+                    panel.sig_imported.connect(self._on_excel_imported)
+                self.set_page("excel", panel)
+                return
+        wizard = _optional_screen("app.ui.import_wizard", "ImportWizard", **shared)
+        if wizard is None:
+            return
+        from PySide6.QtWidgets import QWizard
+
+        wizard.setWindowFlags(Qt.WindowType.Widget)
+        wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
+        wizard.finished.connect(lambda _r, w=wizard: (w.restart(), w.show()))
+        if hasattr(wizard, "sig_imported"):
+            wizard.sig_imported.connect(self._on_excel_imported)
+        holder = QWidget()
+        hl = QVBoxLayout(holder)
+        hl.addWidget(QLabel(self.tr("<h3>Excel 导入</h3>")))
+        hl.addWidget(wizard, 1)
+        self.import_wizard = wizard
+        self.set_page("excel", holder)
+
+    def _on_excel_imported(self, _result: Any) -> None:
+        """An import wrote drafts / payees / indicators: every view refreshes."""
+        from app.services.results import Changes
+
+        self.ctx.runner.broadcast(Changes(indicators=frozenset({"*"}),
+                                          applications=frozenset({"*"}), payees=True,
+                                          outbox=True))
+        if self.ctx.online:
+            self.status_panel.start_sync()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

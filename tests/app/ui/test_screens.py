@@ -389,3 +389,17 @@ def test_flagged_tasks_show_their_warning_in_the_detail(qtbot, window, ctx):
     row = next(i for i, t in enumerate(view.model.records()) if t.id == red[0].id)
     view.table().selectRow(row)
     qtbot.waitUntil(lambda: "向个人账户大额转账" in view._detail.toPlainText(), timeout=5000)
+
+
+def test_excel_page_is_the_panel_with_a_store_backed_wizard(qtbot, window, ctx):
+    import app.ui.import_wizard as iw
+
+    if not hasattr(iw, "ExcelPanel"):
+        pytest.skip("older import wizard")
+    assert isinstance(window.page_widget("excel"), iw.ExcelPanel)
+    wizard = window.excel_panel._wizard_factory(window)
+    qtbot.addWidget(wizard)
+    assert getattr(wizard, "_targets", None) is not None  # imports go to the local store
+    with qtbot.waitSignal(ctx.runner.sig_changes, timeout=2000) as blocker:
+        window._on_excel_imported(object())
+    assert blocker.args[0].payees
