@@ -173,7 +173,13 @@ def cmd_ledger_check(_args) -> int:
         return 0
     print(f"指标台账不一致：发现 {len(problems)} 处差异：", file=sys.stderr)
     for p in problems[:50]:
-        print(f"  指标 {p.indicator_id} 字段 {p.field}: 缓存 {p.cached}，流水合计 {p.journal}", file=sys.stderr)
+        if p.field == "reserved_vs_applications":
+            line = f"在途 {p.cached} 分 ≠ 已提交支付申请合计 {p.journal} 分"
+        elif p.field == "orphan_journal":
+            line = "流水指向不存在的指标"
+        else:
+            line = f"字段 {p.field}：缓存 {p.cached}，流水合计 {p.journal}"
+        print(f"  指标 {p.indicator_id} {line}", file=sys.stderr)
     return 1
 
 

@@ -26,7 +26,10 @@ from sqlalchemy.orm import Session
 
 from fiscal.rules.budget import format_fen
 from server.errors import ApiError
-from server.models import Indicator, LedgerEntry
+from server.models import Application, Indicator, LedgerEntry
+
+#: Application statuses whose amount is reserved (在途) on the indicator.
+RESERVING_STATUSES = ("submitted",)
 
 KINDS = ("release", "increase", "decrease", "freeze", "unfreeze", "reserve",
          "release_reservation", "pay", "refund")
@@ -113,6 +116,16 @@ def check(session: Session) -> list[Mismatch]:
             out.append(Mismatch(r[0], "available", r[5], exp_avail))
         if exp_avail < 0:
             out.append(Mismatch(r[0], "available_negative", r[5], exp_avail))
+    # Cross-check with the applications: what is 在途 on an indicator is exactly the sum of its
+    # applications that hold a reservation.
+    held = dict(session.execute(
+        select(Application.indicator_id, func.sum(Application.amount))
+        .where(Application.status.in_(RESERVING_STATUSES))
+        .group_by(Application.indicator_id)).all())
+    for iid, reserved in session.execute(select(Indicator.id, Indicator.reserved)).all():
+        expected = int(held.get(iid) or 0)
+        if reserved != expected:
+            out.append(Mismatch(iid, "reserved_vs_applications", reserved, expected))
     orphans = session.execute(
         select(LedgerEntry.indicator_id).where(~LedgerEntry.indicator_id.in_(
             select(Indicator.id))).distinct()).scalars().all()
