@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
     LOCAL_STATUSES,
@@ -343,7 +343,9 @@ def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> N
     app_changes = [c for (e, _), c in last.items() if e == "application"]
     if app_changes:
         ids = [str(c["id"]) for c in app_changes]
-        s.scalars(select(PaymentApplication).where(PaymentApplication.id.in_(ids))).all()
+        # kept referenced while the page is applied (the identity map holds objects weakly)
+        loaded = s.scalars(select(PaymentApplication).where(PaymentApplication.id.in_(ids))
+                           .options(selectinload(PaymentApplication.attachments))).all()
         touched.in_flight = set(s.scalars(select(OutboxCommand.entity_id).where(
             OutboxCommand.entity_type == "application", OutboxCommand.entity_id.in_(ids),
             OutboxCommand.state.in_(("pending", "sending")),
@@ -362,6 +364,7 @@ def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> N
                     delete_application(s, str(c["id"]), touched)
         finally:
             touched.in_flight = touched.known_indicators = None
+            del loaded
     for (entity, ident), c in last.items():
         if entity == "indicator" and c["op"] == "delete":
             delete_indicator(s, ident, touched)

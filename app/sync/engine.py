@@ -349,7 +349,15 @@ class SyncEngine:
                 ids = [c.id for c in chunk]
             answer = self._call("push", self.transport.push, batch)
             by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
-            with self.db.transaction() as s:
+            with self.db.transaction() as s, s.no_autoflush:
+                # the chunk's commands and applications in two queries (then s.get() is an
+                # identity-map lookup), and no flush per command: each record appears at most
+                # once per chunk, so no query below needs this loop's earlier changes
+                cmds = s.scalars(select(OutboxCommand).where(OutboxCommand.id.in_(ids))).all()
+                app_ids = [c.entity_id for c in cmds if c.entity_type == "application"]
+                # (kept referenced: the identity map holds objects weakly)
+                apps = s.scalars(select(PaymentApplication)
+                                 .where(PaymentApplication.id.in_(app_ids))).all() if app_ids else []
                 for cmd_id in ids:
                     cmd = s.get(OutboxCommand, cmd_id)
                     result = by_key.get(cmd.idempotency_key) if cmd else None
@@ -367,6 +375,7 @@ class SyncEngine:
                     else:
                         self._deferred.add(cmd_id)
                         self._blocked.add((cmd.entity_type, cmd.entity_id))
+                del cmds, apps
             done += len(ids)
             self._emit("push", done, max(total, done))
 
