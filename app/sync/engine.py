@@ -58,6 +58,11 @@ STAGE_NAMES = {
     "finish": "完成",
 }
 DONE_RETENTION = timedelta(days=30)
+# Stages whose start is persisted (one committed, fsync'ed transaction each). An interrupted
+# run resumes at the last of them; the others are cheap and idempotent and simply run again
+# (version check, attachment upload by hash, housekeeping, counts), which spares a sync with
+# nothing to do several commits.
+RESUME_POINTS = frozenset({"push", "pull"})
 
 
 class AccountMismatch(Exception):
@@ -147,6 +152,7 @@ class SyncEngine:
         self._sanity_ok: bool | None = None
         self._deferred: set[int] = set()
         self._blocked: set[tuple[str, str]] = set()
+        self._stage_values: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -241,7 +247,9 @@ class SyncEngine:
         try:
             for stage in STAGES[start:]:
                 self._check_cancel()
-                self._set_stage(stage)
+                if stage in RESUME_POINTS:
+                    self._set_stage(stage, **self._stage_values)
+                    self._stage_values = {}
                 getattr(self, f"_stage_{stage}")()
         except Exception as exc:
             self._record_error(exc)
@@ -283,7 +291,7 @@ class SyncEngine:
                 f"服务器支持的同步协议版本为 {lo}–{hi}，本客户端为 {PROTOCOL_VERSION}，"
                 "请升级金财桌面端。未发送的内容都保留在本机。"
             )
-        self._set_stage("version_check", protocol_version=PROTOCOL_VERSION)
+        self._stage_values["protocol_version"] = PROTOCOL_VERSION  # saved with the next marker
         self._emit("version_check", 1, 1)
 
     def _next_chunk(self, s: Any) -> list[OutboxCommand]:
@@ -433,10 +441,16 @@ class SyncEngine:
                 with self.db.transaction() as s:
                     apply_page(s, changes, self._touched)
                     st = self._state(s)
-                    st.last_server_seq = max(int(page["next_since"]), since)
-                    st.pull_target_seq = int(page.get("server_seq", st.last_server_seq))
+                    last = max(int(page["next_since"]), since)
+                    target = int(page.get("server_seq", last))
                     pulled = (st.cursor or {}).get("pulled", 0) + len(changes)
-                    st.cursor = {"pulled": pulled}
+                    # assigned only when different: an empty page then commits no write
+                    if st.last_server_seq != last:
+                        st.last_server_seq = last
+                    if st.pull_target_seq != target:
+                        st.pull_target_seq = target
+                    if st.cursor != {"pulled": pulled}:
+                        st.cursor = {"pulled": pulled}
                 self._counts["pulled"] += len(changes)
                 since = int(page["next_since"])
                 target = int(page.get("server_seq", since))
