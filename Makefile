@@ -14,6 +14,10 @@ bench:
 bundle:
 	@scripts/bundle.sh
 
+screenshots:
+	@scripts/setup.sh
+	@QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} .venv/bin/python scripts/screenshots.py
+
 setup:
 	@scripts/setup.sh
 

@@ -52,12 +52,6 @@ class DemoServer:
             self.process.kill()
             self.process.wait(timeout)
 
-    def __enter__(self) -> DemoServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def demo_data_dir() -> Path:
     base = os.environ.get("JINCAI_DEMO_DIR")
@@ -94,7 +88,7 @@ def _environment(data_dir: Path) -> dict[str, str]:
 
 def _run(args: list[str], env: dict[str, str], log_path: Path, what: str) -> str:
     result = subprocess.run(server_command() + args, env=env, capture_output=True, text=True,
-                            timeout=300)
+                            timeout=300, check=False)
     with log_path.open("a", encoding="utf-8") as handle:
         handle.write(f"$ jincai-server {' '.join(args)}\n{result.stdout}{result.stderr}\n")
     if result.returncode != 0:

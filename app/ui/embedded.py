@@ -1,26 +1,19 @@
 """The embedded default of ``make run``: a local central server on a free localhost port,
 SQLite in the user's data folder, demo data seeded on first run.
 
-The client never imports ``server`` (layering): the server runs as a child process
-(``python -m server …``) and is stopped with the client. Its demo users' one-time passwords,
-printed by ``seed-demo``, are kept next to its database so that the sign-in dialog can list
-them (demo data only — never do this with real accounts).
+The client never imports ``server`` (layering): :mod:`app.demo` runs it as a child process
+(``jincai-server`` beside the client, or ``python -m server``) and it is stopped with the client.
+Its demo users' one-time passwords (``seed-demo --json``) are kept next to its database so that
+the sign-in dialog can list them (demo data only — never do this with real accounts).
 """
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
-import os
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from app import demo
 from app.services.ui_queries import DemoUser
 
 log = logging.getLogger(__name__)
@@ -38,99 +31,48 @@ class EmbeddedServerError(Exception):
         self.message = message
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def demo_users_from_seed(rows: list[dict]) -> list[DemoUser]:
+    """The users ``jincai-server seed-demo --json`` created, accountants first."""
+    users = [DemoUser(r["username"], r["password"],
+                      r["username"] + (f" {r['unit']}" if r.get("unit") else ""),
+                      r["role"], ROLE_NAMES.get(r["role"], r["role"])) for r in rows]
+    order = list(ROLE_NAMES)
+    users.sort(key=lambda u: (order.index(u.role) if u.role in order else len(order), u.username))
+    return users
 
 
 @dataclass
 class EmbeddedServer:
+    """The UI's handle on :mod:`app.demo` (which finds ``jincai-server`` in a venv or a bundle)."""
+
     data_dir: Path
-    python: str = sys.executable
-    process: subprocess.Popen[bytes] | None = None
     url: str = ""
+    _server: demo.DemoServer | None = None
 
-    def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["JINCAI_DATA_DIR"] = str(self.data_dir)
-        env["JINCAI_ENV"] = "development"
-        env.pop("JINCAI_DATABASE_URL", None)
-        return env
-
-    def _run(self, *args: str, timeout: float = 120) -> str:
-        r = subprocess.run([self.python, "-m", "server", *args], env=self._env(), check=False,
-                           capture_output=True, text=True, timeout=timeout)
-        if r.returncode != 0:
-            log.error("server %s failed: %s %s", args, r.stdout[-2000:], r.stderr[-2000:])
-            raise EmbeddedServerError(
-                f"本机服务器初始化失败（{' '.join(args)}）：{(r.stderr or r.stdout).strip()[-300:]}")
-        return r.stdout
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self._server.process if self._server else None
 
     def prepare(self) -> list[DemoUser]:
         """Migrate, and seed the demo data on first run; returns the demo users."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        users_file = self.data_dir / USERS_FILE
-        self._run("migrate")
-        if not users_file.exists():
-            out = self._run("seed-demo")
-            users = parse_seed_output(out)
-            tmp = users_file.with_suffix(".part")
-            tmp.write_text(json.dumps([dataclasses.asdict(u) for u in users], ensure_ascii=False), "utf-8")
-            os.replace(tmp, users_file)
-        return [DemoUser(**u) for u in json.loads(users_file.read_text("utf-8"))]
+        try:
+            _, rows = demo.prepare(self.data_dir)
+        except demo.DemoServerError as exc:
+            raise EmbeddedServerError(exc.message) from exc
+        return demo_users_from_seed(rows)
 
     def start(self, timeout: float = 40) -> str:
-        port = free_port()
-        log_path = self.data_dir / "server.log"
-        log_file = open(log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
-        self.process = subprocess.Popen(
-            [self.python, "-m", "server", "run", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning"],
-            env=self._env(), stdout=log_file, stderr=subprocess.STDOUT)
-        log_file.close()
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise EmbeddedServerError(
-                    f"本机服务器启动失败（退出码 {self.process.returncode}），详见 {log_path}。")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self.url
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise EmbeddedServerError(f"本机服务器 {timeout:.0f} 秒内没有就绪，详见 {log_path}。")
+        try:
+            self._server = demo.start(self.data_dir, wait_seconds=timeout)
+        except demo.DemoServerError as exc:
+            raise EmbeddedServerError(exc.message) from exc
+        self.url = self._server.url
+        return self.url
 
     def stop(self) -> None:
-        proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-def parse_seed_output(text: str) -> list[DemoUser]:
-    """The table ``python -m server seed-demo`` prints: username password role unit …"""
-    users = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 3 or parts[2] not in ROLE_NAMES:
-            continue
-        username, password, role = parts[:3]
-        unit = parts[3] if len(parts) > 3 and parts[3].isdigit() else ""
-        users.append(DemoUser(username, password, f"{username}" + (f" {unit}" if unit else ""),
-                              role, ROLE_NAMES[role]))
-    order = ["accountant", "unit_finance_head", "unit_head", "bureau_division", "treasury",
-             "admin"]
-    users.sort(key=lambda u: (order.index(u.role), u.username))
-    return users
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
 
 
 def use_memory_keyring_if_needed() -> bool:

@@ -4,18 +4,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.ui.embedded import EmbeddedServer, parse_seed_output
+from app.ui.embedded import EmbeddedServer, demo_users_from_seed
 
-SAMPLE = """演示数据已创建（2026 年度，区划 330700000 金华市本级）。演示用户（密码只显示这一次）：
-用户名          密码               角色                 单位       管辖范围
-admin           6Lit3yPbKN3pM1     admin
-jb101002        0ESI8l6eYysF2k     accountant           101002
-ywc_jy          Zr0TbBHtC5w8Lm     bureau_division                 101
-"""
+SEEDED = [
+    {"username": "admin", "password": "6Lit3yPbKN3pM1", "role": "admin", "unit": "", "oversees": ""},
+    {"username": "jb101002", "password": "0ESI8l6eYysF2k", "role": "accountant", "unit": "101002",
+     "oversees": ""},
+    {"username": "ywc_jy", "password": "Zr0TbBHtC5w8Lm", "role": "bureau_division", "unit": "",
+     "oversees": "101"},
+]
 
 
-def test_seed_output_becomes_demo_users_accountants_first():
-    users = parse_seed_output(SAMPLE)
+def test_seeded_users_become_demo_users_accountants_first():
+    users = demo_users_from_seed(SEEDED)
     assert [u.username for u in users] == ["jb101002", "ywc_jy", "admin"]
     assert users[0].password == "0ESI8l6eYysF2k" and users[0].role_name == "单位经办人"
     assert users[0].display_name == "jb101002 101002"
