@@ -291,11 +291,11 @@ RE_CODE = re.compile(r"发票代码|票据代码")
 RE_NUMBER = re.compile(r"发票号码|票据号码")
 RE_DATE = re.compile(r"开票日期|交易日期|日期")
 RE_CHECK = re.compile(r"校\s*验\s*码")
-RE_NAME = re.compile(r"名\s*称|户\s*名|全\s*称")
+RE_NAME = re.compile(r"名.{0,2}?称|户\s*名|全\s*称")
 RE_TAX_ID = re.compile(r"纳税人识别号|统一社会信用代码")
 RE_DAXIE = re.compile(r"[(（]\s*大\s*写\s*[)）]|大写")
 RE_XIAOXIE = re.compile(r"[(（]\s*小\s*写\s*[)）]|小写")
-RE_TOTAL_ROW = re.compile(r"^合\s*计$|^合\s*计\s|合\s*计\s*[¥Y]")
+RE_TOTAL_ROW = re.compile(r"^[合含]\s*计$|^[合含]\s*计\s|[合含]\s*计\s*[¥YV]")
 RE_ACCOUNT = re.compile(r"账\s*号")
 RE_SERIAL = re.compile(r"流水号|交易序号|回单编号")
 RE_PURPOSE = re.compile(r"用\s*途")
@@ -413,7 +413,7 @@ def _total_row(layout: Layout) -> tuple[Hit | None, Hit | None]:
             return Hit(amounts[0][1], amounts[0][2], amounts[0][3]), None
     # the label was not read (spaced "合   计" defeats some engines): the one row of the
     # item table that carries two ¥ amounts and no 大写/小写 label is the 合计 row
-    money_lines = [ln for ln in layout.lines if re.search(r"[¥Y]\s*\d", ln.text)
+    money_lines = [ln for ln in layout.lines if re.search(r"[¥YV]\s*\d", ln.text)
                    and not RE_XIAOXIE.search(ln.text) and not RE_DAXIE.search(ln.text)]
     for ln in money_lines:
         same = [m for m in money_lines if layout.same_row(ln, m)]

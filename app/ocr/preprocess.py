@@ -215,19 +215,25 @@ def flatten_light(img: np.ndarray) -> np.ndarray:
 def suppress_red(img: np.ndarray) -> np.ndarray:
     """Grey image in which red seal ink fades into the paper while the text stays dark.
 
-    The red channel: seal red is bright in it (like paper), black and blue print stay dark,
-    the brown form print of VAT invoices becomes mid-grey, and black text printed *under* a
-    seal stays dark because black dominates the mixture — unlike masking "red" pixels, which
-    also erases the anti-aliased strokes of text under the seal."""
+    Where a pixel is red (hue within ≈ ±18° of red, some saturation) its grey value is taken
+    from the red channel, in which seal ink is nearly as bright as paper, and what is left of
+    the tint is pushed to white; black text printed *under* a seal stays dark because black
+    dominates that mixture. Every other pixel keeps its luminance, so the brown form print of
+    VAT invoices (hue ≈ 25°) and blue or black print are untouched — unlike using the red
+    channel everywhere, which washes out brown labels on dim photos."""
+    gray = to_gray(img)
     if img.ndim == 2:
-        return img
-    red = img[..., 2]
-    if red.max() > red.min():
-        red = cv2.normalize(red, None, 0, 255, cv2.NORM_MINMAX)
-    # the seal's remaining tint (≈ 225 against paper ≈ 250) is pushed to white; ink below
-    # ≈ 200 is stretched, so text keeps its contrast
+        return gray
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    h, s, _ = cv2.split(hsv)
+    red = ((h <= 9) | (h >= 170)) & (s >= 35)
+    if not red.any():
+        return gray
     lut = np.clip(np.arange(256, dtype=np.float32) * (255.0 / SEAL_WHITE), 0, 255).astype(np.uint8)
-    return cv2.LUT(red, lut)
+    lifted = cv2.LUT(img[..., 2], lut)
+    out = gray.copy()
+    out[red] = np.maximum(gray[red], lifted[red])
+    return out
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
