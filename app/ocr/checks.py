@@ -105,7 +105,7 @@ def run_checks(fields: dict[str, FieldValue], kind: str, *, qr=None, fiscal_qr=N
 
     # --- amounts -------------------------------------------------------------------------------
     total, daxie = _v(fields, "total_fen"), _v(fields, "total_daxie")
-    if daxie:
+    if daxie and total is not None:  # a missing total is reported as missing, not as a mismatch
         try:
             parsed = parse_daxie(str(daxie))
             ok = total is not None and parsed == total

@@ -292,7 +292,7 @@ RE_NUMBER = re.compile(r"发票号码|票据号码")
 RE_DATE = re.compile(r"开票日期|交易日期|日期")
 RE_CHECK = re.compile(r"校\s*验\s*码")
 RE_NAME = re.compile(r"名.{0,2}?称|户\s*名|全\s*称")
-RE_TAX_ID = re.compile(r"纳税人识别号|统一社会信用代码")
+RE_TAX_ID = re.compile(r"纳.{0,2}人.{0,3}号|统一社会信用代码")
 RE_DAXIE = re.compile(r"[(（]\s*大\s*写\s*[)）]|大写")
 RE_XIAOXIE = re.compile(r"[(（]\s*小\s*写\s*[)）]|小写")
 RE_TOTAL_ROW = re.compile(r"^[合含]\s*计$|^[合含]\s*计\s|[合含]\s*计\s*[¥YV]")
@@ -301,6 +301,7 @@ RE_SERIAL = re.compile(r"流水号|交易序号|回单编号")
 RE_PURPOSE = re.compile(r"用\s*途")
 RE_PAYER = re.compile(r"交\s*款\s*人(?!统一)")
 RE_PAYEE_UNIT = re.compile(r"收款单位")
+RE_TOTAL_TITLE = re.compile(r"价税合计|金额合计")
 RE_NOT_PARTY = re.compile(r"项目名称|货物|服务名称|规格")
 
 
@@ -372,6 +373,8 @@ def extract_fields(lines: list[OcrLine], kind: str, source: str = "ocr") -> dict
         _put(f, "tax_fen", tax, source)
 
     _put(f, "total_daxie", _first(layout.value_for(RE_DAXIE, _first_daxie)), source)
+    if "total_daxie" not in f:  # the "(大写)" label misread: the 大写 after the row's title
+        _put(f, "total_daxie", _first(layout.value_for(RE_TOTAL_TITLE, _first_daxie)), source)
     _put(f, "total_fen", _first(layout.value_for(RE_XIAOXIE, _first_amount)), source)
     if "total_fen" not in f and not bank:
         _put(f, "total_fen", _total_on_daxie_row(layout), source)
