@@ -209,5 +209,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from server.api.routes import api, system
     app.include_router(system)
     app.include_router(api)
+    from server.api.approvals import router as approvals_router
+    app.include_router(approvals_router)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     return app

@@ -390,3 +390,69 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(TZDateTime())
     updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ApplicationApproval(Base):
+    """The approval chain of a submitted application (issue 4): the rule-set version in force at
+    the first submission, the routed steps and the current round/status. One row per application."""
+
+    __tablename__ = "application_approvals"
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, index=True)
+    rule_set_id: Mapped[str] = mapped_column(String(60))
+    rule_set_version: Mapped[int] = mapped_column(Integer)
+    chain: Mapped[str] = mapped_column(Text)  # ApprovalChain.to_dict() as JSON
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # fiscal.approval.ChainStatus
+    current_step: Mapped[int | None] = mapped_column(Integer)
+    application_version: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[str] = mapped_column(Text)  # PaymentTerms at the last submission (JSON)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+
+class ApprovalDecision(Base):
+    """One decision (approve/return/reject) or comment on an application's chain. Append-only."""
+
+    __tablename__ = "approval_decisions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    step_index: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # approve | return | reject | comment
+    role: Mapped[str | None] = mapped_column(String(32))
+    scope: Mapped[str | None] = mapped_column(String(40))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    application_version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class MonitorWarning(Base):
+    """A 三级预警 hit (fiscal.warnings.WarningHit) and its disposition state and history."""
+
+    __tablename__ = "monitor_warnings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    rule_id: Mapped[str] = mapped_column(String(60))
+    rule_name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[int] = mapped_column(Integer)
+    control: Mapped[str] = mapped_column(String(24))
+    trigger: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(120))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(20), default="raised", index=True)
+    history: Mapped[str] = mapped_column(Text, default="[]")
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[str] = mapped_column(Text, default="[]")  # sha256 list (JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)

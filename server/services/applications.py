@@ -268,6 +268,8 @@ def submit(session: Session, *, principal: Principal, app_id: uuid.UUID,
     app.version += 1
     chain.touch(session, app)
     chain.touch(session, ind)
+    from server.services import approvals  # issue 4: route the chain, run 事中 monitoring
+    approvals.on_submit(session, app, ind)
     # no flush here: the commit-time finalizer assigns the sequence numbers first, so each row is
     # written once.
     chain.audit(session, actor=principal.actor, action="application.submit",
