@@ -183,6 +183,23 @@ def cmd_ledger_check(_args) -> int:
     return 1
 
 
+def cmd_monitor_run(_args) -> int:
+    """定时触发: run the scheduled 三级预警 batch over every live application."""
+    from server.services import monitoring
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        new = monitoring.run_scheduled(session)
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    by_level = {lv: sum(1 for w in new if w.level == lv) for lv in (1, 2, 3)}
+    print(f"动态监控批量检查完成：新增预警 {len(new)} 条（红 {by_level[1]}，黄 {by_level[2]}，蓝 {by_level[3]}）。")
+    return 0
+
+
 def cmd_gen_secret(_args) -> int:
     from server.settings import generate_secret
     print(generate_secret())
@@ -232,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     lg = sub.add_parser("ledger", help="指标台账")
     lsub = lg.add_subparsers(dest="ledger_command", required=True)
     lsub.add_parser("check", help="核对缓存余额与流水合计").set_defaults(fn=cmd_ledger_check)
+    mo = sub.add_parser("monitor", help="动态监控（三级预警）")
+    msub = mo.add_subparsers(dest="monitor_command", required=True)
+    msub.add_parser("run", help="定时触发：对所有在途支付申请运行预警规则").set_defaults(fn=cmd_monitor_run)
     return p
 
 

@@ -219,14 +219,13 @@ def decide(session: Session, *, principal: Principal, app_id: uuid.UUID, kind: s
             raise ApiError(409, "warning_block", blocked[0]["message"], {"blocks": blocked})
     step = fa.current_step(state)
     assert step is not None
-    authority = fa.effective_approver(actor, step, party, now)
     new_state = fa.apply_decision(state, fa.Decision(step.index, actor.user_id, dkind, now,
                                                      comment=comment))
     before = {"status": rec.status, "step": rec.current_step, "version": app.version}
     session.add(ApprovalDecision(application_id=app.id, round=rec.round, step_index=step.index,
                                  kind=dkind.value, role=step.role.value, scope=step.scope.value,
                                  actor_id=principal.user.id, comment=comment[:500],
-                                 on_behalf_of=None if authority is None or authority.on_behalf_of is None else None,
+                                 on_behalf_of=None,  # delegations are not modelled on the server yet
                                  application_version=app.version, at=now))
     _sync_status(rec, new_state)
     app.version += 1
