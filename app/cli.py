@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--ocr-worker"]:  # the OCR engine child process of a frozen build
+        import ast
+
+        from app.ocr.engines.worker import serve
+
+        serve(argv[1], ast.literal_eval(argv[2]) if len(argv) > 2 else {})
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:

@@ -95,6 +95,8 @@ def worker_command() -> list[str]:
     custom = os.environ.get("JINCAI_OCR_WORKER")
     if custom:
         return custom.split()
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle: the client binary has a worker switch
+        return [sys.executable, "--ocr-worker"]
     return [sys.executable, "-m", "app.ocr.engines.worker"]
 
 
