@@ -22,9 +22,16 @@ MIN_PROTOCOL_VERSION = 1
 MAX_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Jincai-Protocol"
 
-EntityName = Literal["indicator", "application", "unit", "code_tables"]
+EntityName = Literal["indicator", "application", "unit", "code_tables", "approval_task", "warning"]
 CommandType = Literal["application.save_draft", "application.submit", "application.withdraw",
-                      "application.void"]
+                      "application.void", "application.attach", "approval.decide"]
+# Added without a protocol bump (older clients skip unknown entities and never send the new
+# commands): ``approval_task`` (id = application UUID; upsert = the caller may decide the current
+# step now: step, step_name, role, status='pending', application_version, chain, decisions,
+# warnings; delete = no longer the caller's task), ``warning`` (id = warning number; level,
+# state, history); ``approval.decide`` (payload ``{application_id, decision|kind,
+# expected_version, comment}``, entity_id = the client's decision id or the application UUID)
+# and ``application.attach`` (payload = AttachmentLink: ``{sha256, role, invoice?}``).
 #: The command types this protocol version executes (``get_args(CommandType)``).
 SUPPORTED_COMMANDS: tuple[str, ...] = get_args(CommandType)
 

@@ -26,6 +26,7 @@ from server.models import (
 )
 from server.services import applications as apps
 from server.services import codes
+from server.services import sync_approvals as approvals_sync
 from server.services.org import Principal, unit_public
 
 
@@ -74,6 +75,7 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                                 .where(CodeTableVersion.seq > since, CodeTableVersion.seq <= upper)
                                 .order_by(CodeTableVersion.seq).limit(fetch)).scalars().all()
     changes += [(v.seq, "code_tables", str(v.fiscal_year), "upsert", v) for v in code_rows]
+    changes += approvals_sync.pull_rows(session, principal, since, upper, fetch)
     changes.sort(key=lambda c: c[0])
     has_more = len(changes) > limit
     page = changes[:limit]
@@ -89,6 +91,8 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                 data = unit_public(row)
             elif entity == "code_tables":
                 data = {**codes.table_payload(row.fiscal_year), "digest": row.digest}
+            elif entity in ("approval_task", "warning"):
+                data = approvals_sync.payload(session, principal, entity, row)
         out.append({"seq": seq, "entity": entity, "id": ident, "op": op, "data": data})
     next_since = page[-1][0] if has_more else upper
     return {"changes": out, "next_since": max(next_since, since), "has_more": has_more,
@@ -123,9 +127,11 @@ def _run(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int,
     elif cmd.type == "application.withdraw":
         app = apps.withdraw(session, principal=principal, app_id=app_id)
         status = 200
-    else:  # application.void
+    elif cmd.type == "application.void":
         app = apps.void(session, principal=principal, app_id=app_id)
         status = 200
+    else:  # application.attach / approval.decide (issue 4)
+        return approvals_sync.run(session, principal, cmd, app_id)
     session.flush()
     return status, apps.public(app)
 

@@ -70,7 +70,7 @@ def test_push_commands_each_answered_and_idempotent(seeded):
         {"idempotency_key": f"k-{aid}-3", "type": "application.submit", "entity_id": new_id()},
         {"idempotency_key": f"k-{aid}-4", "type": "application.save_draft", "entity_id": new_id(),
          "payload": {**draft("SYN-001", 5_00), "amount_fen": -1}},
-        {"idempotency_key": f"k-{aid}-5", "type": "approval.decide", "entity_id": new_id()},
+        {"idempotency_key": f"k-{aid}-5", "type": "voucher.issue", "entity_id": new_id()},
     ]}
     r = acc.post("/api/v1/sync/push", json=cmds, headers=P)
     assert r.status_code == 200, r.text
@@ -78,7 +78,7 @@ def test_push_commands_each_answered_and_idempotent(seeded):
     assert [x.status for x in res] == ["ok", "ok", "error", "error", "error"]
     assert res[0].http_status == 201 and res[1].data["status"] == "submitted"
     assert res[2].http_status == 404 and res[3].code == "invalid_payload"
-    assert res[4].code == "unsupported_command" and "approval.decide" in res[4].message
+    assert res[4].code == "unsupported_command" and "voucher.issue" in res[4].message
     reserved = acc.get("/api/v1/indicators/SYN-001").json()["reserved_fen"]
     # the client did not get the answer and sends the same batch again
     r2 = acc.post("/api/v1/sync/push", json=cmds, headers=P)

@@ -1,0 +1,83 @@
+"""Sync for issue 4: approvals and warnings in pull pages (scoped), ``awaiting_me`` for the
+caller, the ``approval.decide`` and ``application.attach`` push commands (idempotent)."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from fiscal.schemas.sync import MAX_PROTOCOL_VERSION, PullPage
+from tests.server.conftest import draft, indicator, new_id
+from tests.server.test_approvals import add_user
+
+P = {"X-Jincai-Protocol": str(MAX_PROTOCOL_VERSION)}
+
+
+def pull_all(api):
+    since, out = 0, []
+    while True:
+        r = api.get("/api/v1/sync/pull", params={"since": since, "limit": 50}, headers=P)
+        assert r.status_code == 200, r.text
+        page = PullPage.model_validate(r.json())
+        out += page.changes
+        since = page.next_since
+        if not page.has_more:
+            return out
+
+
+@pytest.fixture(scope="module")
+def w(world):
+    add_user(world, "acc2_a1", "accountant", "A1")
+    r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SY-A1", "A1", 1_000_000_00, fund_type_code="1")]})
+    assert r.status_code == 200, r.text
+    return world
+
+
+def test_pull_push_approvals_and_warnings(w):
+    acc = w.api("acc_a1")
+    app_id = new_id()
+    assert acc.put(f"/api/v1/applications/{app_id}", json=draft("SY-A1", 1_000_00,
+                                                                use_des="职工福利")).status_code == 201
+    content = b"%PDF-1.4\n%sync\n%%EOF\n"
+    sha = hashlib.sha256(content).hexdigest()
+    assert acc.put(f"/api/v1/attachments/{sha}", content=content,
+                   headers={"Content-Type": "application/pdf"}).status_code in (200, 201)
+    cmds = {"commands": [
+        {"idempotency_key": "attach-0001", "type": "application.attach", "entity_id": app_id,
+         "payload": {"sha256": sha, "role": "other"}},
+        {"idempotency_key": "submit-0001", "type": "application.submit", "entity_id": app_id}]}
+    res = acc.post("/api/v1/sync/push", json=cmds, headers=P).json()["results"]
+    assert [r["status"] for r in res] == ["ok", "ok"], res
+    mine = {c.id: c for c in pull_all(w.api("acc2_a1")) if c.entity in ("approval_task", "warning")}
+    assert mine[app_id].op == "upsert" and mine[app_id].data["status"] == "pending"
+    assert mine[app_id].data["role"] == "accountant" and mine[app_id].data["step"] == 0
+    warns = [c for c in mine.values() if c.entity == "warning"]
+    assert warns and all(c.data["application_id"] == app_id for c in warns)
+    creator = [c for c in pull_all(w.api("acc_a1")) if c.entity == "approval_task"]
+    assert creator and all(c.op == "delete" for c in creator)  # the creator has no task
+    assert not [c for c in pull_all(w.api("acc_b1")) if c.entity in ("approval_task", "warning")]
+    # the yellow warning is explained, then approval.decide through push (idempotent)
+    for c in warns:
+        if not c.data["cleared"]:
+            assert w.api("bur_a").post(f"/api/v1/warnings/{c.id}/dispose",
+                                       json={"action": "mark_normal"}).status_code == 200
+    v = w.api("admin").get(f"/api/v1/applications/{app_id}").json()["version"]
+    # exactly what the desktop client sends (entity_id = its decision id)
+    cmd = {"commands": [{"idempotency_key": "decide-0001", "type": "approval.decide",
+                         "entity_id": new_id(), "payload": {
+                             "task_id": app_id, "application_id": app_id, "decision": "approve",
+                             "comment": "", "expected_version": v}}]}
+    r1 = w.api("acc2_a1").post("/api/v1/sync/push", json=cmd, headers=P).json()["results"][0]
+    assert r1["status"] == "ok", r1
+    assert r1["data"]["approval"]["current_step"] == 1
+    r2 = w.api("acc2_a1").post("/api/v1/sync/push", json=cmd, headers=P).json()["results"][0]
+    assert r2["replayed"] and r2["status"] == "ok"
+    stale = {"commands": [{"idempotency_key": "decide-0002", "type": "approval.decide",
+                           "entity_id": app_id, "payload": {"kind": "approve", "expected_version": v}}]}
+    r3 = w.api("fin_a1").post("/api/v1/sync/push", json=stale, headers=P).json()["results"][0]
+    assert r3["http_status"] == 409 and r3["code"] == "stale_version"
+    after = {c.id: c for c in pull_all(w.api("fin_a1")) if c.entity == "approval_task"}
+    assert after[app_id].op == "upsert" and after[app_id].data["role"] == "unit_finance_head"
+    gone = {c.id: c for c in pull_all(w.api("acc2_a1")) if c.entity == "approval_task"}
+    assert gone[app_id].op == "delete"
