@@ -84,6 +84,9 @@ def cmd_seed_demo(args) -> int:
     try:
         users = seed_demo(session, fiscal_year=args.year)
         session.commit()
+        from server.seed_approvals import seed_applications  # chains + 三级预警 on demo data
+        seed_applications(session, fiscal_year=args.year)
+        session.commit()
     except ApiError as exc:
         print(exc.message, file=sys.stderr)
         return 1

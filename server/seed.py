@@ -80,6 +80,7 @@ def seed_demo(session: Session, *, fiscal_year: int = 2026) -> list[dict]:
         add(f"jb{code}", "accountant", code, display=f"{name}经办人")
     add("cw101002", "unit_finance_head", "101002", display="第一中学财务负责人")
     add("fz101002", "unit_head", "101002", display="第一中学校长")
+    add("kj101002", "accountant", "101002", display="第一中学会计（审核）")
     add("ywc_jy", "bureau_division", oversees=["101"], display="教科文处")
     add("ywc_sw", "bureau_division", oversees=["102", "103"], display="社保/农业处")
     add("gk", "treasury", oversees=[d[0] for d in DEPARTMENTS], display="国库支付中心")
