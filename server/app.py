@@ -211,5 +211,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api)
     from server.api.approvals import router as approvals_router
     app.include_router(approvals_router)
+    from server.api.payments import router as payments_router
+    app.include_router(payments_router)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     return app

@@ -456,3 +456,25 @@ class MonitorWarning(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+
+class PaymentVoucher(Base):
+    """支付凭证: one per approved application, number unique per (year, 区划)."""
+
+    __tablename__ = "payment_vouchers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    voucher_no: Mapped[str] = mapped_column(String(40), unique=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(9))
+    unit_id: Mapped[int] = mapped_column(Integer, index=True)
+    indicator_id: Mapped[str] = mapped_column(String(38))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # issued | paid | bounced | refunded
+    paid_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    bank_serial: Mapped[str | None] = mapped_column(String(64))
+    actual_payee: Mapped[str | None] = mapped_column(String(120))
+    paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)

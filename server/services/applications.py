@@ -32,7 +32,7 @@ WRITER_ROLES = ("accountant",)
 EDITABLE = ("indicator_id", "amount", "fiscal_year", "func_code", "dep_eco_code", "gov_eco_code",
             "payee_name", "payee_account", "payee_bank", "payee_is_personal", "settlement_mode",
             "use_des", "contract_no", "card_not_accepted")
-STATUS_NAMES = {"draft": "草稿", "submitted": "已提交", "voided": "已作废"}
+STATUS_NAMES = {"draft": "草稿", "submitted": "已提交", "voided": "已作废", "paid": "已支付"}
 
 
 def public(app: Application) -> dict:
@@ -292,6 +292,8 @@ def withdraw(session: Session, *, principal: Principal, app_id: uuid.UUID) -> Ap
         return app
     if app.status != "submitted":
         raise conflict("not_submitted", f"支付申请 {app.app_no} 当前状态为{STATUS_NAMES[app.status]}，不能撤回。")
+    from server.services import approvals
+    approvals.check_withdrawable(session, app)
     ind = ledger.lock_indicator(session, app.indicator_id)
     before = snapshot(app)
     ledger.post(session, ind, "release_reservation", app.amount, application_id=app.id,

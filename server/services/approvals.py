@@ -105,6 +105,15 @@ def on_submit(session: Session, app: Application, ind: Indicator) -> Application
     return rec
 
 
+def check_withdrawable(session: Session, app: Application) -> None:
+    """A unit may pull back an application while it is under review or returned, not once the
+    chain has approved it (the treasury may already have issued the voucher)."""
+    rec = session.get(ApplicationApproval, app.id)
+    if rec is not None and rec.status == fa.ChainStatus.APPROVED.value:
+        raise conflict("already_approved", f"支付申请 {app.app_no} 已审批通过，不能撤回；"
+                       "如需取消请联系国库支付中心。")
+
+
 def _sync_status(rec: ApplicationApproval, state: fa.ChainState) -> None:
     rec.status = state.status.value
     rec.current_step = state.current_index

@@ -244,3 +244,57 @@ def test_lifecycle_four_step_approval_ledger_and_audit_clean(people):
         from server.models import AuditEvent
         acts = [e.action for e in s.query(AuditEvent).filter_by(entity_id=app_id)]
     assert acts.count("approval.approve") == 4 and "approval.route" in acts
+
+
+def test_lifecycle_voucher_writeback_refund(people):
+    w = people
+    before = w.api("admin").get("/api/v1/indicators/AP-A1").json()
+    app_id = submit(w, 30_000_00)
+    assert w.api("treas").post(f"/api/v1/applications/{app_id}/voucher").json()["code"] == "not_approved"
+    for u in ("acc2_a1", "fin_a1"):
+        assert decide(w, u, app_id).status_code == 200
+    t = w.api("treas")
+    assert w.api("acc_a1").post(f"/api/v1/applications/{app_id}/voucher").status_code == 403
+    v = t.post(f"/api/v1/applications/{app_id}/voucher").json()
+    assert v["voucher_no"].startswith("PZ2026330700000") and v["status"] == "issued"
+    assert t.post(f"/api/v1/applications/{app_id}/voucher").json()["id"] == v["id"]  # idempotent
+    rec = t.get("/api/v1/payments/reconciliation").json()
+    assert v["voucher_no"] in [x["voucher_no"] for x in rec["vouchers_without_writeback"]]
+    r = t.post(f"/api/v1/vouchers/{v['id']}/writeback", json={"bank_serial": "B0001"})
+    assert r.status_code == 200 and r.json()["status"] == "paid", r.text
+    ind = w.api("admin").get("/api/v1/indicators/AP-A1").json()
+    assert ind["paid_fen"] == before["paid_fen"] + 30_000_00
+    assert ind["available_fen"] == before["available_fen"] - 30_000_00
+    r = t.post(f"/api/v1/vouchers/{v['id']}/refund", json={"amount_fen": 5_000_00, "reason": "多付"})
+    assert r.status_code == 200 and r.json()["refunded_fen"] == 5_000_00
+    r = t.post(f"/api/v1/vouchers/{v['id']}/refund", json={"amount_fen": 30_000_00})
+    assert r.status_code == 422
+    ind = w.api("admin").get("/api/v1/indicators/AP-A1").json()
+    assert ind["available_fen"] == before["available_fen"] - 25_000_00
+    assert ind["paid_fen"] == before["paid_fen"] + 25_000_00
+    with w.session() as s:
+        assert ledger.check(s) == [] and chain.verify(s).ok
+
+
+def test_bounced_writeback_releases(people):
+    w = people
+    before = w.api("admin").get("/api/v1/indicators/AP-A1").json()
+    app_id = submit(w, 7_000_00)
+    for u in ("acc2_a1", "fin_a1"):
+        assert decide(w, u, app_id).status_code == 200
+    t = w.api("treas")
+    v = t.post(f"/api/v1/applications/{app_id}/voucher").json()
+    r = t.post(f"/api/v1/vouchers/{v['id']}/writeback", json={"bank_serial": "B0002", "success": False})
+    assert r.json()["status"] == "bounced"
+    assert w.api("admin").get("/api/v1/indicators/AP-A1").json()["available_fen"] == before["available_fen"]
+    with w.session() as s:
+        assert ledger.check(s) == []
+
+
+def test_approved_application_cannot_be_withdrawn(people):
+    w = people
+    app_id = submit(w, 1_234_00)
+    for u in ("acc2_a1", "fin_a1"):
+        assert decide(w, u, app_id).status_code == 200
+    r = w.api("acc_a1").post(f"/api/v1/applications/{app_id}/withdraw")
+    assert r.status_code == 409 and r.json()["code"] == "already_approved"
