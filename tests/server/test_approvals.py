@@ -249,9 +249,9 @@ def test_lifecycle_four_step_approval_ledger_and_audit_clean(people):
 def test_lifecycle_voucher_writeback_refund(people):
     w = people
     before = w.api("admin").get("/api/v1/indicators/AP-A1").json()
-    app_id = submit(w, 30_000_00)
+    app_id = submit(w, 60_000_00)  # 4 steps: 会计 → 财务负责人 → 单位负责人 → 业务处室
     assert w.api("treas").post(f"/api/v1/applications/{app_id}/voucher").json()["code"] == "not_approved"
-    for u in ("acc2_a1", "fin_a1"):
+    for u in ("acc2_a1", "fin_a1", "head_a1", "bur_a"):
         assert decide(w, u, app_id).status_code == 200
     t = w.api("treas")
     assert w.api("acc_a1").post(f"/api/v1/applications/{app_id}/voucher").status_code == 403
@@ -263,15 +263,15 @@ def test_lifecycle_voucher_writeback_refund(people):
     r = t.post(f"/api/v1/vouchers/{v['id']}/writeback", json={"bank_serial": "B0001"})
     assert r.status_code == 200 and r.json()["status"] == "paid", r.text
     ind = w.api("admin").get("/api/v1/indicators/AP-A1").json()
-    assert ind["paid_fen"] == before["paid_fen"] + 30_000_00
-    assert ind["available_fen"] == before["available_fen"] - 30_000_00
+    assert ind["paid_fen"] == before["paid_fen"] + 60_000_00
+    assert ind["available_fen"] == before["available_fen"] - 60_000_00
     r = t.post(f"/api/v1/vouchers/{v['id']}/refund", json={"amount_fen": 5_000_00, "reason": "多付"})
     assert r.status_code == 200 and r.json()["refunded_fen"] == 5_000_00
-    r = t.post(f"/api/v1/vouchers/{v['id']}/refund", json={"amount_fen": 30_000_00})
+    r = t.post(f"/api/v1/vouchers/{v['id']}/refund", json={"amount_fen": 60_000_00})
     assert r.status_code == 422
     ind = w.api("admin").get("/api/v1/indicators/AP-A1").json()
-    assert ind["available_fen"] == before["available_fen"] - 25_000_00
-    assert ind["paid_fen"] == before["paid_fen"] + 25_000_00
+    assert ind["available_fen"] == before["available_fen"] - 55_000_00
+    assert ind["paid_fen"] == before["paid_fen"] + 55_000_00
     with w.session() as s:
         assert ledger.check(s) == [] and chain.verify(s).ok
 
