@@ -392,6 +392,15 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
         task = s.get(ApprovalTask, str(change["id"]))
         if task is not None:
             s.delete(task)
+    elif entity == "warning":
+        if op == "delete":
+            from app.models import MonitoringWarning
+
+            row = s.get(MonitoringWarning, str(change["id"]))
+            if row is not None:
+                s.delete(row)
+        else:
+            apply_warning(s, change["data"], int(change.get("seq") or 0))
     elif entity == "unit" and op != "delete" and change.get("data"):
         _apply_unit(s, change["data"], int(change["seq"]))
     else:  # code_tables, ...: not mirrored yet
@@ -426,6 +435,32 @@ def _decision_result(s: Session, cmd: OutboxCommand, result: dict[str, Any]) -> 
     if decision is not None:  # e.g. the application changed since the reviewer saw it
         decision.state, decision.server_message = "refused", message
     return "refused"
+
+
+_SEVERITY_BY_LEVEL = {1: "red", 2: "yellow", 3: "blue"}
+
+
+def apply_warning(s: Session, data: dict[str, Any], seq: int) -> None:
+    """Mirror a server 三级预警 record (the server owns warnings and their disposition)."""
+    from app.models import MonitoringWarning
+
+    row = s.get(MonitoringWarning, str(data["id"]))
+    if row is None:
+        row = MonitoringWarning(id=str(data["id"]), rule_code=str(data.get("rule_id") or ""))
+        s.add(row)
+    row.rule_code = str(data.get("rule_id") or row.rule_code)
+    row.rule_name = str(data.get("rule_name") or row.rule_name or "")
+    level = data.get("level")
+    row.severity = data.get("colour") or _SEVERITY_BY_LEVEL.get(int(level) if level else 0, "yellow")
+    row.application_id = str(data["application_id"]) if data.get("application_id") else None
+    row.message = str(data.get("message") or "")
+    row.status = str(data.get("state") or "open")
+    row.details = {k: data[k] for k in ("state_name", "outcome", "cleared", "allowed_actions",
+                                         "explanation", "attachments", "history") if k in data}
+    row.server_version = int(data.get("version") or 0)
+    row.server_seq = seq
+    if data.get("created_at"):
+        row.created_at = _dt(data["created_at"])
 
 
 def apply_approval_task(s: Session, data: dict[str, Any]) -> None:
