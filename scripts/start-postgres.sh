@@ -9,12 +9,12 @@ read -r ver name port status _ < <(pg_lsclusters --no-header | head -n1)
 if [[ -z "${ver:-}" ]]; then
   ver=$(ls /usr/lib/postgresql | sort -n | tail -n1); name=main
   say "creating cluster $ver/$name"
-  pg_createcluster "$ver" "$name" >/dev/null
+  pg_createcluster "$ver" "$name" >&2
   read -r ver name port status _ < <(pg_lsclusters --no-header | head -n1)
 fi
 if [[ "$status" != online* ]]; then
   say "starting cluster $ver/$name"
-  pg_ctlcluster "$ver" "$name" start || { say "could not start PostgreSQL"; exit 0; }
+  pg_ctlcluster "$ver" "$name" start >&2 || { say "could not start PostgreSQL"; exit 0; }
 fi
 as_pg psql -q -p "$port" -v ON_ERROR_STOP=1 -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='jincai') THEN CREATE ROLE jincai LOGIN CREATEDB PASSWORD 'jincai'; END IF; END\$\$;" >&2 \
   || { say "could not create the test role"; exit 0; }

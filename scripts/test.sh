@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 if [[ -z "${JINCAI_TEST_PG_URL:-}" ]]; then
-  JINCAI_TEST_PG_URL=$(scripts/start-postgres.sh || true)
+  # only the last line is the URL: anything a PostgreSQL tool says on stdout must not leak into it
+  JINCAI_TEST_PG_URL=$(scripts/start-postgres.sh | grep -E '^postgresql\+' | tail -n1 || true)
 fi
 export JINCAI_TEST_PG_URL
 export QT_QPA_PLATFORM=offscreen
