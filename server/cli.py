@@ -21,10 +21,8 @@ def _session():
 
 
 def _require_migrated(engine) -> bool:
-    from alembic.script import ScriptDirectory
-
-    from server.migrate import alembic_config, current
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    from server.migrate import current, expected_heads
+    head = expected_heads()
     cur = current(engine)
     if cur != head:
         print(f"数据库结构版本为 {cur or '空'}，需要 {head}：请先运行 `jincai-server migrate`。", file=sys.stderr)

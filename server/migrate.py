@@ -18,7 +18,7 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -26,6 +26,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current(engine: Engine) -> str | None:
+    """The database's revision(s), "+"-joined when parallel branches are applied."""
     from alembic.runtime.migration import MigrationContext
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) or None
+
+
+def expected_heads() -> str:
+    """What `current` returns on a fully migrated database (branches are allowed until merged)."""
+    from alembic.script import ScriptDirectory
+    return "+".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))

@@ -18,12 +18,15 @@ with warnings.catch_warnings():  # starlette's TestClient on httpx 0.28 warns on
     import fastapi.testclient  # noqa: F401
 
 PG_URL = os.environ.get("JINCAI_TEST_PG_URL", "").strip()
+# In CI PostgreSQL is part of the contract: its absence fails the PostgreSQL tests instead of
+# quietly skipping them.
+PG_REQUIRED = os.environ.get("CI", "").lower() == "true"
 
 DB_PARAMS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=[
         pytest.mark.postgres,
-        pytest.mark.skipif(not PG_URL, reason="JINCAI_TEST_PG_URL is empty: PostgreSQL not available")]),
+        pytest.mark.skipif(not PG_URL and not PG_REQUIRED, reason="JINCAI_TEST_PG_URL is empty: PostgreSQL not available")]),
 ]
 
 
@@ -49,6 +52,9 @@ def make_database(kind: str, tmp_dir) -> Database:
         url = f"sqlite:///{tmp_dir}/server.sqlite3"
         db = Database(kind, url, str(tmp_dir))
     else:
+        if not PG_URL:
+            pytest.fail("CI=true but JINCAI_TEST_PG_URL is empty: scripts/start-postgres.sh could not "
+                        "start PostgreSQL (see its [postgres] lines above)")
         schema = f"t_{uuid.uuid4().hex[:12]}"
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
