@@ -966,6 +966,7 @@ class DispositionState(StrEnum):
     ANSWERED_FIXED = "answered_fixed"  # 单位反馈：已整改（待财政复核）
     VIOLATION = "violation"            # 认定违规（待整改）
     RECTIFIED = "rectified"            # 整改完成（关闭）
+    EXPLAINED = "explained"            # 单位已书面说明（黄色预警，待财政认定；不再拦截审批）
 
 
 class DispositionAction(StrEnum):
@@ -975,6 +976,7 @@ class DispositionAction(StrEnum):
     ANSWER_FIXED = "answer_fixed"              # 已整改
     MARK_VIOLATION = "mark_violation"          # 认定违规
     ACCEPT_RECTIFICATION = "accept_rectification"  # 确认整改
+    EXPLAIN = "explain"                        # 单位书面说明（黄色预警，附附件）
 
 
 class Outcome(StrEnum):
@@ -987,13 +989,14 @@ STATE_NAMES = {
     DispositionState.RAISED: "待处理", DispositionState.NORMAL: "认定正常",
     DispositionState.VERIFYING: "需要核实", DispositionState.ANSWERED_OK: "核实无误（待复核）",
     DispositionState.ANSWERED_FIXED: "已整改（待复核）", DispositionState.VIOLATION: "认定违规",
-    DispositionState.RECTIFIED: "整改完成",
+    DispositionState.RECTIFIED: "整改完成", DispositionState.EXPLAINED: "已书面说明（待认定）",
 }
 ACTION_NAMES = {
     DispositionAction.MARK_NORMAL: "认定正常", DispositionAction.REQUEST_VERIFY: "需要核实",
     DispositionAction.ANSWER_OK: "核实无误", DispositionAction.ANSWER_FIXED: "已整改",
     DispositionAction.MARK_VIOLATION: "认定违规",
     DispositionAction.ACCEPT_RECTIFICATION: "确认整改",
+    DispositionAction.EXPLAIN: "书面说明",
 }
 
 _S, _A = DispositionState, DispositionAction
@@ -1010,17 +1013,28 @@ TRANSITIONS: dict[tuple[DispositionState, DispositionAction], tuple[DispositionS
     (_S.ANSWERED_FIXED, _A.ACCEPT_RECTIFICATION): (_S.RECTIFIED, Side.BUREAU),
     (_S.ANSWERED_FIXED, _A.REQUEST_VERIFY): (_S.VERIFYING, Side.BUREAU),
     (_S.VIOLATION, _A.ANSWER_FIXED): (_S.ANSWERED_FIXED, Side.UNIT),
+    # Yellow only (see EXPLAIN_LEVELS): the unit explains in writing before anyone asked; the
+    # reviewer may then approve, and the bureau still rules on it later (or asks to verify).
+    (_S.RAISED, _A.EXPLAIN): (_S.EXPLAINED, Side.UNIT),
+    (_S.EXPLAINED, _A.EXPLAIN): (_S.EXPLAINED, Side.UNIT),   # 补充说明
+    (_S.EXPLAINED, _A.MARK_NORMAL): (_S.NORMAL, Side.BUREAU),
+    (_S.EXPLAINED, _A.REQUEST_VERIFY): (_S.VERIFYING, Side.BUREAU),
+    (_S.EXPLAINED, _A.MARK_VIOLATION): (_S.VIOLATION, Side.BUREAU),
 }
 _OUTCOMES = {
     _S.RAISED: Outcome.SUSPICIOUS, _S.VERIFYING: Outcome.SUSPICIOUS,
     _S.ANSWERED_OK: Outcome.SUSPICIOUS, _S.NORMAL: Outcome.VERIFIED,
     _S.ANSWERED_FIXED: Outcome.VIOLATION, _S.VIOLATION: Outcome.VIOLATION,
-    _S.RECTIFIED: Outcome.VIOLATION,
+    _S.RECTIFIED: Outcome.VIOLATION, _S.EXPLAINED: Outcome.SUSPICIOUS,
 }
 CLEARED_STATES = frozenset({_S.NORMAL, _S.RECTIFIED})
 # The unit's answers need a note always, and an attachment at these levels.
 ATTACHMENT_LEVELS = frozenset({Level.RED, Level.YELLOW})
-NOTE_REQUIRED = frozenset({_A.ANSWER_OK, _A.ANSWER_FIXED, _A.MARK_VIOLATION, _A.REQUEST_VERIFY})
+NOTE_REQUIRED = frozenset({_A.ANSWER_OK, _A.ANSWER_FIXED, _A.MARK_VIOLATION, _A.REQUEST_VERIFY,
+                           _A.EXPLAIN})
+# A written explanation lifts the approval block of a yellow warning only: a red one stays
+# blocked until the bureau clears it, a blue one never blocks.
+EXPLAIN_LEVELS = frozenset({Level.YELLOW})
 
 
 class DispositionError(ValueError):
@@ -1074,7 +1088,8 @@ def dispose(d: Disposition, action: DispositionAction, *, side: Side, by: str, a
             note: str = "", attachments: Sequence[str] = (), contact: str = "") -> Disposition:
     """Apply one disposition step; raises :class:`DispositionError` with codes
     ``not_allowed`` (no such transition), ``wrong_side``, ``note_required``,
-    ``attachment_required``."""
+    ``attachment_required``, ``level_not_explainable`` (a written explanation is for yellow
+    warnings only)."""
     _require_aware(at, "at")
     action, side = DispositionAction(action), Side(side)
     key = (d.state, action)
@@ -1084,6 +1099,11 @@ def dispose(d: Disposition, action: DispositionAction, *, side: Side, by: str, a
                                f"预警处于“{STATE_NAMES[d.state]}”状态，不能“{ACTION_NAMES[action]}”"
                                f"（可执行：{allowed}）。")
     new_state, who = TRANSITIONS[key]
+    if action is _A.EXPLAIN and d.level not in EXPLAIN_LEVELS:
+        raise DispositionError("level_not_explainable",
+                               f"{d.level.label}不能以书面说明解除"
+                               + ("，须由财政部门认定正常或确认整改。" if d.level == Level.RED
+                                  else "（蓝色预警只作提醒，无需说明）。"))
     if side != who:
         raise DispositionError("wrong_side", f"“{ACTION_NAMES[action]}”应由"
                                              f"{'财政部门' if who == Side.BUREAU else '预算单位'}办理。")
@@ -1110,6 +1130,8 @@ def approval_block(level: Level, state: DispositionState, *, explanation: str = 
     level, state = Level(level), DispositionState(state)
     if is_cleared(level, state):
         return None
+    if level == Level.YELLOW and state == DispositionState.EXPLAINED:
+        return None  # the EXPLAIN transition already required the note and the attachment
     if level == Level.RED:
         return f"红色预警未解除（当前：{STATE_NAMES[state]}），支付被拦截，须财政部门认定正常或确认整改。"
     if explanation.strip() and attachment_count > 0:

@@ -478,3 +478,111 @@ class PaymentVoucher(Base):
     paid_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+
+
+# ---- delegations, committees and monitoring data (0007)
+
+
+class Delegation(Base):
+    """授权委托: ``delegator`` lets ``delegate`` act in one role grant (role + scope + target)
+    from ``valid_from`` until ``expires_at`` (exclusive). Never deleted: revoking sets
+    ``revoked_at`` so that decisions taken under it stay explainable."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("delegator_id <> delegate_id", name="not_self"),
+                      CheckConstraint("expires_at > valid_from", name="period"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))     # fiscal.approval.Role
+    scope: Mapped[str] = mapped_column(String(40))    # fiscal.approval.Scope
+    target: Mapped[str] = mapped_column(String(21))   # unit / department / 区划 code
+    valid_from: Mapped[datetime] = mapped_column(TZDateTime())
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class CommitteeMember(Base):
+    """A member of a 集体决策 committee (领导班子, 三重一大): role ``committee`` bound to a unit
+    (scope own_unit, target = unit code), a department (overseeing_bureau_division) or a 区划."""
+
+    __tablename__ = "committee_members"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(21), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class ApprovalRuleSetVersion(Base):
+    """An uploaded version of an approval rule set (fiscal.approval.RuleSet as JSON). Uploaded
+    inactive; activation fixes ``effective_from``. The shipped defaults are not stored here."""
+
+    __tablename__ = "approval_rule_sets"
+    __table_args__ = (UniqueConstraint("rule_set_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_set_id: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(9), index=True)   # "*" = every 区划
+    unit_code: Mapped[str | None] = mapped_column(String(21))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    document: Mapped[str] = mapped_column(Text)                  # the RuleSet as JSON
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    effective_from: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    activated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    activated_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+
+
+class UnitAccount(Base):
+    """A bank account of a unit (账户信息): its 零余额账户 (the payer of its payments) and its
+    实有资金账户 (基本户/一般户/专用户) — transfers into the latter are red flags, and an
+    account without transactions for N days is reported (dormant_account)."""
+
+    __tablename__ = "unit_accounts"
+    __table_args__ = (UniqueConstraint("account_no"),
+                      CheckConstraint("kind IN ('zero_balance','basic','general','special')",
+                                      name="kind"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    account_no: Mapped[str] = mapped_column(String(40))   # digits only (normalised)
+    account_name: Mapped[str] = mapped_column(String(120), default="")
+    bank_name: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    last_activity_at: Mapped[datetime | None] = mapped_column(TZDateTime())  # last bank movement known
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SangongBudget(Base):
+    """A unit's annual 三公经费 budget per category (warning rule sangong_overrun's categories)."""
+
+    __tablename__ = "sangong_budgets"
+    __table_args__ = (UniqueConstraint("unit_id", "fiscal_year", "category"),
+                      CheckConstraint("budget >= 0", name="budget_nonneg"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(40))
+    budget: Mapped[int] = mapped_column(BigInteger)       # fen
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class StaffMember(Base):
+    """人员信息 of a budget unit (name + 身份证号), for the staff_labor_fee rule (违规兼职取酬)."""
+
+    __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("unit_id", "id_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)   # whitespace removed
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
