@@ -7,13 +7,13 @@ decision on a version that has changed since; the refusal comes back as the deci
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from app.db import Database
-from app.models import ApprovalDecision, ApprovalTask, OutboxCommand, new_uuid
+from app.models import ApprovalDecision, ApprovalTask, OutboxCommand, new_uuid, utcnow
 from app.models.approvals import DECISIONS
 from app.services.errors import InvalidField, NotEditable, NotFound
 from app.services.results import Changes
@@ -21,17 +21,34 @@ from app.services.results import Changes
 
 @dataclass(frozen=True, slots=True)
 class ApprovalTaskView:
+    """One task of the reviewer's queue with this machine's latest decision on it."""
+
     id: str
     application_id: str
     step: int
     step_name: str
     role: str
-    status: str
+    status: str  # pending | decided (a local decision waits or was accepted) | server words
     application_version: int
-    summary: dict[str, Any] | None
-    decision: str | None  # the local decision, if any
-    decision_state: str | None  # queued | sent | accepted | refused
-    decision_message: str | None
+    summary: dict[str, Any]
+    created_at: datetime | None
+    decision: str | None = None  # the latest local decision, refused ones included
+    decision_state: str | None = None  # queued | sent | accepted | refused
+    decision_comment: str = ""
+    server_message: str | None = None  # why the server refused the latest decision
+
+    @property
+    def amount(self) -> int:
+        return int(self.summary.get("amount_fen") or self.summary.get("amount") or 0)
+
+    @property
+    def decision_message(self) -> str | None:
+        return self.server_message
+
+    @property
+    def is_open(self) -> bool:
+        """The reviewer can (still or again) decide: no decision, or the server refused it."""
+        return self.decision is None or self.decision_state == "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +63,53 @@ class DecisionView:
     decided_at: datetime
 
 
-def list_approval_tasks(*, db: Database, status: str | None = "pending") -> list[ApprovalTaskView]:
-    stmt = select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id)
-    if status is not None:
-        stmt = stmt.where(ApprovalTask.status == status)
-    out = []
+def list_approval_tasks(
+    *, db: Database, status: str | None = "pending", include_decided: bool = True,
+    text: str = "", min_amount: int | None = None, fund_type_code: str | None = None,
+    warning_level: str | None = None, min_age_hours: int | None = None,
+) -> list[ApprovalTaskView]:
+    """The reviewer's tasks, oldest first. ``status`` filters on the server's task status
+    (None: all); ``include_decided=False`` leaves out tasks this machine has decided (a
+    decision the server refused opens the task again). The other filters work on the task's
+    summary snapshot and its age."""
+    now = utcnow()
     with db.read() as s:
-        for t in s.scalars(stmt):
-            d = s.scalar(select(ApprovalDecision).where(ApprovalDecision.task_id == t.id)
-                         .order_by(ApprovalDecision.decided_at.desc()))
-            out.append(ApprovalTaskView(
-                t.id, t.application_id, t.step, t.step_name, t.role, t.status,
-                t.application_version, t.summary, d.decision if d else None,
-                d.state if d else None, d.server_message if d else None))
+        tasks = s.scalars(select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id))
+        latest: dict[str, ApprovalDecision] = {}
+        for d in s.scalars(select(ApprovalDecision).order_by(ApprovalDecision.decided_at)):
+            latest[d.task_id] = d  # the latest one wins
+        out = []
+        for t in tasks:
+            d = latest.get(t.id)
+            refused = d is not None and d.state == "refused"
+            decided = d is not None and not refused
+            if status is not None and t.status != status:
+                continue
+            if not include_decided and decided:
+                continue
+            summary = dict(t.summary or {})
+            view = ApprovalTaskView(
+                id=t.id, application_id=t.application_id, step=t.step, step_name=t.step_name,
+                role=t.role, status="decided" if decided else t.status,
+                application_version=t.application_version, summary=summary,
+                created_at=t.created_at, decision=d.decision if d else None,
+                decision_state=d.state if d else None, decision_comment=d.comment if d else "",
+                server_message=d.server_message if refused else None,
+            )
+            if text and not any(text in str(summary.get(k, "")) for k in
+                                ("unit_name", "unit_code", "payee_name", "use_des", "app_no",
+                                 "indicator_id")):
+                continue
+            if min_amount is not None and view.amount < min_amount:
+                continue
+            if fund_type_code and summary.get("fund_type_code") != fund_type_code:
+                continue
+            if warning_level and summary.get("warning_level") != warning_level:
+                continue
+            if min_age_hours is not None and (
+                    t.created_at is None or now - t.created_at < timedelta(hours=min_age_hours)):
+                continue
+            out.append(view)
     return out
 
 

@@ -3,6 +3,9 @@ offer (yet): indicator id lists and rows for the 100,000-row browser, approval t
 decisions, warnings, status-bar figures, dashboard aggregates, local accounts (offline
 unlock, demo users) and the demo data set.
 
+The reviewer's queue (``ApprovalTaskView``, ``list_approval_tasks``) lives in
+``app.services.approvals`` and is re-exported here for the screens.
+
 Qt-free, keyword-only, each function owns its unit of work and returns plain dataclasses,
 never live ORM rows. Money is integer fen; times are UTC.
 """
@@ -33,6 +36,7 @@ from app.models import (
     utcnow,
 )
 from app.services.applications import DraftInput
+from app.services.approvals import ApprovalTaskView, list_approval_tasks
 from app.services.budget import pending_condition
 from app.services.errors import InvalidField, NotFound, ServiceError
 from app.services.results import Changes, RuleNote
@@ -235,77 +239,6 @@ def count_applications_by_status(*, db: Database) -> dict[str, int]:
 # --------------------------------------------------------------------------- approvals
 
 DECISION_NAMES = {"approve": "同意", "return": "退回", "reject": "拒绝"}
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalTaskView:
-    id: str
-    application_id: str
-    step: int
-    step_name: str
-    role: str
-    status: str  # pending | decided (a local decision waits to be sent) | server words
-    application_version: int
-    summary: dict[str, Any]
-    created_at: datetime | None
-    decision: str | None = None
-    decision_state: str | None = None
-    decision_comment: str = ""
-    server_message: str | None = None  # why the server refused an earlier decision
-
-    @property
-    def amount(self) -> int:
-        return int(self.summary.get("amount_fen") or self.summary.get("amount") or 0)
-
-
-def list_approval_tasks(
-    *, db: Database, include_decided: bool = False, text: str = "",
-    min_amount: int | None = None, fund_type_code: str | None = None,
-    warning_level: str | None = None, min_age_hours: int | None = None,
-) -> list[ApprovalTaskView]:
-    """The reviewer's queue, oldest first; filters on the summary snapshot and the age."""
-    now = utcnow()
-    with db.read() as s:
-        tasks = s.scalars(select(ApprovalTask).order_by(ApprovalTask.created_at, ApprovalTask.id))
-        decisions: dict[str, ApprovalDecision] = {}
-        for d in s.scalars(select(ApprovalDecision).order_by(ApprovalDecision.decided_at)):
-            decisions[d.task_id] = d  # the latest one wins
-        refused: dict[str, str] = {}
-        for task_id, d in list(decisions.items()):
-            if d.state == "refused":  # the server refused it: the task is open again
-                refused[task_id] = d.server_message or ""
-                del decisions[task_id]
-        out = []
-        for t in tasks:
-            d = decisions.get(t.id)
-            if d is not None and not include_decided:
-                continue
-            if d is None and t.status != "pending" and not include_decided:
-                continue
-            summary = dict(t.summary or {})
-            view = ApprovalTaskView(
-                id=t.id, application_id=t.application_id, step=t.step, step_name=t.step_name,
-                role=t.role, status="decided" if d is not None else t.status,
-                application_version=t.application_version, summary=summary,
-                created_at=t.created_at, decision=d.decision if d else None,
-                decision_state=d.state if d else None, decision_comment=d.comment if d else "",
-                server_message=refused.get(t.id),
-            )
-            if text and not any(text in str(summary.get(k, "")) for k in
-                                ("unit_name", "unit_code", "payee_name", "use_des", "app_no",
-                                 "indicator_id")):
-                continue
-            if min_amount is not None and view.amount < min_amount:
-                continue
-            if fund_type_code and summary.get("fund_type_code") != fund_type_code:
-                continue
-            if warning_level and summary.get("warning_level") != warning_level:
-                continue
-            if min_age_hours is not None and (
-                    t.created_at is None or now - t.created_at < timedelta(hours=min_age_hours)):
-                continue
-            out.append(view)
-    return out
 
 
 def decide_task(
@@ -894,7 +827,7 @@ class ApprovalContext:
 
 
 def approval_context(*, db: Database, task_id: str) -> ApprovalContext:
-    tasks = {t.id: t for t in list_approval_tasks(db=db, include_decided=True)}
+    tasks = {t.id: t for t in list_approval_tasks(db=db, status=None)}
     task = tasks.get(task_id)
     if task is None:
         raise NotFound(f"找不到审批任务 {task_id}。")

@@ -27,14 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.approvals import ApprovalTaskView, list_approval_tasks
 from app.services.ui_queries import (
     SEVERITY_NAMES,
     ApprovalContext,
-    ApprovalTaskView,
     approval_context,
     decide_task,
     decide_tasks,
-    list_approval_tasks,
 )
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, fund_types, local_time, money, status_name
@@ -214,7 +213,8 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
             self._show_decided.isChecked()
         age = self._age.currentData()
         self.ctx.runner.query(
-            lambda c: list_approval_tasks(db=db, include_decided=decided, text=text,
+            lambda c: list_approval_tasks(db=db, status=None if decided else "pending",
+                                          include_decided=decided, text=text,
                                           min_amount=min_amount, fund_type_code=fund,
                                           warning_level=level, min_age_hours=age),
             on_success=self._on_loaded, key=f"approvals-{id(self)}", label=self.tr("读取审批任务"))
@@ -288,13 +288,13 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         html.append(f"<p style='color:#666'>{self.tr('凭证')}：{self.tr('凭证影像随同步下载后显示在此处。')}"
                     f" · {self.tr('收到时间')} {local_time(t.created_at)}</p>")
         self._detail.setHtml("".join(html))
-        undecided = t.decision is None
+        undecided = t.is_open
         for b in (self._approve, self._return, self._reject):
             b.setEnabled(undecided)
 
     def decide(self, decision: str) -> None:
         task = self.current()
-        if task is None or task.decision is not None:
+        if task is None or not task.is_open:
             return
         comment = self._comment.toPlainText()
         db = self.ctx.db
@@ -321,7 +321,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
     def _on_batch_clicked(self) -> None:
         rows = sorted({i.row() for i in self._table.selectionModel().selectedRows()})
         tasks = [self.model.record(r) for r in rows]
-        routine = [t for t in tasks if t and t.decision is None
+        routine = [t for t in tasks if t and t.is_open
                    and not t.summary.get("warning_level")]
         if not routine:
             self._message.setText(self.tr("选中项中没有可批量同意的任务（有预警的须逐笔审批）。"))

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.services.applications import list_applications
-from app.services.ui_queries import list_approval_tasks, list_warnings, sync_status
+from app.services.approvals import list_approval_tasks
+from app.services.ui_queries import list_warnings, sync_status
 from app.ui.shell import build_main_window
 
 
@@ -107,9 +108,9 @@ def test_reviewer_approves_and_returns_from_the_queue(qtbot, window, ctx):
     second = view.current()
     with qtbot.waitSignal(view.sig_decided, timeout=5000):
         view.decide("return")
-    remaining = {t.id for t in list_approval_tasks(db=ctx.db)}
+    remaining = {t.id for t in list_approval_tasks(db=ctx.db, include_decided=False)}
     assert first.id not in remaining and second.id not in remaining
-    decided = {t.id: t for t in list_approval_tasks(db=ctx.db, include_decided=True)}
+    decided = {t.id: t for t in list_approval_tasks(db=ctx.db, status=None)}
     assert decided[second.id].decision == "return"
     assert decided[second.id].decision_comment == "合同金额与申请不符"
     assert sync_status(db=ctx.db).queued_decisions == 2
@@ -371,14 +372,14 @@ def test_batch_approve_takes_only_routine_items(qtbot, window, ctx, monkeypatch)
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     view._on_batch_clicked()
     qtbot.waitUntil(lambda: view.model.rowCount() == 14 - len(routine), timeout=5000)
-    left = {t.id for t in list_approval_tasks(db=ctx.db)}
+    left = {t.id for t in list_approval_tasks(db=ctx.db, include_decided=False)}
     assert not (routine & left) and all(t.id in left for t in chosen if t.id not in routine)
 
 
 def test_flagged_tasks_show_their_warning_in_the_detail(qtbot, window, ctx):
     from app.services.ui_queries import approval_context
 
-    red = [t for t in list_approval_tasks(db=ctx.db) if t.summary.get("warning_level") == "red"]
+    red = [t for t in list_approval_tasks(db=ctx.db, include_decided=False) if t.summary.get("warning_level") == "red"]
     assert red
     context = approval_context(db=ctx.db, task_id=red[0].id)
     assert any(w.severity == "red" and w.application_id == red[0].application_id
