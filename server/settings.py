@@ -54,6 +54,11 @@ class Settings:
     lockout_max_seconds: int = 3600
     sql_echo: bool = False
     default_region: str = "330700000"
+    # what /version advertises to clients (issue #9): newest client release and where to get it;
+    # empty = this server's own version, and no download address
+    client_latest_version: str = ""
+    client_download_url: str = ""
+    client_release_notes: str = ""
 
     @property
     def blob_dir(self) -> Path:
@@ -85,6 +90,9 @@ def load_settings(**overrides) -> Settings:
         "lockout_base_seconds": _int("JINCAI_LOCKOUT_BASE_SECONDS", 30),
         "sql_echo": os.environ.get("JINCAI_SQL_ECHO", "") == "1",
         "default_region": os.environ.get("JINCAI_DEFAULT_REGION", "330700000"),
+        "client_latest_version": os.environ.get("JINCAI_CLIENT_LATEST_VERSION", "").strip(),
+        "client_download_url": os.environ.get("JINCAI_CLIENT_DOWNLOAD_URL", "").strip(),
+        "client_release_notes": os.environ.get("JINCAI_CLIENT_RELEASE_NOTES", "").strip(),
     }
     values.update(overrides)
     if not values.get("database_url"):

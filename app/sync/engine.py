@@ -286,13 +286,24 @@ class SyncEngine:
         info = self._call("version_check", self.transport.server_info)
         lo = int(info.get("min_protocol_version", info.get("protocol_version", 1)))
         hi = int(info.get("max_protocol_version", info.get("protocol_version", 1)))
+        self._record_update_advice(info)
         if not lo <= PROTOCOL_VERSION <= hi:
+            where = info.get("client_download_url")
             raise UpgradeRequired(
                 f"服务器支持的同步协议版本为 {lo}–{hi}，本客户端为 {PROTOCOL_VERSION}，"
-                "请升级金财桌面端。未发送的内容都保留在本机。"
+                "请升级金财桌面端" + (f"（下载地址：{where}）" if where else "")
+                + "。未发送的内容都保留在本机。"
             )
         self._stage_values["protocol_version"] = PROTOCOL_VERSION  # saved with the next marker
         self._emit("version_check", 1, 1)
+
+    def _record_update_advice(self, info: dict[str, Any]) -> None:
+        # advice about newer clients is a courtesy: it must never fail a sync
+        try:
+            from app.services.updates import record_advice
+            record_advice(self.db.data_dir, info)
+        except Exception:  # pragma: no cover - e.g. a read-only data dir
+            log.warning("could not record the server's client-version advice", exc_info=True)
 
     def _next_chunk(self, s: Any) -> list[OutboxCommand]:
         """The oldest unsent commands, at most one per record: a record's next command is

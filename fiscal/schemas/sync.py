@@ -86,3 +86,7 @@ class ServerInfo(PublicModel):
     protocol_version: int
     min_protocol_version: int
     max_protocol_version: int
+    # the newest desktop client and where to get it (clients say so politely; issue #9)
+    latest_client_version: str | None = None
+    client_download_url: str | None = None
+    client_release_notes: str | None = None

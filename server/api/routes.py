@@ -84,10 +84,13 @@ def health(session: ReadSessionDep) -> dict:
 
 
 @system.get("/version", response_model=ServerInfo, summary="版本与同步协议窗口")
-def version() -> dict:
+def version(settings: SettingsDep) -> dict:
     return {"name": "jincai-server", "version": __version__, "protocol_version": PROTOCOL_VERSION,
             "min_protocol_version": MIN_PROTOCOL_VERSION,
-            "max_protocol_version": MAX_PROTOCOL_VERSION}
+            "max_protocol_version": MAX_PROTOCOL_VERSION,
+            "latest_client_version": settings.client_latest_version or __version__,
+            "client_download_url": settings.client_download_url or None,
+            "client_release_notes": settings.client_release_notes or None}
 
 
 # ---------------------------------------------------------------- auth

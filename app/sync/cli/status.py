@@ -22,6 +22,9 @@ def run(args) -> int:
         status = sync_status(db=db)
     finally:
         db.close()
+    from app.services.updates import pending_update
+    notice = pending_update(db.data_dir)
+    status["update"] = notice.to_json() if notice else None
     kr = keyring_status()
     status["keyring"] = {"ok": kr.ok, "backend": kr.backend}
     if args.json:
@@ -33,4 +36,6 @@ def run(args) -> int:
         for key, label in labels.items():
             print(f"{label}: {status.get(key) if status.get(key) is not None else '—'}")
         print(f"密钥环: {kr.message}")
+        if notice:
+            print(notice.message())
     return EXIT_OK

@@ -89,4 +89,8 @@ def run(args) -> int:
         + ("" if report.sanity_ok is not False else "；数量核对不一致，下次将重新完整下载"))
     if report.refused:
         say("被服务器拒绝的申请已退回为草稿，服务器的答复见申请详情。")
+    from app.services.updates import pending_update
+    notice = pending_update(db.data_dir)
+    if notice:
+        say(notice.message())
     return EXIT_OK
