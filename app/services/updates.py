@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def record_advice(data_dir: Path, server_info: dict[str, Any], *, now: datetime 
         "latest_client_version": server_info.get("latest_client_version") or None,
         "client_download_url": server_info.get("client_download_url") or None,
         "client_release_notes": server_info.get("client_release_notes") or None,
-        "checked_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "checked_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
     }
     path = Path(data_dir) / ADVICE_FILE
     tmp = path.with_suffix(".tmp")
