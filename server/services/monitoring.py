@@ -65,17 +65,23 @@ def context(session: Session, app: Application | None, *, now: datetime,
     (left ``None``: those rules stay silent)."""
     unit_id = app.unit_id if app is not None else unit_id
     since = now - timedelta(days=HISTORY_DAYS)
-    q = (select(Application).where(Application.status.in_(LIVE_STATUSES),
-                                   Application.submitted_at >= since))
+    # Plain column rows, not ORM objects: a unit's 40-day history grows with every submission, and
+    # loading it as entities (unit join + attachments) made each submit O(history) in Python.
+    from server.models import Unit
+    q = (select(Application.id, Unit.code.label("unit_code"), Application.payee_name,
+                Application.payee_account, Application.amount, Application.submitted_at,
+                Application.created_at, Application.settlement_mode)
+         .join(Unit, Unit.id == Application.unit_id)
+         .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
     if app is not None:
         q = q.where(Application.id != app.id,
                     (Application.unit_id == unit_id) | (Application.payee_account == app.payee_account))
     elif unit_id is not None:
         q = q.where(Application.unit_id == unit_id)
     recent = []
-    for r in session.execute(q).unique().scalars():
+    for r in session.execute(q):
         cash, _ = fw.PaymentFacts.settlement_flags(r.settlement_mode)
-        recent.append(fw.PastPayment(id=str(r.id), unit_code=r.unit.code, payee_name=r.payee_name,
+        recent.append(fw.PastPayment(id=str(r.id), unit_code=r.unit_code, payee_name=r.payee_name,
                                      payee_account=r.payee_account, amount_fen=r.amount,
                                      at=r.submitted_at or r.created_at, cash=cash))
     contract = None
