@@ -1,7 +1,8 @@
 """Where the shipped data files live (code tables, dictionaries, rules, templates).
 
 Order: ``JINCAI_RESOURCES`` (an administrator's override), the PyInstaller bundle
-(``sys._MEIPASS/resources``), then ``resources/`` beside the packages in a source checkout.
+(``sys._MEIPASS/resources``), ``resources/`` beside the packages in a source checkout, then
+``<sys.prefix>/share/jincai/resources`` where a regular ``pip install`` puts it.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def resources_dir() -> Path:
     if bundle:
         candidates.append(Path(bundle) / "resources")
     candidates.append(Path(__file__).resolve().parent.parent / "resources")
+    # a regular pip install puts the data files under the environment's prefix (pyproject data-files)
+    candidates.append(Path(sys.prefix) / "share" / "jincai" / "resources")
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
