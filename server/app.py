@@ -213,6 +213,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(approvals_router)
     from server.api.payments import router as payments_router
     app.include_router(payments_router)
+    from server.api.approval_admin import router as approval_admin_router
+    app.include_router(approval_admin_router)
     from server.api.indicator_imports import router as indicator_imports_router
     app.include_router(indicator_imports_router)
     app.add_middleware(BodyLimitMiddleware, settings=settings)

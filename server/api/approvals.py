@@ -39,7 +39,7 @@ class BatchApprove(WireModel):
 
 class DisposeRequest(WireModel):
     action: Literal["mark_normal", "request_verify", "answer_ok", "answer_fixed",
-                    "mark_violation", "accept_rectification"]
+                    "mark_violation", "accept_rectification", "explain"]
     note: str = Field(default="", max_length=2000)
     attachments: list[Sha] = Field(default_factory=list, max_length=20)
     contact: str = Field(default="", max_length=120)

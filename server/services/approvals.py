@@ -18,10 +18,14 @@ from server.models import (
     Application,
     ApplicationApproval,
     ApprovalDecision,
+    ApprovalRuleSetVersion,
     AuditEvent,
+    CommitteeMember,
+    Delegation,
     Department,
     Indicator,
     InvoiceClaim,
+    Region,
     Unit,
     User,
     utcnow,
@@ -35,8 +39,27 @@ KIND_NAMES = {"approve": "同意", "return": "退回修改", "reject": "不同�
 
 
 @lru_cache(maxsize=1)
-def rule_sets() -> tuple[fa.RuleSet, ...]:
+def shipped_rule_sets() -> tuple[fa.RuleSet, ...]:
+    """The defaults shipped as data (resources/rules/approval_default.json)."""
     return fa.load_rule_sets()
+
+
+def _stored_rule_set(row: ApprovalRuleSetVersion) -> fa.RuleSet:
+    doc = json.loads(row.document)
+    if row.effective_from is not None:
+        doc["effective_from"] = row.effective_from.isoformat()
+    return fa.parse_rule_sets({"format": fa.RULES_FORMAT, "rule_sets": [doc]})[0]
+
+
+def rule_sets(session: Session | None = None) -> tuple[fa.RuleSet, ...]:
+    """Shipped defaults + the uploaded versions an admin has activated (``approval_rule_sets``).
+    ``fiscal.approval.select_rule_set`` then picks the one in force at the submission moment."""
+    out = list(shipped_rule_sets())
+    if session is not None:
+        rows = session.execute(select(ApprovalRuleSetVersion).where(
+            ApprovalRuleSetVersion.active.is_(True))).scalars()
+        out += [_stored_rule_set(r) for r in rows]
+    return tuple(out)
 
 
 def _terms(app: Application) -> fa.PaymentTerms:
@@ -67,7 +90,7 @@ def on_submit(session: Session, app: Application, ind: Indicator) -> Application
     now = app.submitted_at or utcnow()
     if rec is None:
         try:
-            rs = fa.select_rule_set(rule_sets(), app.region_code, app.unit.code, now)
+            rs = fa.select_rule_set(rule_sets(session), app.region_code, app.unit.code, now)
         except fa.RoutingError as exc:
             raise ApiError(422, exc.code, exc.message) from None
         c = _route(app, ind, rs)
@@ -85,7 +108,7 @@ def on_submit(session: Session, app: Application, ind: Indicator) -> Application
         restart = returned or fa.needs_restart(old, _terms(app), state)
         if restart:
             # re-route under the rule-set version chosen at the first submission
-            rs = next((r for r in rule_sets() if r.id == rec.rule_set_id
+            rs = next((r for r in rule_sets(session) if r.id == rec.rule_set_id
                        and r.version == rec.rule_set_version), None)
             c = _route(app, ind, rs) if rs is not None else state.chain
             state = fa.restart_chain(state, chain=c, application_version=app.version)
@@ -141,14 +164,14 @@ def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
-def actor_for(session: Session, user: User) -> fa.Actor:
-    """RoleGrants from the server's roles: unit roles act for their unit (unit_head also sits on
-    the unit's 集体决策), bureau_division for each overseen department, treasury for the 区划 of
-    the departments it oversees. Delegations are not modelled yet (none)."""
+def own_grants(session: Session, user: User) -> list[fa.RoleGrant]:
+    """The role grants a user holds in person: unit roles act for their unit, bureau_division for
+    each overseen department, treasury for the 区划 of the departments it oversees, and every
+    ``committee_members`` row is a 集体决策 seat (role ``committee``) on its unit/department/区划."""
     grants: list[fa.RoleGrant] = []
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
-    own = {"accountant": [fa.Role.ACCOUNTANT], "unit_finance_head": [fa.Role.UNIT_FINANCE_HEAD, fa.Role.COMMITTEE],
-           "unit_head": [fa.Role.UNIT_HEAD, fa.Role.COMMITTEE]}.get(user.role, [])
+    own = {"accountant": [fa.Role.ACCOUNTANT], "unit_finance_head": [fa.Role.UNIT_FINANCE_HEAD],
+           "unit_head": [fa.Role.UNIT_HEAD]}.get(user.role, [])
     if unit is not None:
         grants += [fa.RoleGrant(r, fa.Scope.OWN_UNIT, unit.code) for r in own]
     if user.role in ("bureau_division", "treasury"):
@@ -159,7 +182,40 @@ def actor_for(session: Session, user: User) -> fa.Actor:
                 grants.append(fa.RoleGrant(fa.Role.BUREAU_DIVISION, fa.Scope.OVERSEEING_BUREAU_DIVISION, d.code))
             else:
                 grants.append(fa.RoleGrant(fa.Role.TREASURY, fa.Scope.TREASURY, d.region_code))
-    return fa.Actor(user.username, tuple(dict.fromkeys(grants)), (), user.display_name or "")
+    if user.is_active:
+        for m in session.execute(select(CommitteeMember).where(CommitteeMember.user_id == user.id)).scalars():
+            grants.append(fa.RoleGrant(fa.Role.COMMITTEE, fa.Scope(m.scope), m.target))
+    return list(dict.fromkeys(grants))
+
+
+def _delegation(d: Delegation, names: dict[int, str]) -> fa.Delegation:
+    return fa.Delegation(delegator=names.get(d.delegator_id, str(d.delegator_id)),
+                         delegate=names.get(d.delegate_id, str(d.delegate_id)),
+                         grant=fa.RoleGrant(fa.Role(d.role), fa.Scope(d.scope), d.target),
+                         valid_from=d.valid_from, expires_at=d.expires_at,
+                         revoked=d.revoked_at is not None)
+
+
+def actor_for(session: Session, user: User) -> fa.Actor:
+    """The user's own grants plus every delegation they received — also expired, revoked or
+    not yet valid ones, so that fiscal.approval can say precisely why one does not count. A
+    delegation whose delegator is deactivated or no longer holds the grant is dropped."""
+    rows = session.execute(select(Delegation).where(Delegation.delegate_id == user.id)
+                           .order_by(Delegation.expires_at.desc()).limit(200)).scalars().all()
+    names = _usernames(session, {d.delegator_id for d in rows} | {user.id})
+    received = []
+    held: dict[int, list[fa.RoleGrant]] = {}
+    for d in rows:
+        delegator = session.get(User, d.delegator_id)
+        if delegator is None or not delegator.is_active:
+            continue
+        if d.delegator_id not in held:
+            held[d.delegator_id] = own_grants(session, delegator)
+        fd = _delegation(d, names)
+        if fd.grant in held[d.delegator_id]:
+            received.append(fd)
+    return fa.Actor(user.username, tuple(own_grants(session, user)), tuple(received),
+                    user.display_name or "")
 
 
 def parties(session: Session, app: Application) -> fa.ApplicationParties:
@@ -228,19 +284,31 @@ def decide(session: Session, *, principal: Principal, app_id: uuid.UUID, kind: s
             raise ApiError(409, "warning_block", blocked[0]["message"], {"blocks": blocked})
     step = fa.current_step(state)
     assert step is not None
+    authority = fa.effective_approver(actor, step, party, now)
+    assert authority is not None  # check_can_decide found no refusal
+    on_behalf = None
+    if authority.on_behalf_of is not None:
+        on_behalf = session.execute(select(User.id).where(
+            User.username == authority.on_behalf_of)).scalar_one()
     new_state = fa.apply_decision(state, fa.Decision(step.index, actor.user_id, dkind, now,
+                                                     on_behalf_of=authority.on_behalf_of,
                                                      comment=comment))
     before = {"status": rec.status, "step": rec.current_step, "version": app.version}
     session.add(ApprovalDecision(application_id=app.id, round=rec.round, step_index=step.index,
                                  kind=dkind.value, role=step.role.value, scope=step.scope.value,
                                  actor_id=principal.user.id, comment=comment[:500],
-                                 on_behalf_of=None,  # delegations are not modelled on the server yet
+                                 on_behalf_of=on_behalf,
                                  application_version=app.version, at=now))
     _sync_status(rec, new_state)
     app.version += 1
     rec.application_version = app.version
     detail = {"kind": dkind.value, "step": step.index, "role": step.role.value,
               "round": rec.round, "comment": comment[:500], "chain_status": rec.status}
+    if authority.on_behalf_of is not None:
+        detail["on_behalf_of"] = authority.on_behalf_of
+        detail["delegation"] = {"delegator": authority.on_behalf_of,
+                                "expires_at": authority.delegation.expires_at.isoformat()
+                                if authority.delegation else None}
     if new_state.status is fa.ChainStatus.REJECTED:
         ind = ledger.lock_indicator(session, app.indicator_id)
         ledger.post(session, ind, "release_reservation", app.amount, application_id=app.id,
@@ -263,7 +331,7 @@ def public(session: Session, rec: ApplicationApproval, *, principal: Principal |
     c = json.loads(rec.chain)
     rows = session.execute(select(ApprovalDecision).where(
         ApprovalDecision.application_id == rec.application_id).order_by(ApprovalDecision.id)).scalars().all()
-    names = _usernames(session, {r.actor_id for r in rows})
+    names = _usernames(session, {r.actor_id for r in rows} | {r.on_behalf_of for r in rows})
     return {"application_id": str(rec.application_id), "rule_set_id": rec.rule_set_id,
             "rule_set_version": rec.rule_set_version, "round": rec.round, "status": rec.status,
             "current_step": rec.current_step, "application_version": rec.application_version,
@@ -273,6 +341,7 @@ def public(session: Session, rec: ApplicationApproval, *, principal: Principal |
             "decisions": [{"id": r.id, "round": r.round, "step_index": r.step_index, "kind": r.kind,
                            "kind_name": KIND_NAMES.get(r.kind, r.kind), "role": r.role,
                            "actor": names.get(r.actor_id), "comment": r.comment,
+                           "on_behalf_of": names.get(r.on_behalf_of) if r.on_behalf_of else None,
                            "application_version": r.application_version, "at": r.at}
                           for r in rows],
             "updated_at": rec.updated_at, "seq": rec.seq}
@@ -292,7 +361,7 @@ def tasks(session: Session, *, principal: Principal, limit: int = 200) -> list[d
     if principal.unit_ids is not None:
         q = q.where(ApplicationApproval.unit_id.in_(principal.unit_ids or {-1}))
     actor = actor_for(session, principal.user)
-    if not actor.grants:
+    if not actor.grants and not actor.delegations:
         return []
     now = utcnow()
     out = []
@@ -311,3 +380,358 @@ def tasks(session: Session, *, principal: Principal, limit: int = 200) -> list[d
         if len(out) >= limit:
             break
     return out
+
+
+# ------------------------------------------------------------------------------ delegations
+
+MAX_DELEGATION_DAYS = 366  # a delegation is for an absence, not a standing second approver
+
+
+def _user(session: Session, username: str, what: str) -> User:
+    u = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if u is None:
+        raise ApiError(422, "unknown_user", f"{what} {username} 不存在。", {"field": what})
+    if not u.is_active:
+        raise ApiError(422, "inactive_user", f"{what} {username} 已停用。", {"field": what})
+    return u
+
+
+def _target_units(session: Session, grant: fa.RoleGrant) -> list[int]:
+    """The units whose applications a grant decides on."""
+    if grant.scope is fa.Scope.OWN_UNIT:
+        q = select(Unit.id).where(Unit.code == grant.target)
+    elif grant.scope is fa.Scope.OVERSEEING_BUREAU_DIVISION:
+        q = select(Unit.id).join(Department, Unit.department_id == Department.id).where(
+            Department.code == grant.target)
+    else:
+        q = select(Unit.id).where(Unit.region_code == grant.target)
+    return list(session.execute(q).scalars())
+
+
+def _check_can_see(session: Session, user: User, grant: fa.RoleGrant, what: str) -> None:
+    """A delegate / committee member must see the applications they are to decide (the API
+    answers 404 outside a user's scope), so refuse a seat they could never use."""
+    from server.services.org import scope_for
+    if user.role == "admin":
+        raise ApiError(422, "admin_cannot_approve",
+                       f"{what} {user.username} 是系统管理员，系统管理员不参与审批（不相容岗位分离）。")
+    units = _target_units(session, grant)
+    if not units:
+        raise ApiError(422, "unknown_target", f"{fa.SCOPE_NAMES[grant.scope]} {grant.target} 不存在。",
+                       {"field": "target"})
+    visible = scope_for(session, user)
+    missing = [u for u in units if visible is not None and u not in visible]
+    if missing:
+        raise ApiError(422, "target_out_of_scope",
+                       f"{what} {user.username} 的数据范围不包含 {fa.SCOPE_NAMES[grant.scope]} "
+                       f"{grant.target} 的全部单位，无法代为审批。", {"field": what})
+
+
+def delegation_public(session: Session, d: Delegation, *, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    names = _usernames(session, {d.delegator_id, d.delegate_id, d.created_by, d.revoked_by})
+    role = fa.Role(d.role)
+    if d.revoked_at is not None:
+        state, state_name = "revoked", "已撤销"
+    elif now < d.valid_from:
+        state, state_name = "pending", "未生效"
+    elif now >= d.expires_at:
+        state, state_name = "expired", "已到期"
+    else:
+        state, state_name = "in_force", "生效中"
+    return {"id": d.id, "delegator": names.get(d.delegator_id), "delegate": names.get(d.delegate_id),
+            "role": d.role, "role_name": fa.ROLE_NAMES[role], "scope": d.scope,
+            "scope_name": fa.SCOPE_NAMES[fa.Scope(d.scope)], "target": d.target,
+            "valid_from": d.valid_from, "expires_at": d.expires_at, "revoked_at": d.revoked_at,
+            "revoked_by": names.get(d.revoked_by) if d.revoked_by else None, "reason": d.reason,
+            "created_by": names.get(d.created_by), "created_at": d.created_at,
+            "state": state, "state_name": state_name}
+
+
+def create_delegation(session: Session, *, principal: Principal, delegate: str, role: str,
+                      expires_at: datetime, reason: str, delegator: str | None = None,
+                      scope: str | None = None, target: str | None = None,
+                      valid_from: datetime | None = None) -> Delegation:
+    """授权委托. Only the delegator themself or an admin; the delegate is another active user who
+    can see the target's applications; the delegator must hold the grant in person (no
+    re-delegation of a received delegation)."""
+    now = utcnow()
+    me = principal.user
+    giver = me if delegator is None or delegator == me.username else _user(session, delegator, "委托人")
+    if giver.id != me.id and principal.role != "admin":
+        raise ApiError(403, "not_delegator", "只有委托人本人或系统管理员可以设立授权委托。")
+    taker = _user(session, delegate, "受托人")
+    if taker.id == giver.id:
+        raise ApiError(422, "self_delegation", "受托人不能是委托人本人。", {"field": "delegate"})
+    try:
+        frole = fa.Role(role)
+        fscope = fa.Scope(scope) if scope else None
+    except ValueError:
+        raise ApiError(422, "unknown_role", f"未知的审批角色或范围：{role} / {scope}。",
+                       {"field": "role"}) from None
+    held = [g for g in own_grants(session, giver) if g.role is frole
+            and (fscope is None or g.scope is fscope) and (target is None or g.target == target)]
+    if not held:
+        raise ApiError(422, "grant_not_held",
+                       f"委托人 {giver.username} 本人不具有“{fa.ROLE_NAMES[frole]}”"
+                       f"{('（' + fa.SCOPE_NAMES[fscope] + ' ' + (target or '') + '）') if fscope else ''}"
+                       "审批权限，不能委托。", {"field": "role"})
+    if len(held) > 1:
+        raise ApiError(422, "target_required",
+                       f"委托人在多个范围具有“{fa.ROLE_NAMES[frole]}”权限，请指定 scope 与 target："
+                       + "、".join(f"{g.scope.value}:{g.target}" for g in held), {"field": "target"})
+    grant = held[0]
+    start = valid_from or now
+    if expires_at <= start:
+        raise ApiError(422, "invalid_period", "授权到期时间必须晚于生效时间。", {"field": "expires_at"})
+    if expires_at <= now:
+        raise ApiError(422, "invalid_period", "授权到期时间已过，不能设立已到期的授权。",
+                       {"field": "expires_at"})
+    if (expires_at - start).days > MAX_DELEGATION_DAYS:
+        raise ApiError(422, "invalid_period", f"授权期限不能超过 {MAX_DELEGATION_DAYS} 天。",
+                       {"field": "expires_at"})
+    _check_can_see(session, taker, grant, "受托人")
+    d = Delegation(delegator_id=giver.id, delegate_id=taker.id, role=grant.role.value,
+                   scope=grant.scope.value, target=grant.target, valid_from=start,
+                   expires_at=expires_at, reason=reason.strip()[:300], created_by=me.id,
+                   created_at=now)
+    session.add(d)
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="delegation.create", entity_type="delegation",
+                entity_id=d.id, unit_id=giver.unit_id,
+                after={"delegator": giver.username, "delegate": taker.username,
+                       "grant": f"{grant.role.value}/{grant.scope.value}/{grant.target}",
+                       "valid_from": start.isoformat(), "expires_at": expires_at.isoformat(),
+                       "reason": d.reason})
+    return d
+
+
+def list_delegations(session: Session, *, principal: Principal, direction: str = "all",
+                     username: str | None = None) -> list[Delegation]:
+    """Mine given / received (admin: anyone's, or every delegation)."""
+    if username and username != principal.user.username:
+        principal.require_role("admin")
+        who = _user(session, username, "用户").id
+    elif username is None and principal.role == "admin":
+        who = None
+    else:
+        who = principal.user.id
+    q = select(Delegation)
+    if who is not None:
+        if direction == "given":
+            q = q.where(Delegation.delegator_id == who)
+        elif direction == "received":
+            q = q.where(Delegation.delegate_id == who)
+        else:
+            q = q.where((Delegation.delegator_id == who) | (Delegation.delegate_id == who))
+    return list(session.execute(q.order_by(Delegation.id.desc()).limit(500)).scalars())
+
+
+def revoke_delegation(session: Session, *, principal: Principal, delegation_id: int,
+                      reason: str = "") -> Delegation:
+    d = session.execute(select(Delegation).where(Delegation.id == delegation_id)
+                        .with_for_update()).scalar_one_or_none()
+    me = principal.user
+    if d is None or (principal.role != "admin" and me.id not in (d.delegator_id, d.delegate_id)):
+        raise ApiError(404, "not_found", f"授权委托 {delegation_id} 不存在或无权访问。")
+    if principal.role != "admin" and me.id != d.delegator_id:
+        raise ApiError(403, "not_delegator", "只有委托人本人或系统管理员可以撤销授权委托。")
+    if d.revoked_at is not None:
+        return d  # revoking twice is a no-op (a retried request)
+    now = utcnow()
+    d.revoked_at, d.revoked_by = now, me.id
+    chain.audit(session, actor=principal.actor, action="delegation.revoke", entity_type="delegation",
+                entity_id=d.id, unit_id=None, detail={"reason": reason.strip()[:300]},
+                after={"revoked_at": now.isoformat()})
+    return d
+
+
+# ------------------------------------------------------------------------------ committees
+
+
+def committee_public(session: Session, m: CommitteeMember) -> dict:
+    u = session.get(User, m.user_id)
+    return {"id": m.id, "username": u.username if u else None,
+            "display_name": u.display_name if u else None, "role": "committee",
+            "scope": m.scope, "scope_name": fa.SCOPE_NAMES[fa.Scope(m.scope)], "target": m.target,
+            "created_at": m.created_at}
+
+
+def list_committee(session: Session, *, principal: Principal, target: str | None = None) -> list[CommitteeMember]:
+    q = select(CommitteeMember)
+    if target:
+        q = q.where(CommitteeMember.target == target)
+    rows = list(session.execute(q.order_by(CommitteeMember.target, CommitteeMember.id)).scalars())
+    if principal.unit_ids is None:
+        return rows
+    return [m for m in rows if set(_target_units(session, fa.RoleGrant(
+        fa.Role.COMMITTEE, fa.Scope(m.scope), m.target))) & principal.unit_ids]
+
+
+def add_committee_member(session: Session, *, principal: Principal, username: str, target: str,
+                         scope: str = "own_unit") -> CommitteeMember:
+    """Admin seats a user on the 集体决策 committee of a unit (or department / 区划)."""
+    principal.require_role("admin")
+    try:
+        fscope = fa.Scope(scope)
+    except ValueError:
+        raise ApiError(422, "unknown_scope", f"未知的范围 {scope!r}。", {"field": "scope"}) from None
+    user = _user(session, username, "成员")
+    grant = fa.RoleGrant(fa.Role.COMMITTEE, fscope, target)
+    _check_can_see(session, user, grant, "成员")
+    existing = session.execute(select(CommitteeMember).where(
+        CommitteeMember.user_id == user.id, CommitteeMember.scope == fscope.value,
+        CommitteeMember.target == target)).scalar_one_or_none()
+    if existing is not None:
+        return existing  # idempotent
+    m = CommitteeMember(user_id=user.id, scope=fscope.value, target=target,
+                        created_by=principal.user.id, created_at=utcnow())
+    session.add(m)
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="committee.add", entity_type="committee_member",
+                entity_id=m.id, unit_id=user.unit_id,
+                after={"username": user.username, "scope": fscope.value, "target": target})
+    return m
+
+
+def remove_committee_member(session: Session, *, principal: Principal, member_id: int) -> None:
+    principal.require_role("admin")
+    m = session.get(CommitteeMember, member_id)
+    if m is None:
+        raise ApiError(404, "not_found", f"集体决策成员 {member_id} 不存在。")
+    before = committee_public(session, m)
+    session.delete(m)
+    chain.audit(session, actor=principal.actor, action="committee.remove",
+                entity_type="committee_member", entity_id=member_id, unit_id=None,
+                before={k: before[k] for k in ("username", "scope", "target")})
+
+
+# ------------------------------------------------------------------------------ rule-set admin
+
+
+def _shanghai_today_start(now: datetime) -> datetime:
+    local = now.astimezone(fa.SHANGHAI)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def rule_set_listing(session: Session, *, principal: Principal, region: str | None = None,
+                     unit: str | None = None) -> dict:
+    """Every version (shipped and uploaded) for a 区划 (and unit), with the one in force now."""
+    if principal.role not in ("admin", "bureau_division", "treasury"):
+        raise ApiError(403, "role_forbidden", "只有系统管理员和财政部门可以查看审批规则版本。")
+    now = utcnow()
+    items = []
+    for rs in shipped_rule_sets():
+        items.append({"source": "shipped", "active": True, "rule_set": rs})
+    for row in session.execute(select(ApprovalRuleSetVersion).order_by(
+            ApprovalRuleSetVersion.rule_set_id, ApprovalRuleSetVersion.version)).scalars():
+        items.append({"source": "uploaded", "active": row.active, "rule_set": _stored_rule_set(row),
+                      "row": row})
+
+    def relevant(rs: fa.RuleSet) -> bool:
+        if region and rs.region not in ("*", region):
+            return False
+        return not (unit and rs.unit not in (None, unit))
+
+    in_force = None
+    if region:
+        try:
+            in_force = fa.select_rule_set(rule_sets(session), region, unit, now)
+        except fa.RoutingError:
+            in_force = None
+    out = []
+    for it in items:
+        rs: fa.RuleSet = it["rule_set"]
+        if not relevant(rs):
+            continue
+        row = it.get("row")
+        out.append({"id": rs.id, "version": rs.version, "region": rs.region, "unit": rs.unit,
+                    "name": rs.name, "source": it["source"], "active": it["active"],
+                    "effective_from": rs.effective_from if it["active"] else None,
+                    "proposed_effective_from": rs.effective_from,
+                    "in_force": bool(in_force is not None and in_force.id == rs.id
+                                     and in_force.version == rs.version),
+                    "created_at": row.created_at if row is not None else None,
+                    "activated_at": row.activated_at if row is not None else None,
+                    "rules": [{"id": r.id, "name": r.name} for r in rs.rules]})
+    return {"items": out, "in_force": None if in_force is None else
+            {"id": in_force.id, "version": in_force.version}}
+
+
+def upload_rule_sets(session: Session, *, principal: Principal, document: dict) -> list[ApprovalRuleSetVersion]:
+    """Store new rule-set versions (inactive) after ``fiscal.approval.parse_rule_sets``
+    accepted the whole document. All-or-nothing: any refusal stores nothing."""
+    principal.require_role("admin")
+    try:
+        parsed = fa.parse_rule_sets(document)
+    except fa.RoutingError as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    existing: dict[str, int] = {}
+    for rs in shipped_rule_sets():
+        existing[rs.id] = max(existing.get(rs.id, 0), rs.version)
+    for rid, ver in session.execute(select(ApprovalRuleSetVersion.rule_set_id,
+                                           ApprovalRuleSetVersion.version)).all():
+        existing[rid] = max(existing.get(rid, 0), ver)
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for i, rs in enumerate(parsed):
+        where = f"rule_sets[{i}]（{rs.id} v{rs.version}）"
+        if (rs.id, rs.version) in seen:
+            raise ApiError(422, "duplicate_version", f"{where} 在文件中重复。")
+        seen.add((rs.id, rs.version))
+        if rs.version <= existing.get(rs.id, 0):
+            raise ApiError(409, "version_exists",
+                           f"{where}：规则集 {rs.id} 已有版本 v{existing[rs.id]}，已发布的版本不能修改，"
+                           "请以更高的版本号上传。", {"latest_version": existing[rs.id]})
+        if rs.region != "*" and session.get(Region, rs.region) is None:
+            raise ApiError(422, "unknown_region", f"{where}：区划 {rs.region} 不存在。")
+        if rs.unit is not None:
+            u = session.execute(select(Unit).where(Unit.code == rs.unit)).scalar_one_or_none()
+            if u is None or (rs.region != "*" and u.region_code != rs.region):
+                raise ApiError(422, "unknown_unit", f"{where}：单位 {rs.unit} 不存在或不属于区划 {rs.region}。")
+        doc = rs.model_dump(mode="json")
+        row = ApprovalRuleSetVersion(rule_set_id=rs.id, version=rs.version, region=rs.region,
+                                     unit_code=rs.unit, name=rs.name[:200],
+                                     document=json.dumps(doc, ensure_ascii=False), active=False,
+                                     created_by=principal.user.id, created_at=utcnow())
+        session.add(row)
+        out.append(row)
+    session.flush()
+    for row in out:
+        chain.audit(session, actor=principal.actor, action="rule_set.upload", entity_type="rule_set",
+                    entity_id=f"{row.rule_set_id}@{row.version}", unit_id=None,
+                    after={"region": row.region, "unit": row.unit_code, "name": row.name,
+                           "sha256": __import__("hashlib").sha256(row.document.encode()).hexdigest()})
+    return out
+
+
+def activate_rule_set(session: Session, *, principal: Principal, rule_set_id: str, version: int,
+                      effective_from: datetime | None = None) -> ApprovalRuleSetVersion:
+    """Put an uploaded version in force from ``effective_from`` (default: the document's).
+    Not before today (北京时间): applications already submitted keep the version they were
+    routed under in any case, and a back-dated activation would misstate history."""
+    principal.require_role("admin")
+    row = session.execute(select(ApprovalRuleSetVersion).where(
+        ApprovalRuleSetVersion.rule_set_id == rule_set_id, ApprovalRuleSetVersion.version == version)
+        .with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise ApiError(404, "not_found", f"审批规则 {rule_set_id} v{version} 不存在（须先上传）。")
+    now = utcnow()
+    when = effective_from or _stored_rule_set(row).effective_from
+    if row.active:
+        if row.effective_from == when:
+            return row  # a retried request
+        raise ApiError(409, "already_active",
+                       f"审批规则 {rule_set_id} v{version} 已于 "
+                       f"{row.effective_from.astimezone(fa.SHANGHAI):%Y-%m-%d %H:%M} 生效，不能更改生效时间；"
+                       "请上传新版本。")
+    if when < _shanghai_today_start(now):
+        raise ApiError(422, "effective_in_past",
+                       f"生效时间 {when.astimezone(fa.SHANGHAI):%Y-%m-%d %H:%M} 早于今天，不能追溯生效。",
+                       {"field": "effective_from"})
+    row.active, row.effective_from = True, when
+    row.activated_by, row.activated_at = principal.user.id, now
+    chain.audit(session, actor=principal.actor, action="rule_set.activate", entity_type="rule_set",
+                entity_id=f"{row.rule_set_id}@{row.version}", unit_id=None,
+                after={"effective_from": when.isoformat()})
+    return row

@@ -5,11 +5,12 @@ and the scheduled batch (``jincai-server monitor run``). The rules themselves li
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fiscal import warnings as fw
@@ -24,12 +25,19 @@ from server.models import (
     Contract,
     Indicator,
     MonitorWarning,
+    SangongBudget,
+    StaffMember,
+    Unit,
+    UnitAccount,
     utcnow,
 )
 from server.services.org import Principal
 
 LIVE_STATUSES = ("submitted",)
+SPENT_STATUSES = ("submitted", "paid")  # 在途 + 已支付 count against 三公 budgets
 HISTORY_DAYS = 40
+ACCOUNT_KINDS = {"zero_balance": "零余额账户", "basic": "基本户", "general": "一般户",
+                 "special": "专用户"}
 
 
 @lru_cache(maxsize=16)
@@ -37,7 +45,8 @@ def catalogue(region: str | None) -> fw.WarningCatalogue:
     return fw.load_warning_rules(region)
 
 
-def payment_facts(app: Application, ind: Indicator | None) -> fw.PaymentFacts:
+def payment_facts(app: Application, ind: Indicator | None,
+                  payer_account: str | None = None) -> fw.PaymentFacts:
     cash, card = fw.PaymentFacts.settlement_flags(app.settlement_mode)
     kind = None
     if ind is not None and ind.bgt_type_code:
@@ -53,24 +62,102 @@ def payment_facts(app: Application, ind: Indicator | None) -> fw.PaymentFacts:
         fund_type=ind.fund_type_code if ind else None, spending_kind=kind,
         special_fund=bool(ind is not None and ind.pro_code), cash=cash, official_card=card,
         contract_no=app.contract_no, gov_procurement=bool(ind and ind.is_gov_procurement),
+        payer_account=payer_account,
         has_payment_basis=any(a.role == "basis" for a in app.attachments),
         card_not_accepted=app.card_not_accepted, created_at=app.created_at,
         submitted_at=app.submitted_at, approved_at=approval_at)
 
 
+def payer_account(session: Session, unit_id: int) -> str | None:
+    """The unit's 零余额账户 (payments leave from it), when registered."""
+    return session.execute(select(UnitAccount.account_no).where(
+        UnitAccount.unit_id == unit_id, UnitAccount.kind == "zero_balance",
+        UnitAccount.active.is_(True)).order_by(UnitAccount.id)).scalars().first()
+
+
+def _accounts(session: Session, unit: Unit) -> tuple[fw.AccountInfo, ...]:
+    """The unit's own 实有资金账户 and those of the other units of the same 主管部门 (sibling)."""
+    rows = session.execute(select(UnitAccount, Unit).join(Unit, UnitAccount.unit_id == Unit.id).where(
+        Unit.department_id == unit.department_id, UnitAccount.active.is_(True),
+        UnitAccount.kind != "zero_balance")).all()
+    return tuple(fw.AccountInfo(account_no=a.account_no, owner_unit=u.code,
+                                relation="own" if u.id == unit.id else "sibling", kind=a.kind,
+                                owner_name=a.account_name or u.name) for a, u in rows)
+
+
+def _last_activity(session: Session, unit: Unit, *, exclude: uuid.UUID | None) -> dict[str, datetime]:
+    """Last known movement per account of the unit: the recorded bank date, and for the
+    零余额账户 also the unit's latest submitted/paid application (other than ``exclude``)."""
+    out: dict[str, datetime] = {}
+    latest_payment = None
+    accounts = session.execute(select(UnitAccount).where(UnitAccount.unit_id == unit.id,
+                                                         UnitAccount.active.is_(True))).scalars().all()
+    if any(a.kind == "zero_balance" for a in accounts):
+        q = select(func.max(Application.submitted_at)).where(
+            Application.unit_id == unit.id, Application.status.in_(SPENT_STATUSES))
+        if exclude is not None:
+            q = q.where(Application.id != exclude)
+        latest_payment = session.execute(q).scalar_one()
+        if latest_payment is not None and latest_payment.tzinfo is None:
+            latest_payment = latest_payment.replace(tzinfo=UTC)
+    for a in accounts:
+        moments = [t for t in (a.last_activity_at,
+                               latest_payment if a.kind == "zero_balance" else None) if t is not None]
+        if moments:
+            out[a.account_no] = max(moments)
+    return out
+
+
+def _sangong(session: Session, unit: Unit, year: int, region: str,
+             exclude: uuid.UUID | None) -> dict[str, fw.SangongLine]:
+    """Budget and spending (在途 + 已支付, this application excluded) per 三公 category of the
+    rule's parameters. A category without a budget row is a zero budget: the rule then says
+    the unit has no 三公 budget for it (domain.md §2.3: no spending without one)."""
+    cats = (catalogue(region).get("sangong_overrun").params.get("categories") or {})
+    budgets = dict(session.execute(select(SangongBudget.category, SangongBudget.budget).where(
+        SangongBudget.unit_id == unit.id, SangongBudget.fiscal_year == year)).all())
+    eco = func.coalesce(Application.dep_eco_code, Indicator.dep_eco_code)
+    out = {}
+    for cat_id, cat in cats.items():
+        prefixes = tuple(cat.get("economic_prefixes", ()))
+        spent = 0
+        if prefixes:
+            q = (select(func.coalesce(func.sum(Application.amount), 0))
+                 .select_from(Application).join(Indicator, Application.indicator_id == Indicator.id)
+                 .where(Application.unit_id == unit.id, Application.fiscal_year == year,
+                        Application.status.in_(SPENT_STATUSES),
+                        or_(*[eco.like(f"{p}%") for p in prefixes])))
+            if exclude is not None:
+                q = q.where(Application.id != exclude)
+            spent = int(session.execute(q).scalar_one())
+        out[cat_id] = fw.SangongLine(int(budgets.get(cat_id, 0)), spent)
+    return out
+
+
+def _staff_names(session: Session, payee_names: set[str]) -> frozenset[str]:
+    """The payees (normalised names) that appear in any budget unit's 人员信息."""
+    names = {re.sub(r"\s+", "", n or "") for n in payee_names}
+    names.discard("")
+    if not names:
+        return frozenset()
+    return frozenset(session.execute(select(StaffMember.name).where(
+        StaffMember.active.is_(True), StaffMember.name.in_(names))).scalars())
+
+
 def context(session: Session, app: Application | None, *, now: datetime,
             unit_id: int | None = None) -> fw.MonitorContext:
-    """What the schema can tell: the unit's (and the payee's) recent live payments, the contract,
-    the unit's execution figures. Accounts, 三公 budgets and staff lists are not modelled yet
-    (left ``None``: those rules stay silent)."""
+    """Everything the rule catalogue needs from the database: the unit's (and the payee's)
+    recent live payments, the contract, the unit's execution figures, the accounts of the unit
+    and its sibling units (own/related transfers, dormant accounts), the 三公 budgets and the
+    staff lists (劳务费 to staff)."""
     unit_id = app.unit_id if app is not None else unit_id
     since = now - timedelta(days=HISTORY_DAYS)
     # Plain column rows, not ORM objects: a unit's 40-day history grows with every submission, and
     # loading it as entities (unit join + attachments) made each submit O(history) in Python.
-    from server.models import Unit
-    q = (select(Application.id, Unit.code.label("unit_code"), Application.payee_name,
-                Application.payee_account, Application.amount, Application.submitted_at,
-                Application.created_at, Application.settlement_mode)
+    q = (select(Application.id, Application.unit_id, Unit.code.label("unit_code"),
+                Application.payee_name, Application.payee_account, Application.payee_is_personal,
+                Application.amount, Application.submitted_at, Application.created_at,
+                Application.settlement_mode)
          .join(Unit, Unit.id == Application.unit_id)
          .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
     if app is not None:
@@ -79,11 +166,14 @@ def context(session: Session, app: Application | None, *, now: datetime,
     elif unit_id is not None:
         q = q.where(Application.unit_id == unit_id)
     recent = []
+    live_payees: set[str] = set()
     for r in session.execute(q):
         cash, _ = fw.PaymentFacts.settlement_flags(r.settlement_mode)
         recent.append(fw.PastPayment(id=str(r.id), unit_code=r.unit_code, payee_name=r.payee_name,
                                      payee_account=r.payee_account, amount_fen=r.amount,
                                      at=r.submitted_at or r.created_at, cash=cash))
+        if r.unit_id == unit_id and r.payee_is_personal:
+            live_payees.add(r.payee_name)
     contract = None
     if app is not None and app.contract_no:
         c = session.execute(select(Contract).where(Contract.unit_id == app.unit_id,
@@ -100,9 +190,21 @@ def context(session: Session, app: Application | None, *, now: datetime,
                                        .where(Indicator.unit_id == unit_id)).one()
         if budget:
             execution = fw.ExecutionStats(int(budget), int(paid))
-    below = bool(app.unit.below_county) if app is not None else False
+    unit = app.unit if app is not None else (session.get(Unit, unit_id) if unit_id is not None else None)
+    below = bool(unit.below_county) if unit is not None else False
+    accounts = last = sangong = staff = None
+    if unit is not None:
+        exclude = app.id if app is not None else None
+        accounts = _accounts(session, unit)
+        last = _last_activity(session, unit, exclude=exclude)
+        year = app.fiscal_year if app is not None else now.astimezone(fw.SHANGHAI).year
+        sangong = _sangong(session, unit, year, unit.region_code, exclude)
+        if app is not None:
+            live_payees = {app.payee_name} if app.payee_is_personal else set()
+        staff = _staff_names(session, live_payees)
     return fw.MonitorContext(now=now, recent_payments=tuple(recent), contract=contract,
-                             unit_below_county=below, execution=execution)
+                             unit_below_county=below, execution=execution, accounts=accounts,
+                             account_last_activity=last, sangong=sangong, staff_names=staff)
 
 
 def _store(session: Session, hit: fw.WarningHit, *, unit_id: int | None,
@@ -124,12 +226,19 @@ def _store(session: Session, hit: fw.WarningHit, *, unit_id: int | None,
     return w
 
 
+def check(session: Session, app: Application, ind: Indicator | None, *,
+          now: datetime) -> list[fw.WarningHit]:
+    """The 事中 hits of ``app`` at ``now`` (nothing stored)."""
+    return fw.evaluate(payment_facts(app, ind, payer_account(session, app.unit_id)),
+                       context(session, app, now=now), catalogue(app.region_code),
+                       trigger=fw.Trigger.IN_PROCESS)
+
+
 def on_submit(session: Session, app: Application, ind: Indicator) -> list[MonitorWarning]:
     """事中触发: evaluate the application and store new hits."""
     now = app.submitted_at or utcnow()
-    hits = fw.evaluate(payment_facts(app, ind), context(session, app, now=now),
-                       catalogue(app.region_code), trigger=fw.Trigger.IN_PROCESS)
     out = []
+    hits = check(session, app, ind, now=now)
     for h in hits:
         w = _store(session, h, unit_id=app.unit_id, application_id=app.id)
         if w is not None:
@@ -149,7 +258,8 @@ def run_scheduled(session: Session, *, now: datetime | None = None) -> list[Moni
     for unit_id, rows in by_unit.items():
         region = rows[0].region_code
         ctx = context(session, None, now=now, unit_id=unit_id)
-        facts = [payment_facts(a, session.get(Indicator, a.indicator_id)) for a in rows]
+        payer = payer_account(session, unit_id)
+        facts = [payment_facts(a, session.get(Indicator, a.indicator_id), payer) for a in rows]
         ids = {str(a.id): a.id for a in rows}
         for h in fw.evaluate_scheduled(ctx, catalogue(region), facts):
             # the history includes the application itself in a batch: drop self-matches
@@ -293,24 +403,174 @@ def dispose(session: Session, *, principal: Principal, warning_id: int, action: 
 
 def explain(session: Session, *, principal: Principal, warning_id: int, note: str,
             attachments: list[str], expected_version: int | None = None) -> MonitorWarning:
-    """The unit's written explanation + attachments on a raised (yellow) warning — what
-    fiscal.warnings.approval_block asks for before a reviewer may approve."""
-    w = get_visible(session, principal, warning_id, lock=True)
-    _version_check(w, expected_version)
-    if _side(principal) is not fw.Side.UNIT:
-        raise ApiError(403, "wrong_side", "书面说明应由预算单位提交。")
-    if not note.strip():
-        raise ApiError(422, "note_required", "书面说明不能为空。")
-    attachments = list(dict.fromkeys(attachments))
-    _check_attachments(session, w, attachments)
-    w.explanation = note.strip()
-    w.attachments = json.dumps(sorted(set(json.loads(w.attachments or "[]")) | set(attachments)))
-    w.version += 1
-    chain.touch(session, w)
-    chain.audit(session, actor=principal.actor, action="warning.explain", entity_type="warning",
-                entity_id=w.id, unit_id=w.unit_id,
-                after={"explanation": w.explanation, "attachments": json.loads(w.attachments)})
-    return w
+    """The unit's written explanation + attachments on a raised yellow warning: the
+    ``explain`` transition of fiscal.warnings (raised → explained), after which
+    ``approval_block`` lets the reviewer approve. Same recording as :func:`dispose`."""
+    return dispose(session, principal=principal, warning_id=warning_id, action="explain",
+                   note=note, attachments=attachments, expected_version=expected_version)
 
 
 _ = ApplicationApproval
+
+
+# ------------------------------------------------------------------------------ monitoring data
+# (账户信息, 三公经费预算, 人员信息): maintained by the admin, read by context() above.
+
+
+def _unit(session: Session, principal: Principal, code: str, *, write: bool) -> Unit:
+    from server.services.org import unit_by_code
+    if write:
+        principal.require_role("admin")
+    elif principal.role not in ("admin", "bureau_division", "treasury"):
+        raise ApiError(403, "role_forbidden", "只有系统管理员和财政部门可以查看监控基础数据。")
+    unit = unit_by_code(session, code)
+    if unit is None or not principal.sees(unit.id):
+        raise not_found("单位", code)
+    return unit
+
+
+def _row_error(where: str, message: str, field: str) -> ApiError:
+    return ApiError(422, "invalid_row", f"{where}：{message}", {"row": where, "field": field})
+
+
+def account_public(a: UnitAccount) -> dict:
+    return {"account_no": a.account_no, "account_name": a.account_name, "bank_name": a.bank_name,
+            "kind": a.kind, "kind_name": ACCOUNT_KINDS.get(a.kind, a.kind),
+            "last_activity_at": a.last_activity_at, "active": a.active, "updated_at": a.updated_at}
+
+
+def list_accounts(session: Session, *, principal: Principal, unit_code: str) -> list[UnitAccount]:
+    unit = _unit(session, principal, unit_code, write=False)
+    return list(session.execute(select(UnitAccount).where(UnitAccount.unit_id == unit.id)
+                                .order_by(UnitAccount.id)).scalars())
+
+
+def put_accounts(session: Session, *, principal: Principal, unit_code: str,
+                 items: list[dict]) -> list[UnitAccount]:
+    """Upsert the unit's accounts by account number (all rows validated first; one bad row
+    stores nothing). An account number registered to another unit is refused."""
+    from fiscal.ids import is_valid_bank_account, normalize_bank_account
+    unit = _unit(session, principal, unit_code, write=True)
+    clean = []
+    seen: set[str] = set()
+    for i, it in enumerate(items, 1):
+        where = f"第 {i} 行"
+        no = normalize_bank_account(it["account_no"])
+        if not is_valid_bank_account(no):
+            raise _row_error(where, f"账号 {it['account_no']} 格式不正确。", "account_no")
+        if it["kind"] not in ACCOUNT_KINDS:
+            raise _row_error(where, f"账户类型 {it['kind']!r} 无效（{'、'.join(ACCOUNT_KINDS)}）。", "kind")
+        if no in seen:
+            raise _row_error(where, f"账号 {no} 重复。", "account_no")
+        seen.add(no)
+        other = session.execute(select(UnitAccount).where(UnitAccount.account_no == no)).scalar_one_or_none()
+        if other is not None and other.unit_id != unit.id:
+            owner = session.get(Unit, other.unit_id)
+            raise _row_error(where, f"账号 {no} 已登记为单位 {owner.code if owner else other.unit_id} 的账户。",
+                             "account_no")
+        clean.append((no, it, other))
+    out = []
+    now = utcnow()
+    for no, it, row in clean:
+        if row is None:
+            row = UnitAccount(unit_id=unit.id, account_no=no)
+            session.add(row)
+        row.account_name = (it.get("account_name") or "")[:120]
+        row.bank_name = (it.get("bank_name") or "")[:120]
+        row.kind = it["kind"]
+        if it.get("last_activity_at") is not None:
+            row.last_activity_at = it["last_activity_at"]
+        row.active = bool(it.get("active", True))
+        row.updated_at = now
+        out.append(row)
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="monitor_data.accounts", entity_type="unit",
+                entity_id=unit.code, unit_id=unit.id,
+                after=[{"account_no": r.account_no, "kind": r.kind, "active": r.active} for r in out])
+    return out
+
+
+def sangong_public(session: Session, unit: Unit, year: int) -> dict:
+    cats = catalogue(unit.region_code).get("sangong_overrun").params.get("categories") or {}
+    lines = _sangong(session, unit, year, unit.region_code, None)
+    return {"unit_code": unit.code, "fiscal_year": year,
+            "items": [{"category": c, "name": cats[c].get("name", c),
+                       "economic_prefixes": list(cats[c].get("economic_prefixes", ())),
+                       "budget_fen": lines[c].budget_fen, "spent_fen": lines[c].spent_fen}
+                      for c in cats]}
+
+
+def get_sangong(session: Session, *, principal: Principal, unit_code: str, year: int) -> dict:
+    return sangong_public(session, _unit(session, principal, unit_code, write=False), year)
+
+
+def put_sangong(session: Session, *, principal: Principal, unit_code: str, year: int,
+                items: list[dict]) -> dict:
+    """Set the unit's annual 三公 budget per category (categories = the sangong_overrun rule's)."""
+    unit = _unit(session, principal, unit_code, write=True)
+    cats = catalogue(unit.region_code).get("sangong_overrun").params.get("categories") or {}
+    seen = set()
+    for i, it in enumerate(items, 1):
+        if it["category"] not in cats:
+            raise _row_error(f"第 {i} 行", f"三公经费类别 {it['category']!r} 无效（{'、'.join(cats)}）。",
+                             "category")
+        if it["category"] in seen:
+            raise _row_error(f"第 {i} 行", f"类别 {it['category']} 重复。", "category")
+        seen.add(it["category"])
+    now = utcnow()
+    for it in items:
+        row = session.execute(select(SangongBudget).where(
+            SangongBudget.unit_id == unit.id, SangongBudget.fiscal_year == year,
+            SangongBudget.category == it["category"])).scalar_one_or_none()
+        if row is None:
+            row = SangongBudget(unit_id=unit.id, fiscal_year=year, category=it["category"])
+            session.add(row)
+        row.budget = int(it["budget_fen"])
+        row.updated_at = now
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="monitor_data.sangong", entity_type="unit",
+                entity_id=unit.code, unit_id=unit.id,
+                after={"fiscal_year": year, "items": {it["category"]: int(it["budget_fen"]) for it in items}})
+    return sangong_public(session, unit, year)
+
+
+def list_staff(session: Session, *, principal: Principal, unit_code: str) -> list[StaffMember]:
+    unit = _unit(session, principal, unit_code, write=False)
+    return list(session.execute(select(StaffMember).where(StaffMember.unit_id == unit.id,
+                                                          StaffMember.active.is_(True))
+                                .order_by(StaffMember.id)).scalars())
+
+
+def put_staff(session: Session, *, principal: Principal, unit_code: str,
+              items: list[dict]) -> list[StaffMember]:
+    """Replace the unit's 人员信息 (name + 身份证号): people missing from the list become
+    inactive (kept, so the history of who was staff when stays explainable)."""
+    from fiscal.ids import is_valid_resident_id
+    unit = _unit(session, principal, unit_code, write=True)
+    clean = {}
+    for i, it in enumerate(items, 1):
+        name = re.sub(r"\s+", "", it["name"])
+        idn = it["id_number"].strip().upper()
+        if not name:
+            raise _row_error(f"第 {i} 行", "姓名不能为空。", "name")
+        if not is_valid_resident_id(idn):
+            raise _row_error(f"第 {i} 行", f"身份证号 {idn} 无效（校验位或日期不符）。", "id_number")
+        if idn in clean:
+            raise _row_error(f"第 {i} 行", f"身份证号 {idn} 重复。", "id_number")
+        clean[idn] = name
+    existing = {r.id_number: r for r in session.execute(select(StaffMember).where(
+        StaffMember.unit_id == unit.id)).scalars()}
+    now = utcnow()
+    for idn, row in existing.items():
+        if idn not in clean and row.active:
+            row.active, row.updated_at = False, now
+    for idn, name in clean.items():
+        row = existing.get(idn)
+        if row is None:
+            row = StaffMember(unit_id=unit.id, id_number=idn)
+            session.add(row)
+        row.name, row.active, row.updated_at = name, True, now
+    session.flush()
+    chain.audit(session, actor=principal.actor, action="monitor_data.staff", entity_type="unit",
+                entity_id=unit.code, unit_id=unit.id, after={"count": len(clean)})
+    return list_staff(session, principal=principal, unit_code=unit_code)

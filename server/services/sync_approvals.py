@@ -43,7 +43,7 @@ def pull_rows(session: Session, principal: Principal, since: int, upper: int,
 
 
 def _task(session: Session, actor: fa.Actor, rec: ApplicationApproval) -> dict | None:
-    if rec.status != fa.ChainStatus.IN_PROGRESS.value or not actor.grants:
+    if rec.status != fa.ChainStatus.IN_PROGRESS.value or not (actor.grants or actor.delegations):
         return None
     app = session.get(Application, rec.application_id)
     if app is None or app.status != "submitted":

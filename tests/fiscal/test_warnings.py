@@ -539,7 +539,9 @@ def test_every_transition_allowed_or_refused(state, action, side) -> None:
 def test_transition_table_shape() -> None:
     assert allowed_actions(S.RAISED, Side.BUREAU) == (A.MARK_NORMAL, A.REQUEST_VERIFY,
                                                       A.MARK_VIOLATION)
-    assert allowed_actions(S.RAISED, Side.UNIT) == ()
+    assert allowed_actions(S.RAISED, Side.UNIT) == (A.EXPLAIN,)
+    assert allowed_actions(S.EXPLAINED, Side.BUREAU) == (A.MARK_NORMAL, A.REQUEST_VERIFY,
+                                                         A.MARK_VIOLATION)
     assert set(allowed_actions(S.VERIFYING, Side.UNIT)) == {A.ANSWER_OK, A.ANSWER_FIXED}
     assert allowed_actions(S.NORMAL) == () and allowed_actions(S.RECTIFIED) == ()
 
@@ -600,7 +602,7 @@ def test_outcome_mapping() -> None:
         S.RAISED: Outcome.SUSPICIOUS, S.VERIFYING: Outcome.SUSPICIOUS,
         S.ANSWERED_OK: Outcome.SUSPICIOUS, S.NORMAL: Outcome.VERIFIED,
         S.ANSWERED_FIXED: Outcome.VIOLATION, S.VIOLATION: Outcome.VIOLATION,
-        S.RECTIFIED: Outcome.VIOLATION}
+        S.RECTIFIED: Outcome.VIOLATION, S.EXPLAINED: Outcome.SUSPICIOUS}
 
 
 @pytest.mark.parametrize("state", list(S))
@@ -608,11 +610,12 @@ def test_approval_block(state) -> None:
     cleared = state in (S.NORMAL, S.RECTIFIED)
     # red: blocked until cleared, whatever explanation
     assert (approval_block(Level.RED, state, explanation="x", attachment_count=3) is None) is cleared
-    # yellow: cleared, or explanation + attachment
-    assert (approval_block(Level.YELLOW, state) is None) is cleared
+    # yellow: cleared, explained through the EXPLAIN transition, or explanation + attachment
+    passes = cleared or state is S.EXPLAINED
+    assert (approval_block(Level.YELLOW, state) is None) is passes
     assert approval_block(Level.YELLOW, state, explanation="说明", attachment_count=1) is None
-    assert (approval_block(Level.YELLOW, state, explanation="说明") is None) is cleared
-    assert (approval_block(Level.YELLOW, state, attachment_count=1) is None) is cleared
+    assert (approval_block(Level.YELLOW, state, explanation="说明") is None) is passes
+    assert (approval_block(Level.YELLOW, state, attachment_count=1) is None) is passes
     # blue never blocks
     assert approval_block(Level.BLUE, state) is None and is_cleared(Level.BLUE, state)
 
@@ -643,3 +646,33 @@ def test_disposition_random_walk(level, steps) -> None:
     assert len(d.history) == applied
     if d.state in (S.NORMAL, S.RECTIFIED):
         assert allowed_actions(d.state) == () and d.cleared
+
+
+def test_unit_explains_a_yellow_warning_then_the_bureau_rules() -> None:
+    d = Disposition(Level.YELLOW)
+    with pytest.raises(DispositionError) as e:  # a note and an attachment are both required
+        dispose(d, A.EXPLAIN, side=Side.UNIT, by="u", at=WORK, note=" ", attachments=("a",))
+    assert e.value.code == "note_required"
+    with pytest.raises(DispositionError) as e:
+        dispose(d, A.EXPLAIN, side=Side.UNIT, by="u", at=WORK, note="系合同约定")
+    assert e.value.code == "attachment_required" and "附件" in e.value.message
+    with pytest.raises(DispositionError) as e:  # the bureau does not explain for the unit
+        dispose(d, A.EXPLAIN, side=Side.BUREAU, by="b", at=WORK, note="x", attachments=("a",))
+    assert e.value.code == "wrong_side"
+    d = dispose(d, A.EXPLAIN, side=Side.UNIT, by="u", at=WORK, note="系合同约定", attachments=("a",))
+    assert d.state is S.EXPLAINED and not d.cleared and d.outcome is Outcome.SUSPICIOUS
+    assert approval_block(Level.YELLOW, d.state) is None  # the reviewer may approve now
+    d = dispose(d, A.EXPLAIN, side=Side.UNIT, by="u", at=WORK + timedelta(hours=1), note="补充",
+                attachments=("b",))
+    assert d.state is S.EXPLAINED and [s.action for s in d.history] == [A.EXPLAIN, A.EXPLAIN]
+    d = dispose(d, A.REQUEST_VERIFY, side=Side.BUREAU, by="b", at=WORK, note="请提供合同原件")
+    assert d.state is S.VERIFYING and approval_block(Level.YELLOW, d.state) is not None
+
+
+@pytest.mark.parametrize("level, code", [(Level.RED, "level_not_explainable"),
+                                         (Level.BLUE, "level_not_explainable")])
+def test_explanation_is_for_yellow_warnings_only(level, code) -> None:
+    with pytest.raises(DispositionError) as e:
+        dispose(Disposition(level), A.EXPLAIN, side=Side.UNIT, by="u", at=WORK, note="说明",
+                attachments=("a",))
+    assert e.value.code == code and "不能以书面说明解除" in e.value.message

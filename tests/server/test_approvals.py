@@ -39,8 +39,14 @@ def people(world):
     add_user(world, "fin2_a1", "unit_finance_head", "A1")
     add_user(world, "acc2_b1", "accountant", "B1")
     r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
-        indicator("AP-A1", "A1", 50_000_000_00, fund_type_code="1")]})
+        indicator("AP-A1", "A1", 50_000_000_00, fund_type_code="1"),
+        indicator("AP-A1-OWN", "A1", 50_000_000_00, fund_type_code="6")]})
     assert r.status_code == 200, r.text
+    # A1's 集体决策 committee (role ``committee`` bound to the unit)
+    for u in ("fin_a1", "head_a1", "head2_a1", "fin2_a1"):
+        r = world.api("admin").post("/api/v1/committees/members",
+                                    json={"username": u, "target": "A1"})
+        assert r.status_code == 201, r.text
     yield world
     mp.undo()
 
