@@ -11,7 +11,14 @@ reserve                reserved += a  (在途)                          a > avai
 release_reservation    reserved -= a                                 a > reserved
 pay                    reserved -= a, paid += a                      a > reserved
 refund                 paid -= a                                     a > paid
+correct_out_reserved   reserved -= a   (更正: 在途 leaves this one)    a > reserved
+correct_in_reserved    reserved += a   (更正: … and lands here)       a > available
+correct_out_paid       paid -= a       (更正: 已支付 leaves this one)   a > paid
+correct_in_paid        paid += a       (更正: … and lands here)       a > available
 =====================  ===========================================  =========================
+
+A 更正 (correction) moves no money: it posts an ``out`` line on the old indicator and an ``in``
+line on the new one in one transaction, so Σ paid/reserved over all indicators is unchanged.
 
 ``available = amount − frozen − reserved − paid`` is both cached and enforced by CHECK
 constraints. Callers must hold the row lock (:func:`lock_indicator`) before :func:`post`.
@@ -26,22 +33,27 @@ from sqlalchemy.orm import Session
 
 from fiscal.rules.budget import format_fen
 from server.errors import ApiError
-from server.models import Application, Indicator, LedgerEntry
+from server.models import Application, Indicator, LedgerEntry, PaymentVoucher
 
 #: Application statuses whose amount is reserved (在途) on the indicator.
 RESERVING_STATUSES = ("submitted",)
 
 KINDS = ("release", "increase", "decrease", "freeze", "unfreeze", "reserve",
-         "release_reservation", "pay", "refund")
+         "release_reservation", "pay", "refund", "correct_out_reserved", "correct_in_reserved",
+         "correct_out_paid", "correct_in_paid")
 KIND_NAMES = {"release": "下达", "increase": "追加", "decrease": "调减", "freeze": "冻结",
               "unfreeze": "解冻", "reserve": "在途占用", "release_reservation": "释放在途",
-              "pay": "支付", "refund": "退款恢复"}
+              "pay": "支付", "refund": "退款恢复", "correct_out_reserved": "更正转出在途",
+              "correct_in_reserved": "更正转入在途", "correct_out_paid": "更正转出已支付",
+              "correct_in_paid": "更正转入已支付"}
 
 # (amount, frozen, reserved, paid) multipliers per kind
 EFFECTS: dict[str, tuple[int, int, int, int]] = {
     "release": (1, 0, 0, 0), "increase": (1, 0, 0, 0), "decrease": (-1, 0, 0, 0),
     "freeze": (0, 1, 0, 0), "unfreeze": (0, -1, 0, 0), "reserve": (0, 0, 1, 0),
     "release_reservation": (0, 0, -1, 0), "pay": (0, 0, -1, 1), "refund": (0, 0, 0, -1),
+    "correct_out_reserved": (0, 0, -1, 0), "correct_in_reserved": (0, 0, 1, 0),
+    "correct_out_paid": (0, 0, 0, -1), "correct_in_paid": (0, 0, 0, 1),
 }
 
 
@@ -62,7 +74,9 @@ def post(session: Session, ind: Indicator, kind: str, amount: int, *,
     da, df, dr, dp = (m * amount for m in EFFECTS[kind])
     limit = {"decrease": ind.available, "freeze": ind.available, "reserve": ind.available,
              "unfreeze": ind.frozen, "release_reservation": ind.reserved, "pay": ind.reserved,
-             "refund": ind.paid}.get(kind)
+             "refund": ind.paid, "correct_out_reserved": ind.reserved,
+             "correct_in_reserved": ind.available, "correct_out_paid": ind.paid,
+             "correct_in_paid": ind.available}.get(kind)
     if limit is not None and amount > limit:
         raise ApiError(409, f"ledger_{kind}_exceeds",
                        f"{KIND_NAMES[kind]}金额 {format_fen(amount)} 元超过可用额度 {format_fen(limit)} 元"
@@ -96,8 +110,10 @@ def check(session: Session) -> list[Mismatch]:
     sums = (select(LedgerEntry.indicator_id.label("iid"),
                    (s(("release", "increase")) - s(("decrease",))).label("amount"),
                    (s(("freeze",)) - s(("unfreeze",))).label("frozen"),
-                   (s(("reserve",)) - s(("release_reservation", "pay"))).label("reserved"),
-                   (s(("pay",)) - s(("refund",))).label("paid"))
+                   (s(("reserve", "correct_in_reserved"))
+                    - s(("release_reservation", "pay", "correct_out_reserved"))).label("reserved"),
+                   (s(("pay", "correct_in_paid"))
+                    - s(("refund", "correct_out_paid"))).label("paid"))
             .group_by(LedgerEntry.indicator_id).subquery())
     rows = session.execute(
         select(Indicator.id, Indicator.amount, Indicator.frozen, Indicator.reserved,
@@ -126,6 +142,19 @@ def check(session: Session) -> list[Mismatch]:
         expected = int(held.get(iid) or 0)
         if reserved != expected:
             out.append(Mismatch(iid, "reserved_vs_applications", reserved, expected))
+    # What is paid on an indicator that vouchers have paid is exactly Σ(paid − refunded) of its
+    # vouchers: a 更正 that moved the money but not the voucher (or vice versa) shows up here.
+    # Indicators without vouchers are skipped (the journal alone is their truth).
+    by_voucher = dict(session.execute(
+        select(PaymentVoucher.indicator_id,
+               func.sum(PaymentVoucher.paid_amount - PaymentVoucher.refunded_amount))
+        .group_by(PaymentVoucher.indicator_id)).all())
+    if by_voucher:
+        for iid, paid in session.execute(select(Indicator.id, Indicator.paid).where(
+                Indicator.id.in_(list(by_voucher)))).all():
+            expected = int(by_voucher.get(iid) or 0)
+            if paid != expected:
+                out.append(Mismatch(iid, "paid_vs_vouchers", paid, expected))
     orphans = session.execute(
         select(LedgerEntry.indicator_id).where(~LedgerEntry.indicator_id.in_(
             select(Indicator.id))).distinct()).scalars().all()

@@ -623,3 +623,102 @@ class IndicatorImportChunk(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     items: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+# ---- payment files and corrections (0006)
+
+from sqlalchemy import LargeBinary  # imported here: this section is appended to a shared file
+
+
+class PaymentBatch(Base):
+    """One exported 代理银行支付文件: the bytes as sent (re-downloadable), their SHA-256, who/when."""
+
+    __tablename__ = "payment_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_no: Mapped[str] = mapped_column(String(40), unique=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # retry key
+    file_format: Mapped[str] = mapped_column(String(8))  # xml | csv
+    profile: Mapped[str] = mapped_column(String(40))
+    bank_code: Mapped[str | None] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(String(9))
+    file_name: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    voucher_count: Mapped[int] = mapped_column(Integer)
+    total_amount: Mapped[int] = mapped_column(BigInteger)
+    resend: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by_name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class PaymentBatchItem(Base):
+    """A voucher in a batch; a voucher without any item has never been sent to the bank."""
+
+    __tablename__ = "payment_batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "voucher_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"), index=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("payment_vouchers.id"), index=True)
+
+
+class WritebackImport(Base):
+    """One imported 回单文件 (only recorded when it changed something)."""
+
+    __tablename__ = "writeback_imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(8))
+    profile: Mapped[str] = mapped_column(String(40))
+    lines: Mapped[int] = mapped_column(Integer)
+    applied: Mapped[int] = mapped_column(Integer)
+    unmatched: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by_name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class BankWriteback(Base):
+    """One 回单 line, from a file or the single write-back API. The bank serial is unique, which
+    makes every write-back idempotent; ``voucher_id`` is NULL for a write-back whose voucher is
+    unknown (listed by the reconciliation, never "repaired")."""
+
+    __tablename__ = "bank_writebacks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bank_serial: Mapped[str] = mapped_column(String(64), unique=True)
+    voucher_no: Mapped[str] = mapped_column(String(40), index=True)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("payment_vouchers.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("writeback_imports.id"), index=True)
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    success: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[str | None] = mapped_column(String(10))  # bank's value date, ISO
+    actual_payee: Mapped[str | None] = mapped_column(String(120))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class PaymentCorrection(Base):
+    """更正 (调整书): re-booking of a vouchered/paid application's classification or indicator.
+    Both versions are kept; ``moved_amount`` of kind ``moved_kind`` (paid | reserved) went from
+    ``from_indicator`` to ``to_indicator`` (0 when the indicator did not change)."""
+
+    __tablename__ = "payment_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    correction_no: Mapped[str] = mapped_column(String(40), unique=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # retry key
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("payment_vouchers.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(Integer, index=True)
+    before: Mapped[str] = mapped_column(Text)  # JSON
+    after: Mapped[str] = mapped_column(Text)  # JSON
+    reason: Mapped[str] = mapped_column(String(300))
+    from_indicator: Mapped[str] = mapped_column(String(38))
+    to_indicator: Mapped[str] = mapped_column(String(38))
+    moved_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    moved_kind: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by_name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

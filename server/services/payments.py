@@ -1,10 +1,13 @@
-"""Payment execution (issue 4, first part): an approved application becomes a 支付凭证 with a
-number unique per (year, 区划); the bank's write-back (回单) turns the reservation into payment
-(or releases it when bounced); a refund (退款) restores the indicator balance; a reconciliation
-lists vouchers still waiting for a write-back. Every step is a ledger line + an audit event."""
+"""Payment execution (issue 4): an approved application becomes a 支付凭证 with a number unique
+per (year, 区划); the bank's write-back (回单) turns the reservation into payment (or releases it
+when bounced); a refund (退款) restores the indicator balance; a reconciliation lists vouchers
+still waiting for a write-back and write-backs whose voucher is unknown. Every step is a ledger
+line + an audit event. Bank files: :mod:`server.services.payment_files`; 更正:
+:mod:`server.services.corrections`."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,7 +18,10 @@ from server.errors import ApiError, conflict, not_found
 from server.models import (
     Application,
     ApplicationApproval,
+    BankWriteback,
     NumberCounter,
+    PaymentBatch,
+    PaymentBatchItem,
     PaymentVoucher,
     utcnow,
 )
@@ -23,6 +29,21 @@ from server.services import applications as apps
 from server.services.org import Principal
 
 TREASURY_ROLES = ("treasury", "admin")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def next_number(session: Session, key: str) -> int:
+    """Next value of a counter row. The UPDATE holds the row lock until commit, so callers that
+    share a key are serialized (the bank export relies on this)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(NumberCounter).values(key=key, value=0).on_conflict_do_nothing())
+    return session.execute(update(NumberCounter).where(NumberCounter.key == key)
+                           .values(value=NumberCounter.value + 1)
+                           .returning(NumberCounter.value)).scalar_one()
 
 
 def _next_no(session: Session, year: int, region: str) -> str:
@@ -81,15 +102,25 @@ def issue(session: Session, *, principal: Principal, app_id) -> PaymentVoucher:
 
 def write_back(session: Session, *, principal: Principal, voucher_id: int, success: bool,
                amount_fen: int | None, bank_serial: str, paid_at: datetime | None,
-               actual_payee: str | None) -> PaymentVoucher:
+               actual_payee: str | None, import_id: int | None = None,
+               line_no: int | None = None) -> PaymentVoucher:
     """回单: success → pay (reserved → paid; a smaller actual amount releases the rest);
-    bounced → the reservation is released and the application closed."""
+    bounced → the reservation is released and the application closed. Every write-back is also
+    a ``bank_writebacks`` row whose unique bank serial makes a repeat a no-op (API or file)."""
     principal.require_role(*TREASURY_ROLES)
     v = _voucher(session, principal, voucher_id)
+    seen = session.execute(select(BankWriteback).where(
+        BankWriteback.bank_serial == bank_serial)).scalar_one_or_none()
+    if seen is not None:
+        if seen.voucher_id == v.id:
+            return v  # the same write-back again
+        raise conflict("bank_serial_used", f"银行交易流水号 {bank_serial} 已用于支付凭证 {seen.voucher_no} "
+                       "的回单，同一流水号不能再用于其他凭证。", {"bank_serial": bank_serial})
     if v.status != "issued":
         if v.bank_serial == bank_serial:
-            return v  # the same write-back again
-        raise conflict("already_written_back", f"支付凭证 {v.voucher_no} 已回单（{v.status}）。")
+            return v  # the same write-back again (recorded before bank_writebacks existed)
+        raise conflict("already_written_back", f"支付凭证 {v.voucher_no} 已回单（{v.status}，"
+                       f"银行流水号 {v.bank_serial}）。", {"status": v.status, "bank_serial": v.bank_serial})
     app = apps.get_visible(session, principal, v.application_id, lock=True)
     ind = ledger.lock_indicator(session, v.indicator_id)
     before = public(v)
@@ -110,6 +141,11 @@ def write_back(session: Session, *, principal: Principal, voucher_id: int, succe
         v.status = "bounced"
         app.status = "voided"
     v.bank_serial, v.paid_at, v.actual_payee = bank_serial, paid_at or utcnow(), actual_payee
+    session.add(BankWriteback(
+        bank_serial=bank_serial, voucher_no=v.voucher_no, voucher_id=v.id, import_id=import_id,
+        line_no=line_no, success=success, amount=v.paid_amount if success else v.amount,
+        paid_on=v.paid_at.astimezone(SHANGHAI).date().isoformat(), actual_payee=actual_payee,
+        created_by=principal.user.id))
     app.version += 1
     for obj in (v, app, ind):
         chain.touch(session, obj)
@@ -142,14 +178,40 @@ def refund(session: Session, *, principal: Principal, voucher_id: int, amount_fe
     return v
 
 
+def writeback_public(w: BankWriteback) -> dict:
+    return {"id": w.id, "bank_serial": w.bank_serial, "voucher_no": w.voucher_no,
+            "voucher_id": w.voucher_id, "import_id": w.import_id, "line": w.line_no,
+            "success": w.success, "amount_fen": w.amount, "paid_on": w.paid_on,
+            "actual_payee": w.actual_payee, "created_at": w.created_at}
+
+
 def reconciliation(session: Session, *, principal: Principal) -> dict:
+    """对账: vouchers still waiting for the bank (with the batches they were sent in, if any) and
+    write-backs whose voucher number is unknown here (recorded, never matched by guesswork)."""
     principal.require_role(*TREASURY_ROLES)
     q = select(PaymentVoucher).where(PaymentVoucher.status == "issued")
     if principal.unit_ids is not None:
         q = q.where(PaymentVoucher.unit_id.in_(principal.unit_ids or {-1}))
-    pending = [public(v) for v in session.execute(q.order_by(PaymentVoucher.id)).scalars()]
-    # write-backs are only accepted against a voucher, so "write-back without voucher" is empty
-    return {"vouchers_without_writeback": pending, "writebacks_without_voucher": []}
+    vouchers = list(session.execute(q.order_by(PaymentVoucher.id)).scalars())
+    sent: dict[int, list[str]] = {}
+    if vouchers:
+        for vid, batch_no in session.execute(
+                select(PaymentBatchItem.voucher_id, PaymentBatch.batch_no)
+                .join(PaymentBatch, PaymentBatch.id == PaymentBatchItem.batch_id)
+                .where(PaymentBatchItem.voucher_id.in_([v.id for v in vouchers]))
+                .order_by(PaymentBatch.id)).all():
+            sent.setdefault(vid, []).append(batch_no)
+    pending = [{**public(v), "batches": sent.get(v.id, [])} for v in vouchers]
+    # An unknown voucher number belongs to no unit, so every treasury user sees these.
+    orphans = [writeback_public(w) for w in session.execute(
+        select(BankWriteback).where(BankWriteback.voucher_id.is_(None))
+        .order_by(BankWriteback.id)).scalars()]
+    return {"vouchers_without_writeback": pending, "writebacks_without_voucher": orphans,
+            "summary": {"vouchers_without_writeback": len(pending),
+                        "pending_fen": sum(v.amount for v in vouchers),
+                        "not_sent_to_bank": sum(1 for v in vouchers if v.id not in sent),
+                        "writebacks_without_voucher": len(orphans),
+                        "orphan_fen": sum(w["amount_fen"] for w in orphans)}}
 
 
 _ = Application
