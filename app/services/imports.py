@@ -4,23 +4,17 @@ The importer (:func:`app.excel.importer.import_workbook`) validates every row an
 through an ``ImportSink`` (``begin → write… → commit | rollback``). The sinks here are the
 product's:
 
-* :class:`ServerIndicatorSink` — 预算指标 go to the central server, which owns them, through
-  ``POST /api/v1/indicators/bulk`` (idempotent upsert, all-or-nothing *per request*, ≤ 5,000
-  rows and ≤ 2 MiB per request) over the client's authenticated transport
-  (:class:`app.sync.http.HttpTransport`: tokens from the keyring, transparent refresh). Rows are
-  staged in a temporary file while the workbook is read (memory stays flat), checked against the
-  wire schema and the units the user may write to, and sent at ``commit``:
-
-  - up to one request's worth of rows (≈ 5,000) the import is truly all-or-nothing;
-  - beyond that it is sent in several requests, each all-or-nothing on the server. The
-    checks the server makes that the client can make first (wire format, visible units,
-    duplicate ids) run before anything is sent, so a refusal of a later chunk is rare but
-    possible (e.g. a 调减 below what was spent meanwhile); then the earlier chunks stay
-    written and the result says so. Network failures are retried with back-off; if the
-    network stays down, the rows of the chunks already confirmed are written and the others
-    are not — and because the endpoint is an idempotent upsert (same rows ⇒ ``unchanged``),
-    **running the same import again is safe** and completes it.
-
+* :class:`ServerIndicatorSink` — 预算指标 go to the central server, which owns them, as one
+  *staged import batch* (``/api/v1/indicator-imports``, :mod:`server.services.indicator_imports`)
+  over the client's authenticated transport (:class:`app.sync.http.HttpTransport`: tokens from
+  the keyring, transparent refresh). Rows are staged in a temporary file while the workbook is
+  read (memory stays flat), checked against the wire schema and the units the user may write
+  to, and sent at ``commit``: open a batch (client-chosen UUID) → upload chunks of ≤ 5,000 rows
+  / ≤ 2 MiB, each with its idempotency key → ``commit``, which re-validates the whole batch on
+  the server and applies it in **one transaction**. So an import of any size is all-or-nothing:
+  a refused row, a lost connection or a cancel (= ``abort``) leaves the server unchanged.
+  Every step is idempotent and retried with back-off on network errors; if the answer to the
+  commit itself is lost, re-importing the same file is safe (the rows come back ``unchanged``).
   A sync then brings the rows into the local mirror (:func:`sync_after_import`).
 * :class:`LocalPayeeSink` — 收款人 into the local payee address book, one local transaction.
 * :class:`LocalDraftSink` — 批量支付申请 become local drafts through the existing
@@ -36,10 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -51,6 +48,8 @@ from app.excel.sinks import ImportRecord
 from app.models import Indicator, Payee, PaymentApplication
 from app.services.applications import DraftInput, _normalise_account, save_draft
 from app.services.errors import ServiceError
+from app.sync.http import error_body
+from app.sync.transport import TransportError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +57,9 @@ API = "/api/v1"
 BULK_MAX_ROWS = 5000  # fiscal.schemas.indicators.IndicatorBulkUpsert
 BULK_MAX_BYTES = 1_800_000  # the server refuses JSON bodies over 2 MiB (JINCAI_MAX_BODY_BYTES)
 SQLITE_IN_CHUNK = 900
+COMMIT_TIMEOUT_S = 600.0  # the commit validates and writes the whole batch (100k rows: tens of s)
+# "第 12 行（指标 X）：" / "第 2 块第 3 行：" — the server's position, replaced by the Excel row
+_POSITION_RE = re.compile(r"^第\s*\d+\s*(?:块第\s*\d+\s*)?行(?:（[^）]*）)?[：:]\s*")
 
 
 class ImportRefused(Exception):
@@ -66,11 +68,13 @@ class ImportRefused(Exception):
     ``errors`` are located by Excel row; ``written`` counts the rows the target made
     permanent before the refusal (only the server sink can have any)."""
 
-    def __init__(self, message: str, errors: Sequence[RowError] = (), written: int = 0) -> None:
+    def __init__(self, message: str, errors: Sequence[RowError] = (), written: int = 0, *,
+                 cancelled: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.errors = list(errors)
         self.written = written
+        self.cancelled = cancelled  # the user cancelled (the result says "cancelled")
 
 
 # ------------------------------------------------------------------------ indicators → server
@@ -129,16 +133,18 @@ def _row_error(row: int | None, result_columns: dict[str, str] | None, key: str 
 
 
 class ServerIndicatorSink:
-    """ImportSink sending indicators to ``POST /api/v1/indicators/bulk`` (see the module doc).
+    """ImportSink sending indicators to the server as one staged batch (see the module doc).
 
-    ``transport`` is an :class:`app.sync.http.HttpTransport` (or anything with its
-    ``_request`` / ``_ok``); ``units`` optionally lists the unit codes the user may write to
-    (fetched from ``GET /api/v1/units`` when None)."""
+    ``transport`` is an :class:`app.sync.http.HttpTransport` (anything with its ``call``);
+    ``progress(sent, total)`` follows the upload; ``cancel()`` returning True between chunks
+    aborts the batch on the server (nothing is written)."""
 
     def __init__(self, transport: Any, *, chunk_rows: int = BULK_MAX_ROWS,
                  max_bytes: int = BULK_MAX_BYTES, attempts: int = 4, backoff_s: float = 1.0,
                  sleep: Callable[[float], None] = time.sleep,
                  progress: Callable[[int, int], None] | None = None,
+                 cancel: Callable[[], bool] | None = None,
+                 commit_timeout_s: float = COMMIT_TIMEOUT_S,
                  sync_db: Database | None = None) -> None:
         self.transport = transport
         self.sync_db = sync_db  # when given, a sync follows a successful commit
@@ -146,18 +152,24 @@ class ServerIndicatorSink:
         self.max_bytes = max_bytes
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
+        self.commit_timeout_s = commit_timeout_s
         self._sleep = sleep
-        self._progress = progress
+        self.progress = progress
+        self.cancel = cancel
         self._tmp: Any = None
         self._count = 0
         self._partial = False
+        self._file: str | None = None
         self._errors: list[RowError] = []
         self._ids: dict[str, int] = {}
         self._units: set[str] = set()
+        self._sent_rows: list[int] = []  # Excel row of each row sent, in batch order
         # filled by commit(), for the caller's message
+        self.batch_id: str | None = None
         self.created = self.updated = self.unchanged = 0
         self.written = 0
         self.requests = 0
+        self.chunks = 0
         self.refusal: ImportRefused | None = None
         self.skipped: list[RowError] = []  # rows left out of a --partial import
         self.sync_report: Any = None
@@ -171,8 +183,11 @@ class ServerIndicatorSink:
         self._tmp = tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="jincai-import-")  # noqa: SIM115 - closed by commit/rollback
         self._count = 0
         self._partial = bool(meta.get("partial"))
-        self._errors, self._ids, self._units = [], {}, set()
+        self._file = Path(str(meta["file"])).name[:255] if meta.get("file") else None
+        self._errors, self._ids, self._units, self._sent_rows = [], {}, set(), []
         self.created = self.updated = self.unchanged = self.written = self.requests = 0
+        self.chunks = 0
+        self.batch_id = None
         self.refusal = None
         self.skipped = []
 
@@ -216,7 +231,7 @@ class ServerIndicatorSink:
                 raise ImportRefused(
                     f"{len(self._errors)} 行不能发送到服务器，未导入任何数据。", self._errors)
             self.skipped = list(self._errors)
-            self._send_all()
+            self._send_batch()
             if self.sync_db is not None and self.written:
                 self.sync_report, self.sync_problem = sync_after_import(
                     db=self.sync_db, transport=self.transport)
@@ -234,7 +249,7 @@ class ServerIndicatorSink:
     def summary(self) -> str:
         """What the server did, and whether the local mirror has it, for the user."""
         text = (f"服务器：新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
-                f"（{self.requests} 次请求）。")
+                f"（一个批次 {self.chunks} 块，在一个事务中写入）。")
         if self.sync_problem:
             text += self.sync_problem
         elif self.sync_report is not None:
@@ -255,11 +270,13 @@ class ServerIndicatorSink:
 
     def _check_units(self) -> None:
         """Units the user may not write to (or that do not exist) are refused by the server
-        for the whole request: find them before anything is sent."""
+        for the whole batch: find them before anything is sent."""
         if not self._units:
             return
-        r = self.transport._request("GET", f"{API}/units")
-        visible = {u["code"] for u in self.transport._ok(r)}
+        r = self.transport.call("GET", f"{API}/units")
+        if r.status_code >= 400:
+            raise ImportRefused(f"服务器拒绝了导入：{error_body(r)[1]}。未导入任何数据。")
+        visible = {u["code"] for u in r.json()}
         unknown = self._units - visible
         if not unknown:
             return
@@ -292,86 +309,129 @@ class ServerIndicatorSink:
         if chunk:
             yield chunk
 
-    def _post(self, payload: bytes) -> Any:
-        from app.sync.transport import TransportError
-
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        """One request, retried with back-off on network errors. Safe for every call here:
+        opening (batch id), chunks (idempotency key), commit and abort are idempotent."""
         for attempt in range(self.attempts):
             try:
-                return self.transport._request(
-                    "POST", f"{API}/indicators/bulk", content=payload,
-                    headers={"Content-Type": "application/json"})
+                r = self.transport.call(method, path, **kw)
+                self.requests += 1
+                return r
             except TransportError:
                 if attempt + 1 >= self.attempts:
                     raise
                 delay = self.backoff_s * 2**attempt
-                log.warning("indicator bulk upsert: network error, retry %d in %.1fs",
-                            attempt + 1, delay)
+                log.warning("indicator import %s %s: network error, retry %d in %.1fs",
+                            method, path, attempt + 1, delay)
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_all(self) -> None:
-        from app.sync.http import RequestRefused, _error_body
-        from app.sync.transport import TransportError
-
-        total = self._count
-        for chunk in self._chunks():
-            payload = ('{"items":[' + ",".join(t for _, t in chunk) + "]}").encode("utf-8")
-            try:
-                r = self._post(payload)
-            except TransportError as exc:
-                raise ImportRefused(self._interrupted(f"网络中断（{exc}）"),
-                                    written=self.written) from exc
-            self.requests += 1
-            if r.status_code == 422:
-                code, message = _error_body(r)
-                errors = self._server_row_errors(r, chunk)
-                what = self._interrupted(message) if self.written else \
-                    f"服务器拒绝了这批指标（{message}），未导入任何数据。"
-                raise ImportRefused(what, errors, self.written)
-            if r.status_code >= 400:
-                code, message = _error_body(r)
-                if r.status_code == 403:
-                    message = (f"当前用户无权导入指标（{message}）：指标由财政业务处室下达，"
-                               "请用有指标管理权限的账号登录。")
-                exc = RequestRefused(r.status_code, code, message)
-                raise ImportRefused(self._interrupted(message) if self.written else
-                                    f"服务器拒绝了导入：{message}。未导入任何数据。",
-                                    written=self.written) from exc
-            answer = r.json()
-            self.created += int(answer.get("created", 0))
-            self.updated += int(answer.get("updated", 0))
-            self.unchanged += int(answer.get("unchanged", 0))
-            self.written += len(chunk)
-            if self._progress is not None:
-                self._progress(self.written, total)
-
-    def _interrupted(self, why: str) -> str:
-        if not self.written:
-            return f"{why}，服务器未写入任何指标。请稍后重新导入同一文件。"
-        return (f"{why}。服务器已写入前 {self.written} 行（{self.requests} 批，每批全部成功），"
-                f"其余 {self._count - self.written} 行未写入。重新导入同一文件是安全的："
-                "已写入的行不会重复，只会补上其余的行。")
-
-    def _server_row_errors(self, r: Any, chunk: list[tuple[int, str]]) -> list[RowError]:
+    def _abort(self) -> bool:
+        """Give the staged batch up (best effort: a batch never committed changes nothing)."""
+        if self.batch_id is None:
+            return True
         try:
-            details = (r.json().get("details") or {}).get("errors") or []
+            r = self.transport.call("POST", f"{API}/indicator-imports/{self.batch_id}/abort")
+            return r.status_code < 400
+        except TransportError:
+            return False
+
+    def _refused(self, r: Any, *, stage: str, chunk: list[tuple[int, str]] | None = None) -> ImportRefused:
+        code, message = error_body(r)
+        if r.status_code == 403:
+            message = (f"当前用户无权导入指标（{message}）：指标由财政业务处室下达，"
+                       "请用有指标管理权限的账号登录。")
+        if r.status_code == 422 and stage in ("chunk", "commit"):
+            errors = self._server_row_errors(r, chunk)
+            return ImportRefused(f"服务器拒绝了这批指标（{message}），未导入任何数据。", errors)
+        return ImportRefused(f"服务器拒绝了导入：{message}。未导入任何数据。")
+
+    def _send_batch(self) -> None:
+        total = self._count
+        if not total:
+            return
+        self.batch_id = str(uuid.uuid4())
+        base = f"{API}/indicator-imports/{self.batch_id}"
+        try:
+            r = self._call("POST", f"{API}/indicator-imports",
+                           json={"id": self.batch_id, "file_name": self._file})
+            if r.status_code >= 400:
+                raise self._refused(r, stage="open")
+            sent = 0
+            for index, chunk in enumerate(self._chunks()):
+                if self.cancel is not None and self.cancel():
+                    self._abort()
+                    raise ImportRefused("导入已取消：服务器上暂存的批次已放弃，未写入任何指标。",
+                                        cancelled=True)
+                key = f"{self.batch_id}:{index}:" + hashlib.sha256(
+                    "".join(t for _, t in chunk).encode("utf-8")).hexdigest()[:16]
+                payload = (f'{{"index":{index},"idempotency_key":"{key}","items":['
+                           + ",".join(t for _, t in chunk) + "]}").encode("utf-8")
+                r = self._call("POST", f"{base}/chunks", content=payload,
+                               headers={"Content-Type": "application/json"})
+                if r.status_code >= 400:
+                    refusal = self._refused(r, stage="chunk", chunk=chunk)
+                    self._abort()
+                    raise refusal
+                self._sent_rows.extend(row for row, _ in chunk)
+                self.chunks = index + 1
+                sent += len(chunk)
+                if self.progress is not None:
+                    self.progress(sent, total)
+            if self.cancel is not None and self.cancel():
+                self._abort()
+                raise ImportRefused("导入已取消：服务器上暂存的批次已放弃，未写入任何指标。",
+                                    cancelled=True)
+        except TransportError as exc:
+            self._abort()
+            raise ImportRefused(f"网络中断（{exc}），服务器未写入任何指标（未提交的批次不会生效）。"
+                                "请稍后重新导入同一文件。") from exc
+        try:
+            r = self._call("POST", f"{base}/commit", timeout=self.commit_timeout_s,
+                           json={"expected_chunks": self.chunks, "expected_rows": sent})
+        except TransportError as exc:
+            raise ImportRefused(
+                f"网络中断（{exc}），无法确认服务器是否已提交导入批次 {self.batch_id}。服务器对整批"
+                "要么全部写入、要么全部未写入；稍后重新导入同一文件是安全的（已写入的指标显示为“未变”）。"
+            ) from exc
+        if r.status_code >= 400:
+            raise self._refused(r, stage="commit")
+        answer = r.json()
+        self.created = int(answer.get("created", 0))
+        self.updated = int(answer.get("updated", 0))
+        self.unchanged = int(answer.get("unchanged", 0))
+        self.written = int(answer.get("rows", sent))
+
+    def _server_row_errors(self, r: Any, chunk: list[tuple[int, str]] | None) -> list[RowError]:
+        """Locate the server's row errors in the workbook: at commit by the row's position in
+        the batch, for a refused chunk by its position in the chunk (pydantic's ``loc``)."""
+        try:
+            body = r.json()
         except ValueError:
-            details = []
-        if not details:  # e.g. pydantic's own 422 shape
-            try:
-                details = [{"index": (e.get("loc") or [None, None, None])[2], "code": "invalid",
-                            "message": e.get("msg", "")} for e in r.json().get("detail", [])]
-            except (ValueError, AttributeError, TypeError):
-                details = []
+            body = {}
+        details = body.get("details")
+        items = details.get("errors") if isinstance(details, dict) else None
         out = []
-        for item in details:
-            index = item.get("index")
-            row = chunk[index][0] if isinstance(index, int) and 0 <= index < len(chunk) else None
-            key = _FIELD_OF.get(item.get("code") or "")
-            out.append(_row_error(row, None, key, item.get("id"),
-                                  "服务器拒绝：" + str(item.get("message") or item.get("code")),
-                                  str(item.get("code") or "server_refused")))
-        return out
+        if items is not None:  # the service's own refusal (commit)
+            for item in items:
+                index = item.get("index")
+                row = (self._sent_rows[index] if isinstance(index, int)
+                       and 0 <= index < len(self._sent_rows) else None)
+                key = _FIELD_OF.get(item.get("code") or "")
+                message = _POSITION_RE.sub("", str(item.get("message") or item.get("code")))
+                out.append(_row_error(row, None, key, item.get("id"), "服务器拒绝：" + message,
+                                      str(item.get("code") or "server_refused")))
+            return out
+        for item in details if isinstance(details, list) else []:  # request validation (chunk)
+            loc = item.get("loc") or []
+            index = next((int(x) for x in loc[2:3] if str(x).isdigit()), None) if "items" in loc else None
+            row = chunk[index][0] if chunk and index is not None and index < len(chunk) else None
+            wire = str(loc[3]) if len(loc) > 3 else ""
+            out.append(_row_error(row, None, _WIRE_TO_EXCEL.get(wire), None,
+                                  "服务器拒绝：" + str(item.get("message") or item.get("type")),
+                                  "server_format"))
+        return out or [_row_error(None, None, None, None, "服务器拒绝：" + str(body.get("message")),
+                                  str(body.get("code") or "server_refused"))]
 
 
 def sync_after_import(*, db: Database, transport: Any) -> tuple[Any | None, str | None]:
@@ -698,6 +758,9 @@ def import_to_product(path: Any, kind: str, **kwargs: Any) -> Any:
     from app.excel.importer import import_workbook
 
     sink = kwargs.get("sink")
+    if isinstance(sink, ServerIndicatorSink):  # the upload reports progress and obeys cancel too
+        sink.progress = sink.progress or kwargs.get("progress")
+        sink.cancel = sink.cancel or kwargs.get("cancel")
     try:
         result = import_workbook(path, kind, **kwargs)
         finish_result(result, sink)
@@ -739,7 +802,7 @@ def finish_result(result: Any, sink: Any) -> None:
     result.errors.sort(key=lambda e: (e.row or 0, e.col_index if e.col_index is not None else -1))
     if refusal is not None:
         result.imported_rows = refusal.written
-        result.outcome = "rejected"
+        result.outcome = "cancelled" if refusal.cancelled else "rejected"
         result.message = refusal.message
     else:
         result.message += f"另有 {len(extra)} 行服务器不会接受，已跳过（见错误清单）。"

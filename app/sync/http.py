@@ -52,6 +52,11 @@ def _error_body(r: httpx.Response) -> tuple[str, str]:
         return str(r.status_code), r.text[:300]
 
 
+def error_body(r: httpx.Response) -> tuple[str, str]:
+    """``(code, message)`` of a refusal (the server's ``{code, message, details}`` body)."""
+    return _error_body(r)
+
+
 def _tokens_from(pair: dict[str, Any]) -> Tokens:
     expires = pair.get("expires_in")
     exp = datetime.now(UTC) + timedelta(seconds=int(expires)) if expires else None
@@ -194,6 +199,12 @@ class HttpTransport:
                 raise AuthRequired(_error_body(r)[1])
             return r
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """An authenticated request to any server path (``json=``, ``content=``, ``params=``,
+        ``headers=``, ``timeout=`` as for httpx), with the same token refresh as sync. The
+        caller reads the status; connection errors, timeouts and 5xx raise TransportError."""
+        return self._request(method, path, **kw)
 
     @staticmethod
     def _ok(r: httpx.Response) -> Any:

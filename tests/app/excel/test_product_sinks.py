@@ -1,5 +1,5 @@
-"""Excel imports reach the product: indicators → the real server's bulk endpoint (then a sync
-into the local mirror), payees → the local address book, batch applications → local drafts."""
+"""Excel imports reach the product: indicators → the real server as one staged import batch
+(all-or-nothing whatever the size; then a sync into the local mirror), payees → the local address book, batch applications → local drafts."""
 from __future__ import annotations
 
 import json
@@ -83,7 +83,9 @@ def test_indicators_to_server_in_chunks_then_sync_and_reimport_is_idempotent(boo
     sink = imports.ServerIndicatorSink(bureau, chunk_rows=2)
     result = import_workbook(path, "indicators", sink=sink, year=2026)
     imports.finish_result(result, sink)
-    assert (result.outcome, result.imported_rows, sink.requests, sink.created) == ("ok", 3, 2, 3)
+    assert (result.outcome, result.imported_rows, sink.chunks, sink.created) == ("ok", 3, 2, 3)
+    batch = world.api("bur_a").get(f"/api/v1/indicator-imports/{sink.batch_id}").json()
+    assert (batch["status"], batch["row_count"], batch["file_name"]) == ("committed", 3, path.name)
     assert world.api("bur_a").get("/api/v1/indicators/S2").json()["amount_fen"] == 10100
     report, problem = imports.sync_after_import(db=db, transport=bureau)
     assert problem is None and report.sanity_ok is True
@@ -116,46 +118,85 @@ def test_unit_outside_scope_is_refused_before_anything_is_sent(book, world, bure
     assert _server_total(world) == 0
 
 
-def test_refusal_of_a_later_chunk_says_what_was_written(book, world, bureau):
-    # "TAKEN" belongs to unit B1 (bur_b): only the server can tell, at the second chunk
+def test_refusal_found_at_commit_writes_nothing_and_names_the_excel_row(book, world, bureau):
+    # "TAKEN" belongs to unit B1 (bur_b): only the server can tell, when the batch is committed
     path = _ind_book(book, ["K1", "TAKEN", "K3"])
     sink = imports.ServerIndicatorSink(bureau, chunk_rows=1)
     result = import_workbook(path, "indicators", sink=sink, year=2026)
     imports.finish_result(result, sink)
-    assert result.outcome == "rejected" and result.imported_rows == 1
-    assert "前 1 行" in result.message and "重新导入同一文件是安全的" in result.message
-    assert [(e.row, e.code) for e in result.errors] == [(3, "id_conflict")]
-    assert _server_total(world) == 1
+    assert result.outcome == "rejected" and result.imported_rows == 0 and sink.chunks == 3
+    assert "未导入任何数据" in result.message
+    [error] = result.errors
+    assert (error.row, error.code, error.column) == (3, "id_conflict", "指标编码")
+    assert error.reason.startswith("服务器拒绝：指标主键 TAKEN")  # the server's position is replaced by the row
+    assert _server_total(world) == 0
+    batch = world.api("bur_a").get(f"/api/v1/indicator-imports/{sink.batch_id}").json()
+    assert batch["status"] == "rejected"
 
 
 class FlakyTransport(HttpTransport):
-    """Drops the connection on the n-th bulk request, every time it is tried."""
+    """Drops the connection on the n-th chunk upload, every time it is tried; with
+    ``lose_commit_answer`` the first commit reaches the server but its answer is lost."""
 
-    def __init__(self, *args, fail_on: int, **kw) -> None:
+    def __init__(self, *args, fail_on: int = 0, lose_commit_answer: bool = False, **kw) -> None:
         super().__init__(*args, **kw)
-        self.fail_on, self.bulk_calls = fail_on, 0
+        self.fail_on, self.chunk_calls = fail_on, 0
+        self.lose_commit_answer, self.commit_calls = lose_commit_answer, 0
 
-    def _request(self, method, path, **kw):
-        if path.endswith("/indicators/bulk"):
-            self.bulk_calls += 1
-            if self.bulk_calls >= self.fail_on:
+    def call(self, method, path, **kw):
+        if path.endswith("/chunks"):
+            self.chunk_calls += 1
+            if self.fail_on and self.chunk_calls >= self.fail_on:
                 raise TransportError("connection reset")
-        return super()._request(method, path, **kw)
+        if path.endswith("/commit"):
+            self.commit_calls += 1
+            if self.lose_commit_answer and self.commit_calls == 1:
+                super().call(method, path, **kw)
+                raise TransportError("read timeout")
+        return super().call(method, path, **kw)
 
 
-def test_network_failure_midway_then_rerun_completes(book, world, bureau):
+def test_network_failure_midway_writes_nothing_then_rerun_completes(book, world, bureau):
     path = _ind_book(book, ["N1", "N2", "N3"])
     flaky = FlakyTransport(server_url=URL, username="bur_a", device_id="dev-x", client=world.client,
                            fail_on=2)
     sink = imports.ServerIndicatorSink(flaky, chunk_rows=2, attempts=3, sleep=lambda s: None)
     result = import_workbook(path, "indicators", sink=sink, year=2026)
     imports.finish_result(result, sink)
-    assert result.outcome == "rejected" and result.imported_rows == 2 and flaky.bulk_calls == 4
-    assert "网络中断" in result.message and "重新导入同一文件是安全的" in result.message
-    assert _server_total(world) == 2
+    assert result.outcome == "rejected" and result.imported_rows == 0 and flaky.chunk_calls == 4
+    assert "网络中断" in result.message and "服务器未写入任何指标" in result.message
+    assert _server_total(world) == 0
+    batch = world.api("bur_a").get(f"/api/v1/indicator-imports/{sink.batch_id}").json()
+    assert batch["status"] == "aborted"
     sink = imports.ServerIndicatorSink(bureau, chunk_rows=2)
     assert import_workbook(path, "indicators", sink=sink, year=2026).outcome == "ok"
-    assert (sink.created, sink.unchanged) == (1, 2) and _server_total(world) == 3
+    assert (sink.created, sink.unchanged) == (3, 0) and _server_total(world) == 3
+
+
+def test_lost_commit_answer_is_retried_and_counted_once(book, world, bureau):
+    path = _ind_book(book, ["R1", "R2", "R3"])
+    flaky = FlakyTransport(server_url=URL, username="bur_a", device_id="dev-x", client=world.client,
+                           lose_commit_answer=True)
+    sink = imports.ServerIndicatorSink(flaky, chunk_rows=2, sleep=lambda s: None)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "ok" and result.imported_rows == 3 and flaky.commit_calls == 2
+    assert (sink.created, sink.updated, sink.unchanged) == (3, 0, 0) and _server_total(world) == 3
+
+
+def test_cancel_during_upload_aborts_the_batch(book, world, bureau):
+    path = _ind_book(book, ["X1", "X2", "X3", "X4"])
+    seen = []
+    sink = imports.ServerIndicatorSink(bureau, chunk_rows=1)
+    result = imports.import_to_product(path, "indicators", sink=sink, year=2026,
+                                       progress=lambda done, total: seen.append((done, total)),
+                                       cancel=lambda: sink.chunks >= 2)
+    assert result.outcome == "cancelled" and result.imported_rows == 0, result.message
+    assert "已取消" in result.message and result.to_json()["outcome"] == "rejected"
+    assert seen[-3:] == [(4, 4), (1, 4), (2, 4)]  # rows read, then rows uploaded
+    assert _server_total(world) == 0
+    batch = world.api("bur_a").get(f"/api/v1/indicator-imports/{sink.batch_id}").json()
+    assert (batch["status"], batch["chunk_count"]) == ("aborted", 2)
 
 
 def test_accountant_cannot_issue_indicators(book, world, db, memory_keyring):
