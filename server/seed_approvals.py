@@ -1,64 +1,167 @@
-"""Demo applications for issue 4 (called by :func:`server.seed.seed_demo`): submitted through the
-real services, so they follow the default rule set (≥ 3 tiers) and raise warnings of all three
-levels (红: cash over the limit; 黄: 福利 in the purpose; 蓝: drafted on a Sunday night)."""
+"""Demo data for issue 4 (called after :func:`server.seed.seed_demo`): the 第一中学 集体决策
+committee (3 members, 2 needed), bank accounts / 三公 budgets / staff lists for 动态监控, and
+applications submitted through the real services, so that they follow the default rule set
+(≥ 3 tiers) and raise warnings of all three levels (红: cash over the limit, a transfer to the
+unit's own 基本户; 黄: 福利 in the purpose, 劳务费 to a member of staff, the day's total; 蓝:
+drafted on a Sunday night, a dormant account in the batch)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from fiscal.ids import resident_id_check_char
 from fiscal.schemas.applications import ApplicationDraft
-from server.models import Application, User
+from server.errors import ApiError
+from server.models import Application, User, utcnow
 from server.services import applications as apps
 from server.services import approvals
+from server.services import monitoring
 from server.services.org import Principal
 
 UNIT = "101002"
 NS = uuid.UUID("5b0f3a1e-6c1d-4c53-9d2b-1f2a3b4c5d6e")
+COMMITTEE = ("fz101002", "wy101002a", "wy101002b")
+BASIC_101002 = "33050161123500000018"   # 第一中学 基本户 (实有资金账户)
 
 
-def seed_applications(session: Session, *, fiscal_year: int) -> list[str]:
-    from server.services.org import unit_by_code
-    unit = unit_by_code(session, UNIT)
-    maker = session.query(User).filter_by(username=f"jb{UNIT}").one()
-    reviewer = session.query(User).filter_by(username=f"kj{UNIT}").one()
-    p = Principal(user=maker, unit_ids=frozenset({unit.id}), device_id="seed")
-    ind = {i: f"DEMO{fiscal_year}{i:04d}" for i in (5, 6, 8)}
+def _id(first17: str) -> str:
+    return first17 + resident_id_check_char(first17)
+
+
+# unit, account, kind, name, idle days (None = no movement recorded)
+ACCOUNTS = [
+    ("101001", "19555101040000101", "zero_balance", "金华市教育局机关零余额账户", 1),
+    ("101001", "33050161123500000001", "basic", "金华市教育局机关", 3),
+    ("101002", "19555101040000102", "zero_balance", "金华市第一中学零余额账户", 1),
+    ("101002", BASIC_101002, "basic", "金华市第一中学", 5),
+    ("101003", "19555101040000103", "zero_balance", "金华市实验小学零余额账户", 120),
+    ("101003", "33050161123500000026", "general", "金华市实验小学", 200),
+]
+STAFF = {"101002": [("王丽华", _id("33070219800312002")), ("陈建国", _id("33070219750921003"))],
+         "101003": [("李晓燕", _id("33070219880105004"))]}
+SANGONG = {"101002": {"outbound": 0, "reception": 3_000_000, "vehicle_operation": 8_000_000,
+                      "vehicle_purchase": 0}}
+
+
+def seed_monitoring_data(session: Session) -> Principal:
+    """Accounts, 三公 budgets and staff lists through the admin services (audited)."""
+    admin = session.query(User).filter_by(username="admin").one()
+    p = Principal(user=admin, unit_ids=None, device_id="seed")
+    now = utcnow()
+    by_unit: dict[str, list[dict]] = {}
+    for unit, no, kind, name, idle in ACCOUNTS:
+        by_unit.setdefault(unit, []).append({
+            "account_no": no, "kind": kind, "account_name": name, "bank_name": "中国农业银行金华分行",
+            "last_activity_at": None if idle is None else now - timedelta(days=idle)})
+    for unit, items in by_unit.items():
+        monitoring.put_accounts(session, principal=p, unit_code=unit, items=items)
+    for unit, people in STAFF.items():
+        monitoring.put_staff(session, principal=p, unit_code=unit,
+                             items=[{"name": n, "id_number": i} for n, i in people])
+    return p
+
+
+def seed_committee(session: Session) -> None:
+    admin = session.query(User).filter_by(username="admin").one()
+    p = Principal(user=admin, unit_ids=None, device_id="seed")
+    for username in COMMITTEE:
+        approvals.add_committee_member(session, principal=p, username=username, target=UNIT)
+
+
+def _principal(session: Session, username: str) -> Principal:
+    user = session.query(User).filter_by(username=username).one()
+    return Principal(user=user, unit_ids=frozenset({user.unit_id}), device_id="seed")
+
+
+def _try_decide(session: Session, username: str, app: Application, comment: str) -> bool:
+    """A warning raised on the seeding day (off hours, year end …) may block a decision: the
+    demo is still complete, it just shows that step as pending."""
+    try:
+        with session.begin_nested():
+            approvals.decide(session, principal=_principal(session, username), app_id=app.id,
+                             kind="approve", expected_version=app.version, comment=comment)
+        return True
+    except ApiError:
+        return False
+
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% jincai demo: "
+       + "运维服务合同（备案）".encode() + b"\ntrailer<<>>\n%%EOF\n")
+
+
+def _explain_yellow(session: Session, app: Application, settings, note: str) -> None:
+    """The unit explains the yellow warnings of ``app`` in writing with an attachment (the
+    ``explain`` transition), which lets the reviewer approve."""
+    import hashlib
+
+    from server.services import attachments
+    maker = _principal(session, f"jb{UNIT}")
+    sha = hashlib.sha256(PDF).hexdigest()
+    attachments.put_whole(session, settings, principal=maker, sha256=sha, data=PDF)
+    for w in monitoring.for_application(session, app.id):
+        if w.level == 2 and w.state == "raised":
+            monitoring.explain(session, principal=maker, warning_id=w.id, note=note,
+                               attachments=[sha])
+
+
+def seed_applications(session: Session, *, fiscal_year: int, settings=None) -> list[str]:
+    if settings is None:
+        from server.settings import get_settings
+        settings = get_settings()
+    seed_committee(session)
+    seed_monitoring_data(session)
+    admin = _principal(session, "admin")
+    admin = Principal(user=admin.user, unit_ids=None, device_id="seed")
+    for unit, budgets in SANGONG.items():
+        monitoring.put_sangong(session, principal=admin, unit_code=unit, year=fiscal_year,
+                               items=[{"category": c, "budget_fen": b} for c, b in budgets.items()])
+    p = _principal(session, f"jb{UNIT}")
+    ind = {i: f"DEMO{fiscal_year}{i:04d}" for i in (5, 6, 7, 8, 10)}
     sunday_night = datetime(fiscal_year, 3, 8, 15, 30, tzinfo=UTC)  # 23:30 北京时间
     demo = [
-        # key, indicator, yuan, payee, purpose, settlement, created_at
-        ("yellow", ind[6], 8_000, "金华市某某百货有限公司", "教师节慰问品（职工福利）", "1", None),
-        ("red", ind[6], 60_000, "金华市某某建材经营部", "零星维修材料款（现金支付）", "现金", None),
-        ("blue", ind[5], 3_000, "金华市某某印刷有限公司", "印刷期末试卷", "1", sunday_night),
-        ("tiers", ind[6], 60_000, "浙江某某信息技术有限公司", "校园网络运维服务费", "1", None),
+        # key, maker, indicator, yuan, payee, account, purpose, settlement, created_at, extra
+        # first, so that the day's total does not yet exceed ¥500,000 (no yellow on it):
+        ("committee", p, ind[7], 500_000, "浙江某科技有限公司", "6222021234567890777",
+         "智慧教室设备采购首付款", "1", None, {"contract_no": "JHCG-2026-0001"}),
+        ("yellow", p, ind[6], 8_000, "金华市某某百货有限公司", "6222021234567890123",
+         "教师节慰问品（职工福利）", "1", None, {}),
+        ("red", p, ind[6], 60_000, "金华市某某建材经营部", "6222021234567890123",
+         "零星维修材料款（现金支付）", "现金", None, {}),
+        ("blue", p, ind[5], 3_000, "金华市某某印刷有限公司", "6222021234567890123",
+         "印刷期末试卷", "1", sunday_night, {}),
+        ("tiers", p, ind[6], 60_000, "浙江某某信息技术有限公司", "6222021234567890123",
+         "校园网络运维服务费", "1", None, {}),
+        ("own_account", p, ind[5], 20_000, "金华市第一中学", BASIC_101002,
+         "划转食堂周转金", "1", None, {}),
+        ("staff_fee", _principal(session, "jb101003"), ind[10], 1_500, "王丽华",
+         "6228481234567890123", "课后服务劳务费", "1", None, {"payee_is_personal": True}),
     ]
     done = []
-    for key, ind_id, yuan, payee, use, mode, created in demo:
+    for key, maker, ind_id, yuan, payee, account, use, mode, created, extra in demo:
         app_id = uuid.uuid5(NS, f"{fiscal_year}:{key}")
         data = ApplicationDraft(indicator_id=ind_id, amount_fen=yuan * 100, payee_name=payee,
-                                payee_account="6222021234567890123",
-                                payee_bank="中国工商银行金华分行", use_des=use,
-                                settlement_mode=mode)
-        app, _ = apps.save_draft(session, principal=p, app_id=app_id, data=data)
+                                payee_account=account, payee_bank="中国工商银行金华分行",
+                                use_des=use, settlement_mode=mode, **extra)
+        app, _ = apps.save_draft(session, principal=maker, app_id=app_id, data=data)
         if created is not None:
             app.created_at = created
         session.flush()
-        apps.submit(session, principal=p, app_id=app_id)
+        apps.submit(session, principal=maker, app_id=app_id)
         session.flush()
         done.append(app.app_no)
-    # the large one is on its way: 会计审核 has approved, 财务负责人 is next
-    reviewer_p = Principal(user=reviewer, unit_ids=frozenset({unit.id}), device_id="seed")
-    big = session.get(Application, uuid.uuid5(NS, f"{fiscal_year}:tiers"))
-    for w in approvals.monitoring.for_application(session, big.id):
-        if w.level == 2:  # the unit explains yellow hits so that the reviewer may approve
-            w.explanation = "系合同约定的年度运维费，合同已备案。"
-    from server.errors import ApiError
-    try:  # a warning raised on the seeding day may block it: the demo is still complete
-        with session.begin_nested():
-            approvals.decide(session, principal=reviewer_p, app_id=big.id, kind="approve",
-                             expected_version=big.version, comment="指标、科目、附件审核无误")
-    except ApiError:
-        pass
+    # ¥500,000: 会计审核 → 财务负责人 → 单位负责人 → 集体决策 (1 of the 2 votes needed so far)
+    big = session.get(Application, uuid.uuid5(NS, f"{fiscal_year}:committee"))
+    for username, comment in (("kj101002", "指标、合同、附件审核无误"), ("cw101002", "同意"),
+                              ("fz101002", "同意，提交班子会议"), ("wy101002a", "班子会议同意")):
+        if not _try_decide(session, username, big, comment):
+            break
+    # ¥60,000 on its way: 会计审核 has approved, 财务负责人 is next
+    tiers = session.get(Application, uuid.uuid5(NS, f"{fiscal_year}:tiers"))
+    _explain_yellow(session, tiers, settings, "系合同约定的年度运维费，合同已备案（见附件）。")
+    _try_decide(session, "kj101002", tiers, "指标、科目、附件审核无误")
+    # the scheduled batch: the 实验小学's accounts have been idle for months (蓝)
+    monitoring.run_scheduled(session)
     session.flush()
     return done
