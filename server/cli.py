@@ -1,4 +1,4 @@
-"""``jincai-server``: migrate, run, create-user, seed-demo, audit verify, ledger check."""
+"""``jincai-server``: migrate, run, create-user, seed-demo, audit verify, ledger check, payments."""
 from __future__ import annotations
 
 import argparse
@@ -178,6 +178,8 @@ def cmd_ledger_check(_args) -> int:
             line = f"在途 {p.cached} 分 ≠ 已提交支付申请合计 {p.journal} 分"
         elif p.field == "orphan_journal":
             line = "流水指向不存在的指标"
+        elif p.field == "paid_vs_vouchers":
+            line = f"已支付 {p.cached} 分 ≠ 该指标上支付凭证（已付 − 已退）合计 {p.journal} 分"
         else:
             line = f"字段 {p.field}：缓存 {p.cached}，流水合计 {p.journal}"
         print(f"  指标 {p.indicator_id} {line}", file=sys.stderr)
@@ -198,6 +200,95 @@ def cmd_monitor_run(_args) -> int:
         engine.dispose()
     by_level = {lv: sum(1 for w in new if w.level == lv) for lv in (1, 2, 3)}
     print(f"动态监控批量检查完成：新增预警 {len(new)} 条（红 {by_level[1]}，黄 {by_level[2]}，蓝 {by_level[3]}）。")
+    return 0
+
+
+def _cli_principal(session, username: str | None):
+    """The CLI acts as a named treasury/admin user (``--user``) or as the system operator
+    ``cli:<login>`` with every unit in scope; audit events say which."""
+    import getpass
+
+    from server.models import User
+    from server.services.org import Principal, scope_for
+    if username:
+        user = session.query(User).filter_by(username=username, is_active=True).one_or_none()
+        if user is None:
+            raise LookupError(f"用户 {username} 不存在或已停用。")
+        return Principal(user=user, unit_ids=scope_for(session, user), device_id="cli")
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        login = "unknown"
+    return Principal(user=User(id=None, username=f"cli:{login}"[:64], role="admin"),
+                     unit_ids=None, device_id="cli")
+
+
+def cmd_payments_export(args) -> int:
+    """导出代理银行支付文件 (a recorded batch) to ``-o FILE``."""
+    from pathlib import Path
+
+    from server.errors import ApiError
+    from server.services import payment_files
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        principal = _cli_principal(session, args.user)
+        b = payment_files.export(session, principal=principal, fmt=args.format, bank=args.bank,
+                                 region=args.region, resend=args.resend or None)
+        content, batch_no, sha, count, total = (b.content, b.batch_no, b.sha256, b.voucher_count,
+                                                b.total_amount)
+        out = Path(args.output)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(content)
+        session.commit()  # the batch is recorded only once the file is safely written …
+        tmp.replace(out)  # … and the file appears under its name only once it is recorded
+    except (ApiError, LookupError) as exc:
+        print(f"导出失败：{getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    from fiscal.money import format_amount
+    print(f"已导出支付文件批次 {batch_no}：{count} 张凭证，合计 {format_amount(total)} 元 → {out}")
+    print(f"SHA-256 {sha}")
+    return 0
+
+
+def cmd_payments_import_writeback(args) -> int:
+    """导入银行回单文件：整体导入（任何一行有错都不导入），按银行流水号幂等。"""
+    from pathlib import Path
+
+    from server.errors import ApiError
+    from server.services import payment_files
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        principal = _cli_principal(session, args.user)
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"无法读取回单文件 {path}：{exc.strerror}", file=sys.stderr)
+            return 1
+        result = payment_files.import_writeback(session, principal=principal, data=data,
+                                                fmt=args.format, bank=args.bank,
+                                                region=args.region, file_name=path.name)
+        session.commit()
+    except ApiError as exc:
+        print(f"回单导入失败：{exc.message}", file=sys.stderr)
+        for e in (exc.details or {}).get("errors", [])[:200] if isinstance(exc.details, dict) else []:
+            value = "" if e["value"] is None else f"“{e['value']}”"
+            print(f"  第 {e['line']} 行 {e['field']}{value}：{e['reason']}", file=sys.stderr)
+        return 1
+    except LookupError as exc:
+        print(f"回单导入失败：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    print(result["message"])
     return 0
 
 
@@ -253,6 +344,23 @@ def build_parser() -> argparse.ArgumentParser:
     mo = sub.add_parser("monitor", help="动态监控（三级预警）")
     msub = mo.add_subparsers(dest="monitor_command", required=True)
     msub.add_parser("run", help="定时触发：对所有在途支付申请运行预警规则").set_defaults(fn=cmd_monitor_run)
+    pm = sub.add_parser("payments", help="支付执行：代理银行支付文件、回单导入")
+    psub = pm.add_subparsers(dest="payments_command", required=True)
+    pe = psub.add_parser("export", help="导出待发送的支付凭证为代理银行支付文件（记录批次，已导出的不再导出）")
+    pe.add_argument("--format", choices=["xml", "csv"], default="xml")
+    pe.add_argument("--bank", help="代理银行代码（按 resources/rules/bank_file_format.json 选择格式）")
+    pe.add_argument("--region", help="只导出该财政区划的凭证")
+    pe.add_argument("--resend", action="append", metavar="VOUCHER_NO", help="重发指定凭证（可重复）")
+    pe.add_argument("--user", help="以该用户身份操作（国库/管理员；默认为系统操作员）")
+    pe.add_argument("-o", "--output", required=True, help="输出文件")
+    pe.set_defaults(fn=cmd_payments_export)
+    pi = psub.add_parser("import-writeback", help="导入代理银行回单文件（整体导入，按银行流水号幂等）")
+    pi.add_argument("file")
+    pi.add_argument("--format", choices=["xml", "csv"], help="默认按扩展名/内容判断")
+    pi.add_argument("--bank", help="代理银行代码（文件格式）")
+    pi.add_argument("--region", help="财政区划（选择该区划的银行格式）")
+    pi.add_argument("--user", help="以该用户身份操作（国库/管理员；默认为系统操作员）")
+    pi.set_defaults(fn=cmd_payments_import_writeback)
     return p
 
 
