@@ -217,5 +217,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(approval_admin_router)
     from server.api.indicator_imports import router as indicator_imports_router
     app.include_router(indicator_imports_router)
+    app.include_router(__import__("server.api.invoices", fromlist=["router"]).router)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     return app
