@@ -15,7 +15,7 @@ from app.excel.errors import RowError, WorkbookError
 from app.excel.reader import open_sheet
 from app.excel.safety import formulas_without_value
 from app.excel.schema import KIND_NAMES, fields_for, synonyms
-from app.excel.sinks import ExistingKeys, ImportRecord, ImportSink
+from app.excel.sinks import ExistingKeys, ImportRecord, ImportSink, RowChecker
 from app.excel.validate import KEY_FIELDS, Context, RowValidator, default_year, record_key
 from fiscal.codes import available_years
 
@@ -98,12 +98,16 @@ def import_workbook(
     preview: int = 0,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    checker: RowChecker | None = None,
 ) -> ImportResult:
     """Validate ``path`` as ``kind`` and (unless ``dry_run`` or no sink) import it.
 
     All or nothing unless ``partial``: one error anywhere and the sink is rolled back.
     ``existing`` answers which keys already exist (duplicates against existing data);
     ``indicators`` answers which indicators exist, so that batch applications must name one.
+    ``checker`` (by default ``indicators`` when it is a :class:`RowChecker`) checks the valid
+    rows against the target's data in file order — the budget pre-check of applications —, in
+    a dry run too, so the preview shows what the import would refuse.
     """
     fields_for(kind)  # ValueError for an unknown kind: a programming error, not a user error
     result = ImportResult(file=str(path), kind=kind, dry_run=dry_run, partial=partial)
@@ -148,6 +152,10 @@ def import_workbook(
             sink.begin(kind, {"file": str(path), "sheet": layout.sheet, "unit": layout.unit,
                               "partial": partial})
             began = True
+        if checker is None and isinstance(indicators, RowChecker):
+            checker = indicators
+        if checker is not None:
+            checker.start_checks(kind)
         seen: dict[str, int] = {}
         batch: list[ImportRecord] = []
         expected = max(layout.total_rows, 1)
@@ -185,6 +193,17 @@ def import_workbook(
                             result.error_rows += 1
                         else:
                             good.append(record)
+            if checker is not None and good:
+                refused = checker.check_rows(kind, good)
+                if refused:
+                    bad_rows = {e.row for e in refused}
+                    for error in refused:
+                        col = layout.columns.get(error.field) if error.field else None
+                        if col is not None and error.column is None:
+                            error = replace(error, column=col.header, col_index=col.index)
+                        _add_error(result, error)
+                    result.error_rows += len(bad_rows)
+                    good = [r for r in good if r.row not in bad_rows]
             result.valid_rows += len(good)
             if preview and len(result.preview) < preview:
                 result.preview.extend(good[: preview - len(result.preview)])

@@ -42,6 +42,18 @@ class ExistingKeys(Protocol):
 
 
 @runtime_checkable
+class RowChecker(Protocol):
+    """Checks valid rows against the target's data, in file order (e.g. the offline budget
+    pre-check of batch applications, cumulative within the file). ``start_checks`` opens a new
+    import (forget earlier totals); ``check_rows`` returns the errors of the rows it refuses
+    (``field`` set, so the importer locates the column); refused rows are not imported and,
+    for cumulative checks, do not count against later rows."""
+
+    def start_checks(self, kind: str) -> None: ...
+    def check_rows(self, kind: str, records: Sequence[ImportRecord]) -> list: ...
+
+
+@runtime_checkable
 class ImportSink(Protocol):
     def begin(self, kind: str, meta: dict) -> None: ...
     def write(self, records: Sequence[ImportRecord]) -> None: ...

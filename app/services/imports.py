@@ -36,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -337,7 +338,7 @@ class ServerIndicatorSink:
             return False
 
     def _refused(self, r: Any, *, stage: str, chunk: list[tuple[int, str]] | None = None) -> ImportRefused:
-        code, message = error_body(r)
+        _code, message = error_body(r)
         if r.status_code == 403:
             message = (f"当前用户无权导入指标（{message}）：指标由财政业务处室下达，"
                        "请用有指标管理权限的账号登录。")
@@ -590,6 +591,9 @@ class LocalDraftSink(_LocalSink):
     def begin(self, kind: str, meta: dict) -> None:
         super().begin(kind, meta)
         self.application_ids = []
+        # The same cumulative pre-check as the importer's checker, inside this transaction:
+        # a caller that passed no checker still cannot import rows beyond the balance.
+        self.budget = ImportBudget()
 
     def write(self, records: Sequence[ImportRecord]) -> None:
         try:
@@ -609,6 +613,9 @@ class LocalDraftSink(_LocalSink):
         inds: dict[str, Indicator] = {}
         for part in self._in_chunks(wanted):
             inds.update((i.id, i) for i in s.scalars(select(Indicator).where(Indicator.id.in_(part))))
+        over = self.budget.check(s, [r for r in records if str(r.data["bgt_code"]) in inds])
+        if over:
+            raise ImportRefused(f"{len(over)} 行超出指标可用余额（不得超指标），未导入任何数据。", over)
         for record in records:
             d = record.data
             ind = inds.get(str(d["bgt_code"]))
@@ -660,11 +667,94 @@ class LocalDraftSink(_LocalSink):
         return found & wanted
 
 
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """What the pre-check reads of an indicator (plain values, no session needed)."""
+
+    id: str
+    available: int
+
+
+class ImportBudget:
+    """The offline budget pre-check of typed applications (:func:`app.services.budget.evaluate_budget`,
+    rule 不得超指标 of ``fiscal.rules.budget``) applied to imported batch applications, row by
+    row in file order and **cumulative within the file**: ten rows against one indicator add
+    up. Available = the server-confirmed balance − the user's own applications the server has
+    not confirmed yet (queued / submitted but not pulled) − the rows of this file accepted so
+    far. A refused row does not count against later rows (it is not imported)."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, int] = {}  # indicator -> Σ accepted rows of this file
+        self.rows: dict[str, int] = {}  # indicator -> how many accepted rows
+        self._known: dict[str, tuple[_Figures | None, int]] = {}
+
+    def _load(self, s: Session, ids: Collection[str]) -> None:
+        from app.services.budget import pending_condition
+
+        wanted = [i for i in ids if i not in self._known]
+        for start in range(0, len(wanted), SQLITE_IN_CHUNK):
+            part = wanted[start:start + SQLITE_IN_CHUNK]
+            inds = {r.id: _Figures(r.id, int(r.available)) for r in s.execute(
+                select(Indicator.id, Indicator.available).where(Indicator.id.in_(part)))}
+            pending = dict(s.execute(
+                select(PaymentApplication.indicator_id, func.sum(PaymentApplication.amount))
+                .where(PaymentApplication.indicator_id.in_(part), pending_condition())
+                .group_by(PaymentApplication.indicator_id)).all())
+            for i in part:
+                self._known[i] = (inds.get(i), int(pending.get(i) or 0))
+
+    def check(self, s: Session, records: Sequence[ImportRecord]) -> list[RowError]:
+        from app.services.budget import evaluate_budget
+
+        self._load(s, {str(r.data["bgt_code"]) for r in records})
+        errors = []
+        for record in records:
+            ind_id = str(record.data["bgt_code"])
+            ind, pending = self._known[ind_id]
+            if ind is None:  # the existence check names it (unknown_indicator)
+                continue
+            amount = int(record.data["amount"])
+            before = self.used.get(ind_id, 0)
+            check = evaluate_budget(indicator=ind, requested=amount, pending_own=pending + before)
+            if check.ok:
+                self.used[ind_id] = before + amount
+                self.rows[ind_id] = self.rows.get(ind_id, 0) + 1
+                continue
+            in_file = (f"、本文件前面 {self.rows[ind_id]} 行已用 {_fen(before)} 元"
+                       if before else "")
+            errors.append(RowError(
+                record.row, None, _fen(amount),
+                f"{check.rule_name}（离线预检）：指标 {ind_id} 服务器确认的可用余额 "
+                f"{_fen(check.confirmed_available)} 元，扣除您尚未被服务器确认的申请 {_fen(pending)} 元"
+                f"{in_file}后可用 {_fen(check.available_after_pending)} 元；本行金额 {_fen(amount)} 元，"
+                f"超出 {_fen(check.shortfall)} 元。请减少金额、改用其他指标或申请追加指标",
+                "amount", None, check.rule_code))
+        return errors
+
+
+def _fen(fen: int) -> str:
+    from fiscal.rules.budget import format_fen
+
+    return format_fen(fen)
+
+
 class LocalIndicatorKeys:
-    """``ExistingKeys`` over the local indicator mirror: which ``bgt:<id>`` exist (active)."""
+    """``ExistingKeys`` over the local indicator mirror: which ``bgt:<id>`` exist (active);
+    also the :class:`app.excel.sinks.RowChecker` of batch applications (:class:`ImportBudget`),
+    so that the preview and the import refuse rows that exceed an indicator's balance."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.budget = ImportBudget()
+
+    def start_checks(self, kind: str) -> None:
+        self.budget = ImportBudget()
+
+    def check_rows(self, kind: str, records: Sequence[ImportRecord]) -> list[RowError]:
+        if kind != "applications":
+            return []
+        with self.db.read() as s:
+            return self.budget.check(s, records)
 
     def existing_keys(self, kind: str, keys: Collection[str]) -> set[str]:
         if kind != "indicators":

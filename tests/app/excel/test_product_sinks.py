@@ -303,7 +303,7 @@ def test_wizard_given_the_database_imports_into_the_product(qtbot, book, world, 
     assert "服务器" in wizard.target_description
     for kind, path in (("indicators", _ind_book(book, ["W1", "W2"])),
                        ("payees", book([PAYEE_HEADER, ["某某公司", "6222021202001234567", "工行", None, None, None]])),
-                       ("applications", book([APP_HEADER, ["W1", "张三", "6222021202001234568", "工行", 800, "30226",
+                       ("applications", book([APP_HEADER, ["W1", "张三", "6222021202001234568", "工行", 80, "30226",
                                                           "转账", "讲课费", None, "Q-1"]]))):
         wizard.restart()
         wizard.set_file(path, kind)
