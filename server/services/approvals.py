@@ -482,11 +482,11 @@ def create_delegation(session: Session, *, principal: Principal, delegate: str, 
                        + "、".join(f"{g.scope.value}:{g.target}" for g in held), {"field": "target"})
     grant = held[0]
     start = valid_from or now
-    if expires_at <= start:
-        raise ApiError(422, "invalid_period", "授权到期时间必须晚于生效时间。", {"field": "expires_at"})
     if expires_at <= now:
         raise ApiError(422, "invalid_period", "授权到期时间已过，不能设立已到期的授权。",
                        {"field": "expires_at"})
+    if expires_at <= start:
+        raise ApiError(422, "invalid_period", "授权到期时间必须晚于生效时间。", {"field": "expires_at"})
     if (expires_at - start).days > MAX_DELEGATION_DAYS:
         raise ApiError(422, "invalid_period", f"授权期限不能超过 {MAX_DELEGATION_DAYS} 天。",
                        {"field": "expires_at"})
