@@ -119,6 +119,9 @@ class VoucherResult:
     processed: Processed | None = None
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    #: the server-wide duplicate check: "done", "pending" (offline: only this machine was
+    #: checked) or None (not an invoice, or not checked yet)
+    server_check: str | None = None
     #: seconds: "engine" (wall, inside the engine process), "cpu" (this process + the engine's)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -146,6 +149,8 @@ class VoucherResult:
             out["problems"] = problems
         if self.duplicate_of:
             out["duplicate_of"] = self.duplicate_of
+        if self.server_check:
+            out["server_check"] = self.server_check
         return out
 
 

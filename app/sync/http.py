@@ -235,6 +235,13 @@ class HttpTransport:
         self._ok(self._request("PUT", f"{API}/attachments/{sha256}", content=path.read_bytes(),
                                headers={"Content-Type": media_type}))
 
+    def check_invoices(self, keys: list[str]) -> list[dict[str, Any]]:
+        """Whether each invoice key (fiscal.ids.invoice_key) is already attached to a live
+        application anywhere on the server: ``[{key, used, application_id?, app_no?, status?,
+        same_unit?}]`` — the application is named only when it is in this user's scope."""
+        return self._ok(self._request("POST", f"{API}/invoices/check",
+                                      json={"keys": list(keys)}))["results"]
+
     def counts(self) -> dict[str, int] | None:
         ind = self._ok(self._request("GET", f"{API}/indicators", params={"limit": 1}))
         apps = self._ok(self._request("GET", f"{API}/applications", params={"limit": 1}))

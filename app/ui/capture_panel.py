@@ -8,7 +8,9 @@ client store with :meth:`CapturePanel.set_duplicate_lookup`.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QImage, QKeySequence, QPixmap, QShortcut
@@ -28,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from app.capture.batch import BatchProcessor, CaptureItem
 from app.capture.camera import DocumentCamera, list_cameras
-from app.capture.duplicates import DuplicateChecker, DuplicateLookup
+from app.capture.duplicates import (
+    SERVER_FAILED,
+    SERVER_PENDING,
+    DuplicateChecker,
+    DuplicateLookup,
+    ServerCheck,
+)
 from app.capture.files import expand_inputs
 from app.capture.folder import FolderWatcher
 from app.ocr.engines import DEFAULT_ENGINE, engine_status
@@ -57,8 +65,12 @@ class CapturePanel(QWidget):
     sig_attach = Signal(object, dict)
 
     def __init__(self, parent: QWidget | None = None, *, camera: DocumentCamera | None = None,
-                 duplicate_lookup: DuplicateLookup | None = None):
+                 duplicate_lookup: DuplicateLookup | None = None, ctx: Any = None):
         super().__init__(parent)
+        #: the UI context (signed-in user, online state): the server-wide duplicate check
+        self.ctx = ctx
+        self._transport = None
+        self._transport_lock = threading.Lock()
         self.setAcceptDrops(True)
         self._bridge = _BatchBridge(self)
         self._bridge.sig_result.connect(self._on_batch_result)
@@ -66,7 +78,7 @@ class CapturePanel(QWidget):
         self._bridge.sig_idle.connect(self._on_batch_idle)
         self._bridge.sig_folder_file.connect(self._on_folder_file)
         self._bridge.sig_folder_error.connect(self._on_folder_error)
-        self._duplicates = DuplicateChecker(duplicate_lookup)
+        self._duplicates = DuplicateChecker(duplicate_lookup, self._server_check)
         self._processor: BatchProcessor | None = None
         self._watcher: FolderWatcher | None = None
         self._items: dict[int, QListWidgetItem] = {}
@@ -158,6 +170,29 @@ class CapturePanel(QWidget):
         """The client store's check: (key type, key) -> where it is attached, or None."""
         self._duplicates.lookup = lookup
 
+    def set_server_check(self, check: ServerCheck | None) -> None:
+        """Replace how invoices are checked against the server (tests; None = offline)."""
+        self._duplicates.server_check = check
+
+    def _server_check(self, keys: list[str]) -> list[dict] | None:
+        """Runs in the batch thread: the server's answer for these invoice keys, or None when
+        offline (the checker then says the server check is pending)."""
+        ctx = self.ctx
+        user = getattr(ctx, "user", None)
+        if ctx is None or not getattr(ctx, "online", False) or user is None or not user.server_url:
+            return None
+        with self._transport_lock:
+            if self._transport is None:
+                from app.sync.credentials import device_id
+                from app.sync.http import HttpTransport
+
+                self._transport = HttpTransport(server_url=user.server_url,
+                                                username=user.username,
+                                                device_id=device_id(ctx.db.data_dir),
+                                                timeout=10.0)
+            transport = self._transport
+        return transport.check_invoices(keys)
+
     @property
     def engine(self) -> str:
         return self.engine_combo.currentData() or DEFAULT_ENGINE
@@ -217,6 +252,10 @@ class CapturePanel(QWidget):
         return out
 
     def shutdown(self) -> None:
+        with self._transport_lock:
+            if self._transport is not None:
+                self._transport.close()
+                self._transport = None
         self.camera.stop()
         self.watch_folder(None)
         if self._processor is not None:
@@ -373,10 +412,12 @@ class CapturePanel(QWidget):
                 state, colour = self.tr("疑似重复"), "#a00000"
             elif r.failed_checks:
                 state, colour = self.tr("{0} 项校验未通过").format(len(r.failed_checks)), "#a05000"
-            elif r.warnings:
+            elif [w for w in r.warnings if w not in (SERVER_PENDING, SERVER_FAILED)]:
                 state, colour = self.tr("需核对"), "#8a5a00"
             else:
                 state, colour = self.tr("校验通过"), "#006400"
+            if r.server_check == "pending" and not r.duplicate_of:
+                state += self.tr(" · 服务器查重待联网")
             target.setText(f"{item.label}{page}  {KIND_NAMES.get(r.kind, r.kind)} · {state}")
             target.setForeground(QBrush(QColor(colour)))
             self.sig_recognized.emit(r)
