@@ -112,7 +112,7 @@ class DuplicateChecker:
         if self.server_check is not None:
             try:
                 rows = self.server_check(keys)
-            except Exception:  # noqa: BLE001 - a network error must not block capture
+            except Exception:
                 log.warning("server duplicate check failed", exc_info=True)
                 failed = True
         if rows is None:

@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from app.capture.duplicates import SERVER_FAILED, SERVER_PENDING, DuplicateChecker  # noqa: E402
-from app.ocr.model import FieldValue, VoucherResult  # noqa: E402
-from app.sync.credentials import Tokens, TokenStore  # noqa: E402
-from app.sync.http import HttpTransport  # noqa: E402
-from tests.server.conftest import DB_PARAMS, build_world, draft, indicator, make_database, new_id  # noqa: E402
+from app.capture.duplicates import SERVER_FAILED, SERVER_PENDING, DuplicateChecker
+from app.ocr.model import FieldValue, VoucherResult
+from app.sync.credentials import Tokens, TokenStore
+from app.sync.http import HttpTransport
+from tests.server.conftest import DB_PARAMS, build_world, draft, indicator, make_database, new_id
 
 URL = "http://testserver"
 USED = "25332000000011112222"
