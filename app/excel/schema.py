@@ -58,10 +58,11 @@ class Field:
 _IND = (
     Field("bgt_code", CODE, False, "指标的唯一编码。填写后用于判断重复；不填时按“文号+单位+科目+项目+资金性质”判断。", 20, 38),
     Field("doc_no", TEXT, True, "本级指标文号，如“X财预〔2026〕12号”。", 22, 100),
+    Field("doc_title", TEXT, False, "指标文标题（发文标题）。", 28, 200),
     Field("fiscal_year", YEAR, False, "预算年度，四位数字；不填时按导入时选择的年度。", 10),
     Field("agency_code", CODE, True, "预算单位代码（部门+单位层级编码）。", 14, 21),
     Field("agency_name", TEXT, False, "预算单位名称，仅供核对。", 24, 200),
-    Field("dept_code", CODE, False, "主管部门代码；不填时按单位代码前3位归属部门。", 12, 21),
+    Field("dept_code", CODE, False, "主管部门代码，用于核对：须与服务器登记的单位所属部门一致；可不填。", 12, 21),
     Field("dept_name", TEXT, False, "主管部门名称。", 20, 200),
     Field("project_code", CODE, False, "项目库中的项目代码；基本支出可不填。", 22, 21),
     Field("project_name", TEXT, False, "项目名称。", 28, 200),
@@ -75,8 +76,9 @@ _IND = (
     Field("bgt_source", DICT, False, "指标来源，从下拉列表选择。", 18, dictionary="bgt_sources"),
     Field("bgt_type", DICT, False, "指标类型（基本支出/项目支出等）。", 16, dictionary="bgt_types"),
     Field("is_gov_pur", BOOL, False, "是否政府采购：是/否。", 12),
+    Field("executable", BOOL, False, "是否可执行（可执行标志）：是/否；不填为“是”。不可执行的指标不能用于支付。", 12),
     Field("amount", AMOUNT, True, "指标金额，正数。表头写“金额(元)”时最多2位小数；写“金额(万元)”时最多6位小数（精确到分）。", 18),
-    Field("summary", TEXT, False, "指标说明。", 30, 500),
+    Field("summary", TEXT, False, "指标说明，不超过300字（记入指标台账的下达/调整说明）。", 30, 300),
     # source split of 项目支出表-style sheets (domain §7): when present, Σ must equal the amount
     Field("src_public", AMOUNT_PART, False, "一般公共预算拨款", 14, in_template=False),
     Field("src_fund", AMOUNT_PART, False, "政府性基金预算拨款", 14, in_template=False),
@@ -108,9 +110,9 @@ _APP = (
     Field("app_no", CODE, False, "单位内部的申请编号；填写后用于判断重复。", 18, 40),
     Field("bgt_code", CODE, True, "使用的指标编码（每笔支付必须对应一条指标）。", 20, 38),
     Field("agency_code", CODE, False, "预算单位代码。", 14, 21),
-    Field("payee_name", TEXT, True, "收款人全称。", 26, 200),
+    Field("payee_name", TEXT, True, "收款人全称，不超过120字。", 26, 120),
     Field("payee_account", ACCOUNT, True, "收款人账号（文本格式）。", 24),
-    Field("payee_bank", TEXT, True, "收款人开户银行。", 26, 200),
+    Field("payee_bank", TEXT, True, "收款人开户银行，不超过120字。", 26, 120),
     Field("id_no", RESIDENT_ID, False, "收款人为个人时的身份证号（劳务费等）。", 22),
     Field("amount", AMOUNT, True, "支付金额（元），正数，最多2位小数。", 16),
     Field("func_code", FUNC, False, "支出功能分类科目；不填时沿用指标的科目。", 26),
@@ -120,6 +122,7 @@ _APP = (
     Field("pay_type", DICT, False, "支付方式。", 14, dictionary="pay_types"),
     Field("use_des", TEXT, True, "用途（将打印在支付凭证和银行回单上），不超过300字。", 36, 300),
     Field("contract_no", CODE, False, "政府采购合同编号。", 20, 60),
+    Field("card_not_accepted", BOOL, False, "对方不受理公务卡时填“是”（公务卡强制结算目录内的支出可据此不用公务卡结算，须说明）；不填为“否”。", 16),
 )
 
 FIELDS: dict[str, tuple[Field, ...]] = {"indicators": _IND, "payees": _PAYEE, "applications": _APP}

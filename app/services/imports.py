@@ -86,6 +86,7 @@ _IND_WIRE = {
     "dep_eco_code": "dep_eco_code", "gov_eco_code": "gov_eco_code",
     "fund_type_code": "fund_type", "source_type_code": "bgt_source", "bgt_type_code": "bgt_type",
     "pro_code": "project_code", "pro_name": "project_name", "doc_no": "doc_no",
+    "doc_title": "doc_title",
 }
 # server error code / wire field -> Excel field (for locating a refusal in the workbook)
 _FIELD_OF = {
@@ -95,7 +96,7 @@ _FIELD_OF = {
     "decrease_exceeds_available": "amount",
 }
 _WIRE_TO_EXCEL = {**{w: e for w, e in _IND_WIRE.items()}, "id": "bgt_code", "amount_fen": "amount",
-                  "memo": "summary", "is_gov_procurement": "is_gov_pur"}
+                  "memo": "summary", "is_gov_procurement": "is_gov_pur", "executable": "executable"}
 
 
 def indicator_id(record: ImportRecord) -> str:
@@ -117,9 +118,10 @@ def indicator_wire(record: ImportRecord) -> dict[str, Any]:
         if value not in (None, ""):
             out[wire] = value
     out["is_gov_procurement"] = bool(d.get("is_gov_pur") or False)
+    out["executable"] = d.get("executable") is not False  # blank = 可执行
     out["amount_fen"] = int(d["amount"])
-    if d.get("summary"):
-        out["memo"] = str(d["summary"])[:300]
+    if d.get("summary"):  # 指标说明 → the memo of the ledger line (≤ 300, checked by the template)
+        out["memo"] = str(d["summary"])
     return out
 
 
@@ -165,6 +167,7 @@ class ServerIndicatorSink:
         self._ids: dict[str, int] = {}
         self._units: set[str] = set()
         self._sent_rows: list[int] = []  # Excel row of each row sent, in batch order
+        self._dept_rows: list[tuple[int, str, str]] = []  # (row, unit, 主管部门代码 written)
         # filled by commit(), for the caller's message
         self.batch_id: str | None = None
         self.created = self.updated = self.unchanged = 0
@@ -186,6 +189,7 @@ class ServerIndicatorSink:
         self._partial = bool(meta.get("partial"))
         self._file = Path(str(meta["file"])).name[:255] if meta.get("file") else None
         self._errors, self._ids, self._units, self._sent_rows = [], {}, set(), []
+        self._dept_rows = []
         self.created = self.updated = self.unchanged = self.written = self.requests = 0
         self.chunks = 0
         self.batch_id = None
@@ -219,6 +223,8 @@ class ServerIndicatorSink:
                 continue
             self._ids[body["id"]] = record.row
             self._units.add(body["unit_code"])
+            if record.data.get("dept_code"):  # checked against the unit's department
+                self._dept_rows.append((record.row, body["unit_code"], str(record.data["dept_code"])))
             lines.append(json.dumps([record.row, body], ensure_ascii=False, separators=(",", ":")))
         if lines:
             self._tmp.write("\n".join(lines) + "\n")
@@ -277,12 +283,23 @@ class ServerIndicatorSink:
         r = self.transport.call("GET", f"{API}/units")
         if r.status_code >= 400:
             raise ImportRefused(f"服务器拒绝了导入：{error_body(r)[1]}。未导入任何数据。")
-        visible = {u["code"] for u in r.json()}
-        unknown = self._units - visible
-        if not unknown:
+        units = {u["code"]: u for u in r.json()}
+        unknown = self._units - set(units)
+        bad_dept = set()
+        for row, unit, dept in self._dept_rows:
+            registered = units.get(unit, {}).get("department_code")
+            if registered and registered != dept:
+                bad_dept.add(row)
+                self._errors.append(_row_error(
+                    row, None, "dept_code", dept,
+                    f"单位 {unit} 在服务器登记的主管部门是 {registered}，与所填部门代码 {dept} 不一致："
+                    "请核对单位代码或部门代码", "dept_mismatch"))
+        if not unknown and not bad_dept:
             return
         kept = []
         for row, body in self._rows():
+            if row in bad_dept:
+                continue
             if body["unit_code"] in unknown:
                 self._errors.append(_row_error(
                     row, None, "agency_code", body["unit_code"],
@@ -643,7 +660,8 @@ class LocalDraftSink(_LocalSink):
                 func_code=d.get("func_code") or ind.func_code, dep_eco_code=d.get("dep_eco_code"),
                 gov_eco_code=d.get("gov_eco_code"), pay_type_code=d.get("pay_type"),
                 settlement_mode=modes.get(d.get("settlement_mode"), d.get("settlement_mode")),
-                contract_no=d.get("contract_no"), extra=extra,
+                contract_no=d.get("contract_no"), card_not_accepted=bool(d.get("card_not_accepted")),
+                extra=extra,
             )
             try:
                 saved = save_draft(db=bound, draft=draft)  # type: ignore[arg-type]

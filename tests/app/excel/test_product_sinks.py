@@ -134,6 +134,35 @@ def test_refusal_found_at_commit_writes_nothing_and_names_the_excel_row(book, wo
     assert batch["status"] == "rejected"
 
 
+def test_every_indicator_template_field_reaches_the_server_or_is_checked(book, world, bureau):
+    header = [*IND_HEADER, "指标文标题", "是否可执行", "是否政府采购", "项目代码", "项目名称", "指标来源",
+              "指标类型", "部门代码", "摘要"]
+    extra = ["关于下达2026年教育专项的通知", "否", "是", "33070026000001", "校舍维修", "1", "2", "DA",
+             "年初下达"]
+    path = book([header, [*ind_row("M1", amount=250, agency="A1"), *extra]])
+    sink = imports.ServerIndicatorSink(bureau)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "ok", result.errors
+    got = world.api("bur_a").get("/api/v1/indicators/M1").json()
+    assert {k: got[k] for k in ("doc_title", "executable", "is_gov_procurement", "pro_code", "pro_name",
+                                "source_type_code", "bgt_type_code", "amount_fen", "doc_no")} == {
+        "doc_title": "关于下达2026年教育专项的通知", "executable": False, "is_gov_procurement": True,
+        "pro_code": "33070026000001", "pro_name": "校舍维修", "source_type_code": "1",
+        "bgt_type_code": "2", "amount_fen": 25000, "doc_no": "X财预〔2026〕1号"}
+    [line] = world.api("bur_a").get("/api/v1/indicators/M1/ledger").json()
+    assert line["memo"] == "年初下达"
+    # 部门代码 is checked against the unit's department on the server (A1 belongs to DA)
+    wrong = book([header, [*ind_row("M2", agency="A1"), *extra[:7], "DB", None]])
+    sink = imports.ServerIndicatorSink(bureau)
+    result = import_workbook(wrong, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "rejected" and sink.batch_id is None
+    [error] = result.errors
+    assert (error.row, error.column, error.value, error.code) == (2, "部门代码", "DB", "dept_mismatch")
+    assert "主管部门是 DA" in error.reason
+
+
 class FlakyTransport(HttpTransport):
     """Drops the connection on the n-th chunk upload, every time it is tried; with
     ``lose_commit_answer`` the first commit reaches the server but its answer is lost."""
@@ -263,8 +292,8 @@ def test_batch_applications_become_drafts_all_or_nothing(book, db, monkeypatch, 
     _local_indicators(db)
     good = ["L1", "张三", "6222021202001234567", "工行", 800, "30226", "转账", "讲课费", "110101199003074514", "P-1"]
     other = ["L1", "李四", "6222021202001234568", "工行", 600.5, "30226", "公务卡", "评审费", None, "P-2"]
-    code, payload = _cli(capsys, str(book([APP_HEADER, good, other])), "--kind", "applications",
-                         "--db", str(db.path))
+    code, payload = _cli(capsys, str(book([[*APP_HEADER, "对方不受理公务卡"], [*good, "是"], [*other, None]])),
+                         "--kind", "applications", "--db", str(db.path))
     assert code == 0 and payload["imported_rows"] == 2, payload
     with db.read() as s:
         apps = {a.payee_name: a for a in s.query(PaymentApplication)}
@@ -273,6 +302,7 @@ def test_batch_applications_become_drafts_all_or_nothing(book, db, monkeypatch, 
             "张三": ("draft", 80000, "L1", "101001", 2026, "转账"),
             "李四": ("draft", 60050, "L1", "101001", 2026, "公务卡")}
         assert apps["张三"].payee_is_personal and apps["张三"].extra["unit_app_no"] == "P-1"
+        assert (apps["张三"].card_not_accepted, apps["李四"].card_not_accepted) == (True, False)
         assert apps["张三"].func_code == "2050202"
     # the same rows again: duplicates of existing drafts, nothing written
     code, payload = _cli(capsys, str(book([APP_HEADER, good])), "--kind", "applications", "--db", str(db.path))
