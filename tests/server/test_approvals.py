@@ -304,3 +304,74 @@ def test_approved_application_cannot_be_withdrawn(people):
         assert decide(w, u, app_id).status_code == 200
     r = w.api("acc_a1").post(f"/api/v1/applications/{app_id}/withdraw")
     assert r.status_code == 409 and r.json()["code"] == "already_approved"
+
+
+# --------------------------------------------------------------------------- the approval matrix
+
+# who decides each role's step in unit A1 (committee: two members who decided nothing before)
+DECIDERS = {"accountant": ["acc2_a1"], "unit_finance_head": ["fin_a1"], "unit_head": ["head_a1"],
+            "committee": ["head2_a1", "fin2_a1"], "bureau_division": ["bur_a"], "treasury": ["treas"]}
+UNIT_CHAIN = ["accountant", "unit_finance_head"]
+TIER2 = UNIT_CHAIN + ["unit_head", "bureau_division"]
+
+
+@pytest.mark.parametrize("amount_fen", [1_000_00, 50_000_00, 500_000_00], ids=["1k", "50k", "500k"])
+@pytest.mark.parametrize("fund_type", ["1", "6"], ids=["一般公共预算", "单位资金"])
+def test_approval_matrix_bands_fund_types_roles(people, amount_fen, fund_type):
+    """Bands × fund types decide the chain; at every step only its role decides (another role is
+    refused with role_mismatch) and the committee step needs 2 distinct members."""
+    w = people
+    expected = {1_000_00: UNIT_CHAIN, 50_000_00: TIER2,
+                500_000_00: (UNIT_CHAIN + ["unit_head", "committee", "bureau_division"]
+                             + (["treasury"] if fund_type == "1" else []))}[amount_fen]
+    app_id = submit(w, amount_fen, ind="AP-A1" if fund_type == "1" else "AP-A1-OWN")
+    a = approval(w, app_id)
+    assert [s["role"] for s in a["steps"]] == expected
+    committee = [s for s in a["steps"] if s["role"] == "committee"]
+    assert all((s["required"], s["pool"]) == (2, 3) for s in committee)
+    for index, role in enumerate(expected):
+        outsider = "treas" if role == "bureau_division" else "bur_a"
+        r = decide(w, outsider, app_id)
+        assert r.status_code == 403 and r.json()["code"] == "role_mismatch", (role, r.text)
+        for n, user in enumerate(DECIDERS[role]):
+            assert approval(w, app_id)["current_step"] == index
+            r = decide(w, user, app_id)
+            assert r.status_code == 200, (role, user, r.text)
+            if role == "committee" and n == 0:  # 1 of 2: the step is still open …
+                again = decide(w, user, app_id)  # … and the same member cannot vote twice
+                assert again.status_code == 403 and again.json()["code"] == "already_decided_step"
+    final = approval(w, app_id)
+    assert final["status"] == "approved"
+    assert [d["role"] for d in final["decisions"] if d["kind"] == "approve"] == [
+        r for r in expected for _ in DECIDERS[r]]
+
+
+# ------------------------------------------------------------------ separation of duties, enumerated
+
+def _at_step(w, amount_fen, done):
+    app_id = submit(w, amount_fen)
+    for u in done:
+        assert decide(w, u, app_id).status_code == 200, u
+    return app_id
+
+
+@pytest.mark.parametrize("case", [
+    # (amount, approvals before, who tries, expected refusal)
+    ("creator at the first step", 1_000_00, [], "acc_a1", "creator"),
+    ("creator at a later step (as a committee member he is not)", 500_000_00,
+     ["acc2_a1", "fin_a1", "head_a1"], "acc_a1", "creator"),
+    ("finance head approves the finance step, then votes as committee member", 500_000_00,
+     ["acc2_a1", "fin_a1", "head_a1"], "fin_a1", "already_approved_other_step"),
+    ("unit head approves the unit-head step, then votes as committee member", 500_000_00,
+     ["acc2_a1", "fin_a1", "head_a1"], "head_a1", "already_approved_other_step"),
+    ("a committee member votes twice on the committee step", 500_000_00,
+     ["acc2_a1", "fin_a1", "head_a1", "head2_a1"], "head2_a1", "already_decided_step"),
+    ("a role the person does not hold", 50_000_00, ["acc2_a1", "fin_a1"], "fin2_a1", "role_mismatch"),
+], ids=lambda c: c[0])
+def test_separation_of_duties_enumerated(people, case):
+    _, amount, done, who, code = case
+    app_id = _at_step(people, amount, done)
+    r = decide(people, who, app_id)
+    assert r.status_code == 403 and r.json()["code"] == code, r.text
+    assert r.json()["details"]["refusals"][0]["message"]  # said in Chinese, with the reason
+
