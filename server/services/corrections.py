@@ -53,17 +53,18 @@ def correct(session: Session, *, principal: Principal, voucher_id: int, reason: 
     """Returns ``(correction, created)``; a retry with the same ``request_id`` returns the first
     answer and changes nothing."""
     principal.require_role(*pay.TREASURY_ROLES)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ApiError(422, "reason_required", "请填写更正原因（调整书须说明理由）。", {"field": "reason"})
+    v = pay._voucher(session, principal, voucher_id)
     if request_id:
+        # checked under the voucher's row lock, so a retry racing its original waits for it
         old = session.execute(select(PaymentCorrection).where(
             PaymentCorrection.request_id == request_id)).scalar_one_or_none()
         if old is not None:
             if old.voucher_id != voucher_id or old.created_by != principal.user.id:
                 raise conflict("request_id_used", f"请求编号 {request_id} 已用于另一项更正。")
             return old, False
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ApiError(422, "reason_required", "请填写更正原因（调整书须说明理由）。", {"field": "reason"})
-    v = pay._voucher(session, principal, voucher_id)
     if v.status not in CORRECTABLE:
         raise conflict("not_correctable", f"支付凭证 {v.voucher_no} 当前状态为{v.status}（已退票），"
                        "没有可更正的支付。", {"status": v.status})

@@ -103,16 +103,16 @@ def export(session: Session, *, principal: Principal, fmt: str, bank: str | None
     principal.require_role(*pay.TREASURY_ROLES)
     fmt = _check_format(fmt)
     p = _profile(bank, region)
-    if request_id:
-        old = session.execute(select(PaymentBatch).where(
-            PaymentBatch.request_id == request_id)).scalar_one_or_none()
-        if old is not None:
-            if old.created_by != principal.user.id:
-                raise conflict("request_id_used", f"请求编号 {request_id} 已被其他用户使用。")
-            return old  # a retry gets the same file, not a second batch
+    old = _replay(session, principal, request_id)
+    if old is not None:
+        return old  # a retry gets the same file, not a second batch
     # Taking the number first locks the counter row: exports are serialized from here on.
     now = utcnow()
     n = pay.next_number(session, "payment_batch")
+    # … so a retry racing its original is caught here (at the price of one unused number).
+    old = _replay(session, principal, request_id)
+    if old is not None:
+        return old
     batch_no = f"PB{now.astimezone(pay.SHANGHAI):%Y%m%d}{n:06d}"
     q = (select(PaymentVoucher).where(PaymentVoucher.status == "issued")
          .order_by(PaymentVoucher.id).with_for_update(of=PaymentVoucher))
@@ -167,6 +167,16 @@ def export(session: Session, *, principal: Principal, fmt: str, bank: str | None
                 detail={"sha256": b.sha256, "format": fmt, "profile": p.id, "bank": bank,
                         "count": len(vouchers), "total": total, "resend": bool(resend)})
     return b
+
+
+def _replay(session: Session, principal: Principal, request_id: str | None) -> PaymentBatch | None:
+    if not request_id:
+        return None
+    old = session.execute(select(PaymentBatch).where(
+        PaymentBatch.request_id == request_id)).scalar_one_or_none()
+    if old is not None and old.created_by != principal.user.id:
+        raise conflict("request_id_used", f"请求编号 {request_id} 已被其他用户使用。")
+    return old
 
 
 def list_batches(session: Session, *, principal: Principal, limit: int = 100) -> list[dict]:
