@@ -2,7 +2,7 @@
 
 PDF e-invoices with a text layer are read in :mod:`app.ocr.loader` (pypdfium2 text rectangles,
 which then go through the same layout extractor as OCR lines, with source ``text``).
-OFD: no maintained Python reader exists today; OFD files are reported as unsupported.
+OFD e-invoices are read from their XML text layer in :mod:`app.ocr.ofd`.
 """
 from __future__ import annotations
 

@@ -117,7 +117,8 @@ def clean_daxie(text: str) -> str | None:
 
 
 def clean_name(text: str) -> str | None:
-    text = re.sub(r"^[\s:：.,，、]+", "", text)
+    # punctuation read in front of a name (a label's colon, a table rule read as "_" or "|")
+    text = re.sub(r"^[\s:：.,，、_\-~|·]+", "", text)
     text = re.sub(r"[\s]+", "", text)
     text = text.strip(":：;；,，.。|")
     # strip any trailing label that the OCR glued on (e.g. 纳税人识别号)
@@ -164,8 +165,12 @@ class Layout:
             for a in self.lines:
                 if len(a.text) != 1 or not ("\u4e00" <= a.text <= "\u9fff"):
                     continue
+                # the detector may give the two halves overlapping boxes ("名" ending at
+                # x=194, "称:" starting at x=175): a small overlap still means "next to"
                 nxt = [b for b in self.lines if b is not a and self.same_row(a, b)
-                       and 0 <= b.box[0] - a.box[2] <= 5 * self.line_height and len(b.text) <= 4]
+                       and b.cx > a.box[2]
+                       and -0.6 * self.line_height <= b.box[0] - a.box[2] <= 5 * self.line_height
+                       and len(b.text) <= 4]
                 if not nxt:
                     continue
                 b = min(nxt, key=lambda ln: ln.box[0])
@@ -274,7 +279,8 @@ def _account(text: str):
 
 
 def _rest_text(text: str):
-    t = re.sub(r"^[\s:：]+", "", text).strip()
+    # a check box or bullet read in front of the value (☑, □, ·) is not part of it
+    t = re.sub(r"^[\s:：\u2022\u00b7\u25a0-\u25ff\u2610-\u2612\u2713-\u2718]+", "", text).strip()
     t = re.split(r"\s{2,}|交易流水号|摘要|业务类型", t)[0].strip()
     return t or None
 

@@ -1,5 +1,5 @@
 """Open a voucher file safely: images (JPEG, PNG, TIFF incl. multi-page, BMP, WebP), PDF (with
-or without a text layer), 数电票 XML.
+or without a text layer), 数电票 XML, OFD (text layer, :mod:`app.ocr.ofd`).
 
 Guards, each with a clear Chinese message (:class:`OcrError`):
 * missing / empty / unreadable file, unsupported type, not an image at all;
@@ -48,6 +48,8 @@ class SourcePage:
     text_lines: list[OcrLine] | None = None
     #: structured fields read from an XML invoice
     xml_fields: dict | None = None
+    #: exact field texts named by an OFD's semantic tags (they win over the layout reading)
+    tagged_fields: dict | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -73,11 +75,11 @@ def read_bytes(path: Path) -> bytes:
         raise _err("unreadable", f"无法读取文件“{path.name}”：{exc.strerror or exc}。", path) from None
 
 
-def sniff(data: bytes) -> str:
+def sniff(data: bytes, path_hint: str = "") -> str:
     head = data[:16]
     if head.startswith(b"%PDF"):
         return "pdf"
-    if head.startswith(b"PK\x03\x04") and b"OFD.xml" in data[:4096]:
+    if head.startswith(b"PK\x03\x04") and (b"OFD.xml" in data[:4096] or path_hint == ".ofd"):
         return "ofd"
     stripped = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"<?xml", b"<")):
@@ -248,12 +250,17 @@ def load_pages(path: str | Path, *, render_pdf: bool = True) -> list[SourcePage]
     path = Path(path)
     data = read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
-    kind = sniff(data)
+    kind = sniff(data, path.suffix.lower())
+    if path.suffix.lower() == ".ofd" and kind != "ofd":
+        raise _err("corrupt", f"OFD 文件“{path.name}”已损坏：不是 OFD 压缩包。"
+                              "请重新下载该电子发票，或改用 PDF/XML 版本。", path)
     if kind == "pdf":
         return load_pdf_pages(data, path, sha, render=render_pdf)
     if kind == "ofd":
-        raise _err("ofd_unsupported", f"“{path.name}”是 OFD 版式文件，暂不支持直接识别（没有可用的维护中的"
-                                      "OFD 读取库）。请在开票平台下载 PDF 或 XML 版本，或打印后拍摄。", path)
+        from app.ocr.ofd import read_ofd
+
+        return [SourcePage(str(path), p.index, sha, text_lines=p.lines,
+                           tagged_fields=p.tagged or None) for p in read_ofd(data, path)]
     if kind == "xml":
         from app.ocr.documents import parse_invoice_xml
 

@@ -149,7 +149,7 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         return VoucherResult(page.file, page.page, kind, fields, checks, None,
                              time.perf_counter() - started, page.sha256, warnings=warnings)
     image = page.image
-    _, inv, bill = (None, None, None) if options.raw else _decode_qr(image)
+    _, inv, bill = (None, None, None) if options.raw or image is None else _decode_qr(image)
     inv_qr = inv[1] if inv else None
     bill_qr = bill[1] if bill else None
     qr_code = (inv or bill or (None,))[0]
@@ -186,6 +186,9 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
     text = "\n".join(ln.text for ln in lines)
     kind = extract.classify(text, inv_qr.kind_code if inv_qr else None, bill_qr is not None)
     fields = extract.extract_fields(lines, kind, source)
+    if page.tagged_fields:
+        # an OFD's semantic tags name the field: exact text, better than a layout guess
+        fields.update(extract.fields_from_xml(page.tagged_fields))
     extra = merge_qr(fields, kind, inv_qr, bill_qr)
     checks, warnings = _finish(fields, kind, inv_qr=inv_qr, bill_qr=bill_qr, extra=extra)
     if kind == "unknown":

@@ -684,6 +684,64 @@ def write_invoice_xml(kind: str, seed: int, path: Path) -> Voucher:
     return v
 
 
+def write_ofd(kind: str, seed: int, path: Path, *, tags: bool = True) -> Voucher:
+    """An OFD e-invoice (GB/T 33190 zip of XML) with the voucher's text as TextObjects placed
+    where the render draws them; ``tags`` adds the e-invoice semantic tags (CustomTags) for the
+    number, date and amounts, as the national platform's OFDs carry them."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    v = render(kind, seed, draw_text=False)
+    h, w = v.image.shape[:2]
+    mm = 25.4 / 240  # the renders are about 240 dpi
+    objects, ids_by_text = [], {}
+    for i, ((x, y), text, size, _fill, bold, anchor) in enumerate(v.extra["texts"], start=100):
+        font = _font(int(size), False, bold)
+        for j, line in enumerate(text.split("\n")):
+            width = font.getlength(line)
+            x0 = {"l": x, "m": x - width / 2, "r": x - width}[anchor[0]]
+            y0 = y + j * size * 1.2 - (size / 2 if anchor[1] == "m" else 0)
+            oid = f"{i}{j}"
+            ids_by_text.setdefault(line, oid)
+            objects.append(
+                f'<ofd:TextObject ID="{oid}" Boundary="{x0 * mm:.2f} {y0 * mm:.2f} '
+                f'{width * mm:.2f} {size * 1.1 * mm:.2f}" Font="1" Size="{size * mm:.2f}">'
+                f'<ofd:TextCode X="0" Y="{size * mm:.2f}">{escape(line)}</ofd:TextCode>'
+                f'</ofd:TextObject>')
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    box = f"0 0 {w * mm:.2f} {h * mm:.2f}"
+    files = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} DocType="OFD" Version="1.1">'
+                   '<ofd:DocBody><ofd:DocInfo><ofd:DocID>generated</ofd:DocID></ofd:DocInfo>'
+                   '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
+        "Doc_0/Document.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}>'
+                              f'<ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>{box}</ofd:PhysicalBox>'
+                              '</ofd:PageArea></ofd:CommonData><ofd:Pages>'
+                              '<ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
+                              + ('<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags>' if tags else "")
+                              + '</ofd:Document>',
+        "Doc_0/Pages/Page_0/Content.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}>'
+                                          '<ofd:Content><ofd:Layer ID="2">' + "".join(objects)
+                                          + '</ofd:Layer></ofd:Content></ofd:Page>',
+    }
+    if tags:
+        t = v.truth
+        # the tag points at the text object that prints the bare value (as on real invoices)
+        wanted = {"InvoiceNo": t.get("invoice_number"),
+                  "TaxInclusiveTotalAmount": f"¥{yuan(t['total_fen'])}"}
+        refs = "".join(f'<{tag}><ofd:ObjectRef PageRef="1">{ids_by_text[text]}</ofd:ObjectRef></{tag}>'
+                       for tag, text in wanted.items() if text in ids_by_text)
+        files["Doc_0/Tags/CustomTags.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:CustomTags {ns}><ofd:CustomTag '
+            'TypeID="invoice"><ofd:FileLoc>CustomTag.xml</ofd:FileLoc></ofd:CustomTag></ofd:CustomTags>')
+        files["Doc_0/Tags/CustomTag.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><eInvoice {ns}>{refs}</eInvoice>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return v
+
+
 # ------------------------------------------------------------------------------- degradations
 def _desk(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     base = np.array(rng.choice([[70, 50, 40], [60, 60, 65], [95, 70, 45], [40, 40, 45]]),
