@@ -137,3 +137,34 @@ def test_scheduled_batch_adds_no_duplicates(w):
         again = monitoring.run_scheduled(s)
         s.commit()
     assert again == []
+
+
+def test_explanation_is_fiscal_transition_recorded_and_red_cannot_be_explained(w):
+    app_id = make(w, 60_000_00, use_des="发放慰问金", settlement_mode="现金")
+    ws = {x["rule_id"]: x for x in warnings_of(w, app_id)}
+    y = ws["sensitive_purpose"]
+    assert "explain" in y["allowed_actions"]
+    sha = upload(w, "acc_a1", PDF + b"explain-2")
+    # without an attachment the transition refuses (fiscal.warnings: attachment_required)
+    r = w.api("acc_a1").post(f"/api/v1/warnings/{y['id']}/explain", json={"note": "有文件依据"})
+    assert r.status_code == 422 and r.json()["code"] == "attachment_required"
+    r = w.api("acc_a1").post(f"/api/v1/warnings/{y['id']}/dispose",
+                             json={"action": "explain", "note": "系工会慰问，有文件依据", "attachments": [sha]})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["state"], got["state_name"], got["cleared"]) == ("explained", "已书面说明（待认定）", False)
+    step = got["history"][-1]
+    assert (step["action"], step["from"], step["to"], step["by"], step["attachments"]) == (
+        "explain", "raised", "explained", "acc_a1", [sha]) and step["at"]
+    assert set(got["allowed_actions"]) >= {"mark_normal", "request_verify", "mark_violation"}
+    # a red warning is not explained away: the bureau must rule on it
+    red = next(x for x in warnings_of(w, app_id) if x["level"] == 1)
+    r = w.api("acc_a1").post(f"/api/v1/warnings/{red['id']}/explain",
+                             json={"note": "现金支付确有必要", "attachments": [sha]})
+    assert r.status_code == 422 and r.json()["code"] == "level_not_explainable"
+    assert "财政部门认定" in r.json()["message"]
+    assert w.api("acc_a1").get(f"/api/v1/warnings/{red['id']}").json()["state"] == "raised"
+    # the bureau later rules on the explained yellow one
+    r = w.api("bur_a").post(f"/api/v1/warnings/{y['id']}/dispose", json={"action": "mark_normal"})
+    assert r.status_code == 200 and r.json()["state"] == "normal"
+    assert [h["action"] for h in r.json()["history"]] == ["explain", "mark_normal"]
