@@ -105,10 +105,13 @@ def test_text_runs_are_joined_per_row():
     assert [r.text for r in runs] == ["发票号码:", "12345678"]
 
 
-def test_ofd_is_named_and_explained(tmp_path):
+def test_an_ofd_without_a_document_is_named_and_explained(tmp_path):
     import zipfile
 
     p = tmp_path / "e-invoice.ofd"
     with zipfile.ZipFile(p, "w") as z:
-        z.writestr("OFD.xml", "<ofd:OFD/>")
-    assert _code(load_pages, p) == "ofd_unsupported"
+        z.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
+    assert _code(load_pages, p) == "corrupt"
+    with pytest.raises(OcrError) as err:
+        load_pages(p)
+    assert "e-invoice.ofd" in err.value.message and "DocRoot" in err.value.message
