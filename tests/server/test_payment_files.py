@@ -159,6 +159,44 @@ def test_export_retry_with_request_id_returns_the_same_batch(w):
     assert r1.content == r2.content
 
 
+def test_concurrent_exports_never_put_a_voucher_in_two_files(w):
+    import threading
+
+    from server.errors import ApiError
+    from server.models import PaymentBatchItem, User
+    from server.services import payment_files
+    from server.services.org import Principal, scope_for
+    mine = {vouchered(w, 1_00 + i)["id"] for i in range(4)}
+    barrier = threading.Barrier(3)
+    results: list = []
+
+    def run():
+        with w.session() as s:
+            user = s.query(User).filter_by(username="treas").one()
+            p = Principal(user=user, unit_ids=scope_for(s, user))
+            s.commit()
+            barrier.wait()
+            try:
+                b = payment_files.export(s, principal=p, fmt="csv")
+                s.commit()
+                results.append(b.voucher_count)
+            except ApiError as exc:
+                s.rollback()
+                results.append(exc.code)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 3 and results.count("nothing_to_export") == 2, results
+    assert [r for r in results if isinstance(r, int)] == [4]
+    with w.session() as s:
+        items = [i.voucher_id for i in s.query(PaymentBatchItem).filter(
+            PaymentBatchItem.voucher_id.in_(mine))]
+    assert sorted(items) == sorted(mine)  # each exactly once
+
+
 def test_configured_profile_changes_the_output(w):
     v = vouchered(w, 1_234_56, payee_name="婺城区某某服务部")
     r = export(w, "csv", bank="CCB")  # gbk_fen: GBK, '|' separated, fen, yyyyMMdd, column names
