@@ -16,8 +16,7 @@ from fiscal.schemas.applications import ApplicationDraft
 from server.errors import ApiError
 from server.models import Application, User, utcnow
 from server.services import applications as apps
-from server.services import approvals
-from server.services import monitoring
+from server.services import approvals, monitoring
 from server.services.org import Principal
 
 UNIT = "101002"

@@ -3,7 +3,6 @@ delegations (授权委托), 集体决策 committees, approval rule-set versions,
 data (unit accounts, 三公 budgets, staff lists). Thin: the services decide."""
 from __future__ import annotations
 
-
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query

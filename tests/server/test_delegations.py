@@ -93,8 +93,9 @@ def test_delegate_decides_for_the_delegator_and_it_is_recorded(w):
     last = [x for x in a["decisions"] if x["kind"] == "approve"][-1]
     assert (last["actor"], last["on_behalf_of"], last["role"]) == ("acc3_a1", "fin_a1", "unit_finance_head")
     with w.session() as s:
-        from server.models import AuditEvent
         import json
+
+        from server.models import AuditEvent
         ev = s.query(AuditEvent).filter_by(entity_id=app_id, action="approval.approve").all()[-1]
         assert json.loads(ev.detail)["on_behalf_of"] == "fin_a1"
         assert s.query(AuditEvent).filter_by(action="delegation.create",
