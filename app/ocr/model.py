@@ -124,6 +124,9 @@ class VoucherResult:
     server_check: str | None = None
     #: seconds: "engine" (wall, inside the engine process), "cpu" (this process + the engine's)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the user's corrections, field -> {value, original, original_source, original_confidence,
+    #: by, at}: the value read first is kept beside the correction (app.ocr.corrections)
+    corrections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def kind_name(self) -> str:
@@ -151,7 +154,30 @@ class VoucherResult:
             out["duplicate_of"] = self.duplicate_of
         if self.server_check:
             out["server_check"] = self.server_check
+        if self.corrections:
+            out["corrections"] = {k: dict(v) for k, v in self.corrections.items()}
+        if self.qr_payload:
+            out["qr_payload"] = self.qr_payload
         return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> VoucherResult:
+        """A result as stored with an attachment (:meth:`to_json`), without its images.
+        Failed-check marks are restored from the stored checks; the messages are not stored,
+        so callers re-run the checks (app.ocr.corrections.recheck) to show them."""
+        fields = {}
+        for name, f in (obj.get("fields") or {}).items():
+            if isinstance(f, dict) and "value" in f:
+                fields[name] = FieldValue(f["value"], float(f.get("confidence") or 0.0),
+                                          str(f.get("source") or "ocr"))
+        result = cls(str(obj.get("file") or ""), int(obj.get("page") or 1),
+                     str(obj.get("kind") or "unknown"), fields, [], obj.get("engine"),
+                     float(obj.get("seconds") or 0.0), str(obj.get("sha256") or ""),
+                     qr_payload=obj.get("qr_payload"), duplicate_of=obj.get("duplicate_of"),
+                     server_check=obj.get("server_check"),
+                     corrections={k: dict(v) for k, v in (obj.get("corrections") or {}).items()
+                                  if isinstance(v, dict)})
+        return result
 
 
 def as_dict(obj) -> dict[str, Any]:  # pragma: no cover - debugging helper

@@ -105,3 +105,55 @@ def export_file(*, db: Database, sha256: str, target: Path) -> Path:
         raise NotFound("附件文件不在本机，请同步后再试。")
     shutil.copyfile(src, target)
     return Path(target)
+
+
+def get_ocr_result(*, db: Database, attachment_id: str) -> dict[str, Any] | None:
+    """The recognition result stored with an attachment (with the user's corrections and the
+    values first read beside them), or None."""
+    with db.read() as s:
+        att = s.get(Attachment, attachment_id)
+        if att is None:
+            raise NotFound(f"找不到附件 {attachment_id}。")
+        return None if att.ocr_result is None else dict(att.ocr_result)
+
+
+def save_ocr_result(*, db: Database, attachment_id: str,
+                    ocr_result: dict[str, Any]) -> tuple[AttachmentView, Changes]:
+    """Store a corrected recognition result with its attachment (app.ocr.corrections keeps the
+    original values inside it). When the invoice code/number were corrected on an editable
+    application the duplicate key follows them — and is refused, like at attach time, when
+    that invoice is already on another application."""
+    from fiscal.ids import IdError, invoice_key
+
+    if not isinstance(ocr_result, dict) or not isinstance(ocr_result.get("fields"), dict):
+        raise InvalidField("识别结果格式不对（缺少 fields）。", field="ocr_result")
+    fields = ocr_result["fields"]
+
+    def value(name: str) -> Any:
+        f = fields.get(name)
+        return f.get("value") if isinstance(f, dict) else None
+
+    with db.transaction() as s:
+        att = s.get(Attachment, attachment_id)
+        if att is None:
+            raise NotFound(f"找不到附件 {attachment_id}。")
+        app = s.get(PaymentApplication, att.application_id)
+        key = att.invoice_key
+        if att.invoice_key is not None or att.role == "invoice":
+            try:
+                key = invoice_key(value("invoice_code") or None, str(value("invoice_number") or ""))
+            except IdError:
+                key = att.invoice_key
+        if key != att.invoice_key and app is not None and app.local_status in EDITABLE_STATUSES:
+            other = s.scalar(select(Attachment).where(
+                Attachment.invoice_key == key, Attachment.application_id != app.id))
+            if other is not None:
+                raise ServiceError(
+                    f"更正后的发票（{key}）已附在另一笔支付申请上，不能重复报销。",
+                    field="invoice_key", other_application_id=other.application_id)
+            att.invoice_key = key
+        att.ocr_result = ocr_result
+        s.flush()
+        view = AttachmentView(att.id, att.sha256, att.file_name, att.media_type, att.size,
+                              att.role, att.invoice_key, att.uploaded)
+    return view, Changes(attachments=frozenset({view.id}))

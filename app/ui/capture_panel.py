@@ -132,6 +132,9 @@ class CapturePanel(QWidget):
         self.review = VoucherReviewView()
         self.review.sig_attach.connect(self.sig_attach)
         self.review.sig_saved.connect(self._on_review_saved)
+        user = getattr(ctx, "user", None)
+        if user is not None:
+            self.review.set_user(getattr(user, "username", "") or "")
 
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("设备")))

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ocr.checks import run_checks
+from app.ocr.corrections import apply_correction, from_stored
 from app.ocr.extract import EXPECTED_FIELDS
-from app.ocr.model import FIELD_NAMES, KIND_NAMES, FieldValue, VoucherResult
+from app.ocr.model import FIELD_NAMES, KIND_NAMES, Processed, VoucherResult
 from app.ocr.pipeline import LOW_CONFIDENCE
 
 FAILED_BG = QColor("#f8d0d0")
@@ -174,6 +174,7 @@ class VoucherReviewView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.result: VoucherResult | None = None
+        self.user_name = ""
         self._loading = False
 
         self.banner = QLabel()
@@ -244,6 +245,8 @@ class VoucherReviewView(QWidget):
         self.result = copy.copy(result) if result is not None else None
         if self.result is not None:
             self.result.fields = {k: copy.copy(v) for k, v in result.fields.items()}
+            self.result.corrections = {k: dict(v) for k, v in result.corrections.items()}
+            self.result.checks = list(result.checks)
         enabled = result is not None
         self.save_button.setEnabled(enabled)
         self.attach_button.setEnabled(enabled)
@@ -280,7 +283,12 @@ class VoucherReviewView(QWidget):
                 label.setData(Qt.ItemDataRole.UserRole, name)
                 label.setFlags(label.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 value = QTableWidgetItem(format_value(name, None if fv is None else fv.value))
-                source = QTableWidgetItem("" if fv is None else source_label(fv.source))
+                corr = r.corrections.get(name)
+                source_text = "" if fv is None else source_label(fv.source)
+                if corr is not None:  # the value read first stays visible beside the correction
+                    source_text = self.tr("人工更正（原：{0}）").format(
+                        format_value(name, corr.get("original")) or self.tr("未识别"))
+                source = QTableWidgetItem(source_text)
                 conf = QTableWidgetItem("" if fv is None else f"{fv.confidence:.0%}")
                 for item in (source, conf):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -320,11 +328,21 @@ class VoucherReviewView(QWidget):
             tip = {"failed": "\n".join(messages.get(name, [])) or self.tr("校验未通过"),
                    "low": self.tr("识别可信度低，请对照原件核对。"),
                    "missing": self.tr("未能识别，请对照原件填写。"),
-                   "user": self.tr("已人工更正。")}.get(state, "")
+                   "user": self._correction_tip(name)}.get(state, "")
             for col in range(4):
                 item = self.table.item(row, col)
                 item.setBackground(QBrush(colour) if colour else QBrush())
                 item.setToolTip(tip)
+
+    def _correction_tip(self, name: str) -> str:
+        corr = self.result.corrections.get(name) if self.result else None
+        if not corr:
+            return self.tr("已人工更正。")
+        original = corr.get("original")
+        shown = format_value(name, original) if original is not None else self.tr("（未识别）")
+        return self.tr("已人工更正。原识别值：{0}（{1}）；更正人：{2}；时间：{3}").format(
+            shown, source_label(corr.get("original_source") or ""), corr.get("by") or self.tr("未知"),
+            corr.get("at") or "")
 
     def _show_checks(self) -> None:
         self.checks.clear()
@@ -383,26 +401,28 @@ class VoucherReviewView(QWidget):
         self.set_field(name, value)
 
     def set_field(self, name: str, value: Any) -> None:
-        """A correction: the value is the user's, the checks run again."""
-        r = self.result
-        if value is None:
-            r.fields.pop(name, None)
-        else:
-            old = r.fields.get(name)
-            r.fields[name] = FieldValue(value, 1.0, "user",
-                                        other=None if old is None else old.value)
-        for fv in r.fields.values():
-            fv.failed = []
-            if fv.source == "user":
-                fv.other = None  # a correction is not compared with the QR again
-        r.checks = [c for c in run_checks(r.fields, r.kind)]
+        """A correction: the value is the user's (the value read first is kept beside it, with
+        who and when), and every check runs again on the corrected values."""
+        apply_correction(self.result, name, value, by=self.user_name)
         self._fill_table()
         self._show_checks()
+
+    def set_user(self, name: str) -> None:
+        """Who makes the corrections (recorded with each one)."""
+        self.user_name = name or ""
+
+    def load_stored(self, ocr_result: dict[str, Any], image: np.ndarray | None = None) -> None:
+        """Reopen a result stored with an attachment: corrections come back with their
+        originals, and the checks run again on the corrected values."""
+        result = from_stored(ocr_result)
+        if image is not None:
+            result.processed = Processed(original=image, color=image, binary=image)
+        self.set_result(result)
 
     def corrections(self) -> dict[str, Any]:
         if self.result is None:
             return {}
-        return {k: v.value for k, v in self.result.fields.items() if v.source == "user"}
+        return {k: c.get("value") for k, c in self.result.corrections.items()}
 
     @Slot()
     def _on_save_clicked(self) -> None:
