@@ -427,6 +427,18 @@ def _check_can_see(session: Session, user: User, grant: fa.RoleGrant, what: str)
                        f"{grant.target} 的全部单位，无法代为审批。", {"field": what})
 
 
+def _touch_open_chains(session: Session, grant: fa.RoleGrant) -> None:
+    """Who may decide changed (delegation, committee seat): give the open chains the grant
+    covers a new sequence number, so that the pull feed re-evaluates their approval tasks."""
+    units = _target_units(session, grant)
+    if not units:
+        return
+    for rec in session.execute(select(ApplicationApproval).where(
+            ApplicationApproval.status == fa.ChainStatus.IN_PROGRESS.value,
+            ApplicationApproval.unit_id.in_(units))).scalars():
+        chain.touch(session, rec)
+
+
 def delegation_public(session: Session, d: Delegation, *, now: datetime | None = None) -> dict:
     now = now or utcnow()
     names = _usernames(session, {d.delegator_id, d.delegate_id, d.created_by, d.revoked_by})
@@ -497,6 +509,7 @@ def create_delegation(session: Session, *, principal: Principal, delegate: str, 
                    created_at=now)
     session.add(d)
     session.flush()
+    _touch_open_chains(session, grant)
     chain.audit(session, actor=principal.actor, action="delegation.create", entity_type="delegation",
                 entity_id=d.id, unit_id=giver.unit_id,
                 after={"delegator": giver.username, "delegate": taker.username,
@@ -540,6 +553,7 @@ def revoke_delegation(session: Session, *, principal: Principal, delegation_id: 
         return d  # revoking twice is a no-op (a retried request)
     now = utcnow()
     d.revoked_at, d.revoked_by = now, me.id
+    _touch_open_chains(session, fa.RoleGrant(fa.Role(d.role), fa.Scope(d.scope), d.target))
     chain.audit(session, actor=principal.actor, action="delegation.revoke", entity_type="delegation",
                 entity_id=d.id, unit_id=None, detail={"reason": reason.strip()[:300]},
                 after={"revoked_at": now.isoformat()})
@@ -588,6 +602,7 @@ def add_committee_member(session: Session, *, principal: Principal, username: st
                         created_by=principal.user.id, created_at=utcnow())
     session.add(m)
     session.flush()
+    _touch_open_chains(session, grant)
     chain.audit(session, actor=principal.actor, action="committee.add", entity_type="committee_member",
                 entity_id=m.id, unit_id=user.unit_id,
                 after={"username": user.username, "scope": fscope.value, "target": target})
@@ -600,6 +615,7 @@ def remove_committee_member(session: Session, *, principal: Principal, member_id
     if m is None:
         raise ApiError(404, "not_found", f"集体决策成员 {member_id} 不存在。")
     before = committee_public(session, m)
+    _touch_open_chains(session, fa.RoleGrant(fa.Role.COMMITTEE, fa.Scope(m.scope), m.target))
     session.delete(m)
     chain.audit(session, actor=principal.actor, action="committee.remove",
                 entity_type="committee_member", entity_id=member_id, unit_id=None,

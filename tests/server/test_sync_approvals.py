@@ -81,3 +81,35 @@ def test_pull_push_approvals_and_warnings(w):
     assert after[app_id].op == "upsert" and after[app_id].data["role"] == "unit_finance_head"
     gone = {c.id: c for c in pull_all(w.api("acc2_a1")) if c.entity == "approval_task"}
     assert gone[app_id].op == "delete"
+
+
+def test_delegate_gets_the_task_in_the_pull_feed_until_revoked(w):
+    from datetime import UTC, datetime, timedelta
+    add_user(w, "head_a1s", "unit_head", "A1")
+    app_id = new_id()
+    acc = w.api("acc_a1")
+    assert acc.put(f"/api/v1/applications/{app_id}", json=draft("SY-A1", 2_000_00)).status_code == 201
+    assert acc.post(f"/api/v1/applications/{app_id}/submit").status_code == 200
+    v = w.api("admin").get(f"/api/v1/applications/{app_id}").json()["version"]
+    r = w.api("acc2_a1").post(f"/api/v1/applications/{app_id}/decisions",
+                              json={"kind": "approve", "expected_version": v})
+    assert r.status_code == 200, r.text
+
+    def pull_since(since):
+        r = w.api("head_a1s").get("/api/v1/sync/pull", params={"since": since, "limit": 500}, headers=P)
+        page = PullPage.model_validate(r.json())
+        assert not page.has_more
+        return {c.id: c for c in page.changes if c.entity == "approval_task"}.get(app_id), page.next_since
+
+    first, cursor = pull_since(0)
+    assert first is None or first.op == "delete"   # not his role
+    r = w.api("fin_a1").post("/api/v1/delegations", json={
+        "delegate": "head_a1s", "role": "unit_finance_head", "reason": "出差",
+        "expires_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()})
+    assert r.status_code == 201, r.text
+    # the delegation re-sequences the open chains it covers: the delegate's *next* pull has it
+    t, cursor = pull_since(cursor)
+    assert t is not None and t.op == "upsert" and t.data["role"] == "unit_finance_head"
+    assert w.api("fin_a1").post(f"/api/v1/delegations/{r.json()['id']}/revoke", json={}).status_code == 200
+    t, cursor = pull_since(cursor)
+    assert t is not None and t.op == "delete"
