@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 GENESIS = "0" * 64
@@ -88,6 +88,10 @@ def audit(session: Session, *, actor: Actor, action: str, entity_type: str,
 
 
 def _finalize(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy also fires before_commit when a SAVEPOINT is released: numbers and hashes
+        # are handed out once, at the real commit, so the head row stays locked only briefly.
+        return
     touched = session.info.pop("chain_touch", None)
     events = session.info.pop("chain_audit", None)
     inserts = session.info.pop("chain_inserts", None)
@@ -95,8 +99,10 @@ def _finalize(session: Session) -> None:
         return
     from server.models import AuditEvent, ChainHead
 
-    head = session.execute(select(ChainHead).where(ChainHead.id == 1).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one()
+    t = ChainHead.__table__
+    # Core, not the ORM: the head is read and written once per commit, in a single UPDATE
+    head = session.execute(select(t.c.sync_seq, t.c.audit_seq, t.c.audit_hash)
+                           .where(t.c.id == 1).with_for_update()).one()
     seq = head.sync_seq
     for obj in (touched or {}).values():
         seq += 1
@@ -108,30 +114,60 @@ def _finalize(session: Session) -> None:
                 row["seq"] = seq
         if rows:
             session.execute(insert(model), rows)
-    head.sync_seq = seq
+    audit_seq, prev = head.audit_seq, head.audit_hash
     if events:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        prev = head.audit_hash
         rows = []
         for data in events:
-            head.audit_seq += 1
-            row = {"seq": head.audit_seq, "ts": now, "prev_hash": prev, **data}
+            audit_seq += 1
+            row = {"seq": audit_seq, "ts": now, "prev_hash": prev, **data}
             row["hash"] = prev = event_hash(row)
             rows.append(row)
         session.execute(insert(AuditEvent), rows)
-        head.audit_hash = prev
+    session.execute(update(t).where(t.c.id == 1)
+                    .values(sync_seq=seq, audit_seq=audit_seq, audit_hash=prev))
     session.flush()
+    # an ORM copy of the head loaded earlier in this session is now stale
+    cached = session.identity_map.get(session.identity_key(ChainHead, 1))
+    if cached is not None:
+        session.expire(cached)
 
 
-def _on_rollback(session: Session) -> None:
-    session.info.pop("chain_touch", None)
-    session.info.pop("chain_audit", None)
-    session.info.pop("chain_inserts", None)
+def _on_begin(session: Session, transaction: Any) -> None:
+    # A SAVEPOINT remembers what was pending when it began, so rolling it back forgets only
+    # what was registered inside it (a push groups several commands in one transaction, each
+    # in its own savepoint; see server.services.sync.push).
+    if transaction.nested:
+        session.info.setdefault("chain_marks", {})[id(transaction)] = (
+            dict(session.info.get("chain_touch") or {}), len(session.info.get("chain_audit") or ()),
+            len(session.info.get("chain_inserts") or ()))
+
+
+def _on_end(session: Session, transaction: Any) -> None:
+    # marks are looked up by after_soft_rollback, which fires after the savepoint has ended:
+    # forget them only with the whole transaction
+    if not transaction.nested:
+        session.info.pop("chain_marks", None)
+
+
+def _on_rollback(session: Session, transaction: Any) -> None:
+    mark = (session.info.get("chain_marks") or {}).get(id(transaction)) if transaction.nested else None
+    if mark is None:
+        session.info.pop("chain_touch", None)
+        session.info.pop("chain_audit", None)
+        session.info.pop("chain_inserts", None)
+        return
+    touched, n_audit, n_inserts = mark
+    session.info["chain_touch"] = dict(touched)
+    del session.info.setdefault("chain_audit", [])[n_audit:]
+    del session.info.setdefault("chain_inserts", [])[n_inserts:]
 
 
 def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_commit", _finalize)
-    event.listen(factory, "after_soft_rollback", lambda s, _t: _on_rollback(s))
+    event.listen(factory, "after_transaction_create", _on_begin)
+    event.listen(factory, "after_transaction_end", _on_end)
+    event.listen(factory, "after_soft_rollback", _on_rollback)
 
 
 def ensure_head(session: Session) -> None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from fiscal.schemas.applications import ApplicationDraft
@@ -136,51 +137,110 @@ def _run(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int,
     return status, apps.public(app)
 
 
-def push(session: Session, *, principal: Principal, commands: list[PushCommand]) -> dict:
-    """Each command runs in its own transaction together with its idempotency record, so a
-    command's effect and its stored answer commit (or roll back) together."""
-    results = []
-    for cmd in commands:
-        if cmd.type not in SUPPORTED_COMMANDS:  # answered, not stored: a later server may know it
-            results.append({"idempotency_key": cmd.idempotency_key, "status": "error",
-                            "http_status": 422, "code": "unsupported_command",
-                            "message": f"服务器暂不支持命令 {cmd.type}，该命令保留在本地，待服务器升级后再同步。",
-                            "data": None, "replayed": False})
-            continue
-        rh = _request_hash(cmd)
-        rec = session.execute(select(IdempotencyRecord).where(
+# A push groups consecutive commands into one database transaction, each command (its effect
+# and its idempotency record together) in its own SAVEPOINT, and commits the group after this
+# long. One commit per command made PostgreSQL wait for a WAL flush 2,000 times for 1,000
+# applications (~4 ms each here); the bound keeps the row locks a group holds (indicator,
+# number counter) short for other clients.
+GROUP_SECONDS = 0.15
+GROUP_COMMANDS = 50
+
+
+def _unsupported(cmd: PushCommand) -> dict:
+    return {"idempotency_key": cmd.idempotency_key, "status": "error", "http_status": 422,
+            "code": "unsupported_command",
+            "message": f"服务器暂不支持命令 {cmd.type}，该命令保留在本地，待服务器升级后再同步。",
+            "data": None, "replayed": False}
+
+
+def _known(session: Session, principal: Principal, keys: list[str]) -> dict[str, IdempotencyRecord]:
+    """The stored answers among ``keys`` — one query for the whole chunk."""
+    out: dict[str, IdempotencyRecord] = {}
+    unique = list(dict.fromkeys(keys))
+    for b in range(0, len(unique), 500):
+        out.update((r.key, r) for r in session.execute(select(IdempotencyRecord).where(
             IdempotencyRecord.user_id == principal.user.id,
-            IdempotencyRecord.key == cmd.idempotency_key)).scalar_one_or_none()
-        if rec is not None:
-            session.rollback()
-            results.append(_replay(rec, cmd, rh))
-            continue
-        try:
-            status, data = _run(session, principal, cmd)
-            result = {"idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
-                      "code": None, "message": None, "data": data}
-        except ApiError as exc:
-            session.rollback()
-            result = {"idempotency_key": cmd.idempotency_key, "status": "error",
-                      "http_status": exc.status, "code": exc.code, "message": exc.message,
-                      "data": {"details": exc.details} if exc.details is not None else None}
-        stored = json.loads(json.dumps(result, default=str, ensure_ascii=False))
-        session.add(IdempotencyRecord(user_id=principal.user.id, key=cmd.idempotency_key,
-                                      request_hash=rh, http_status=result["http_status"],
-                                      response=json.dumps(stored, ensure_ascii=False)))
-        try:
+            IdempotencyRecord.key.in_(unique[b:b + 500]))).scalars())
+    return out
+
+
+def push(session: Session, *, principal: Principal, commands: list[PushCommand]) -> dict:
+    """Each command's effect and its stored answer commit (or roll back) together: the command
+    runs in a SAVEPOINT with its idempotency record, and a refused command rolls back only its
+    own savepoint. If the database itself fails a group (a deadlock, a busy SQLite file), the
+    group is rolled back whole and its commands re-run one transaction each."""
+    results: list[dict | None] = [None] * len(commands)
+    known = _known(session, principal, [c.idempotency_key for c in commands])
+    i, group_start, group_began, grouping = 0, 0, time.monotonic(), True
+    while i < len(commands):
+        cmd = commands[i]
+        if cmd.type not in SUPPORTED_COMMANDS:  # answered, not stored: a later server may know it
+            results[i] = _unsupported(cmd)
+        else:
+            rh = _request_hash(cmd)
+            rec = known.get(cmd.idempotency_key)
+            if rec is not None:
+                results[i] = _replay(rec, cmd, rh)
+            else:
+                try:
+                    results[i], rec = _one(session, principal, cmd, rh)
+                except DBAPIError:
+                    if not grouping or i == group_start:
+                        raise
+                    # nothing of this group has committed: redo it command by command
+                    session.rollback()
+                    for k in range(group_start, i):
+                        results[k] = None
+                    known = _known(session, principal, [c.idempotency_key for c in commands])
+                    i, grouping = group_start, False
+                    continue
+                if rec is not None:
+                    known[cmd.idempotency_key] = rec  # the same key again later in this chunk
+        i += 1
+        if not grouping or i - group_start >= GROUP_COMMANDS or \
+                time.monotonic() - group_began >= GROUP_SECONDS:
             session.commit()
-        except IntegrityError:  # the same key raced in from another request: answer with its result
-            session.rollback()
-            rec = session.execute(select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == principal.user.id,
-                IdempotencyRecord.key == cmd.idempotency_key)).scalar_one()
-            results.append(_replay(rec, cmd, rh))
-            continue
-        results.append(stored | {"replayed": False})
+            group_start, group_began = i, time.monotonic()
     upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
     session.commit()
     return {"results": results, "server_seq": upper}
+
+
+def _one(session: Session, principal: Principal, cmd: PushCommand,
+         rh: str) -> tuple[dict, IdempotencyRecord | None]:
+    """Run one command in a savepoint and store its answer with it; returns the answer and the
+    stored record (None when another request stored this key first)."""
+    sp = session.begin_nested()
+    try:
+        status, data = _run(session, principal, cmd)
+        result = {"idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
+                  "code": None, "message": None, "data": data}
+    except ApiError as exc:
+        sp.rollback()
+        sp = session.begin_nested()
+        result = {"idempotency_key": cmd.idempotency_key, "status": "error",
+                  "http_status": exc.status, "code": exc.code, "message": exc.message,
+                  "data": {"details": exc.details} if exc.details is not None else None}
+    except BaseException:
+        sp.rollback()
+        raise
+    stored = json.loads(json.dumps(result, default=str, ensure_ascii=False))
+    rec = IdempotencyRecord(user_id=principal.user.id, key=cmd.idempotency_key, request_hash=rh,
+                            http_status=result["http_status"],
+                            response=json.dumps(stored, ensure_ascii=False))
+    session.add(rec)
+    try:
+        sp.commit()  # flushes the record inside the savepoint
+    except IntegrityError:  # the same key raced in from another request: answer with its result
+        sp.rollback()
+        other = session.execute(select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == principal.user.id,
+            IdempotencyRecord.key == cmd.idempotency_key)).scalar_one()
+        return _replay(other, cmd, rh), None
+    except BaseException:
+        sp.rollback()
+        raise
+    return stored | {"replayed": False}, rec
 
 
 def _replay(rec: IdempotencyRecord, cmd: PushCommand, rh: str) -> dict:

@@ -122,3 +122,77 @@ def test_cursor_ahead_of_server_is_refused(seeded):
     r = seeded.api("acc_a1").get("/api/v1/sync/pull", params={"since": 10**9}, headers=P)
     assert r.status_code == 409 and r.json()["code"] == "sync_cursor_ahead"
     assert "since=0" in r.json()["message"]
+
+
+def test_push_group_refusal_rolls_back_only_that_command(seeded, monkeypatch):
+    """Commands of one push share a transaction (one savepoint each): a refused submit in the
+    middle changes nothing, its neighbours commit with one audit event per fact, the chain holds."""
+    from sqlalchemy import func, select
+
+    from server import chain
+    from server.models import AuditEvent, IdempotencyRecord
+    from server.services import sync as sync_svc
+
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)  # all six in one transaction
+    seeded.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SYN-GRP", "A1", 10_00)]}).raise_for_status()
+    acc = seeded.api("acc_a1")
+    ids = [new_id() for _ in range(3)]
+    amounts = [4_00, 7_00, 5_00]  # the second exceeds what the first leaves (10 - 4 = 6 yuan)
+    cmds = [{"idempotency_key": f"g-{a}-s", "type": "application.save_draft", "entity_id": a,
+             "payload": draft("SYN-GRP", amt)} for a, amt in zip(ids, amounts, strict=True)]
+    cmds += [{"idempotency_key": f"g-{a}-u", "type": "application.submit", "entity_id": a}
+             for a in ids]
+    with seeded.session() as s:
+        events_before = s.scalar(select(func.count()).select_from(AuditEvent))
+    r = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P)
+    assert r.status_code == 200, r.text
+    res = r.json()["results"]
+    assert [x["status"] for x in res] == ["ok"] * 4 + ["error", "ok"]
+    assert res[4]["code"] == "insufficient_balance" and res[4]["http_status"] == 409
+    ind = acc.get("/api/v1/indicators/SYN-GRP").json()
+    assert (ind["reserved_fen"], ind["available_fen"]) == (9_00, 1_00)
+    assert acc.get(f"/api/v1/applications/{ids[1]}").json()["status"] == "draft"
+    with seeded.session() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id.in_(ids))
+                            .order_by(AuditEvent.seq)).all()
+        assert actions.count("application.create") == 3
+        assert actions.count("application.submit") == 2  # the refused one left no trace
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) > events_before
+        assert chain.verify(s).ok
+        # every answer, the refusal included, was stored with its command
+        keys = {c["idempotency_key"] for c in cmds}
+        assert s.scalar(select(func.count()).select_from(IdempotencyRecord)
+                        .where(IdempotencyRecord.key.in_(keys))) == 6
+    again = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P).json()["results"]
+    assert all(x["replayed"] for x in again) and again[4]["code"] == "insufficient_balance"
+
+
+def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypatch):
+    """A database error in the middle of a group (a deadlock, a busy file) rolls the whole group
+    back and re-runs its commands each in its own transaction: nothing is lost or doubled."""
+    from sqlalchemy.exc import OperationalError
+
+    from server.services import sync as sync_svc
+
+    acc = seeded.api("acc_a1")
+    ids = [new_id() for _ in range(4)]
+    cmds = [{"idempotency_key": f"d-{a}", "type": "application.save_draft", "entity_id": a,
+             "payload": draft("SYN-002", 1_00 + k)} for k, a in enumerate(ids)]
+    real_run, calls = sync_svc._run, []
+
+    def flaky(session, principal, cmd):
+        calls.append(cmd.entity_id)
+        if len(calls) == 3:
+            raise OperationalError("INSERT …", {}, Exception("deadlock detected"))
+        return real_run(session, principal, cmd)
+
+    monkeypatch.setattr(sync_svc, "_run", flaky)
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)
+    res = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P).json()["results"]
+    assert [x["status"] for x in res] == ["ok"] * 4
+    assert [x["http_status"] for x in res] == [201] * 4  # the redo created them, once
+    assert calls == ids[:3] + ids  # the group up to the failure, then each command again
+    apps = {a: acc.get(f"/api/v1/applications/{a}").json() for a in ids}
+    assert [apps[a]["amount_fen"] for a in ids] == [1_00, 1_01, 1_02, 1_03]
+    assert len({apps[a]["app_no"] for a in ids}) == 4
