@@ -688,12 +688,14 @@ class ChainState:
 
 
 def step_tally(state: ChainState, index: int) -> tuple[int, int]:
-    """(approvals, rejections) of the current round at step ``index`` (distinct people)."""
+    """(approvals, rejections) of the current round at step ``index`` (distinct people; a vote
+    cast under a delegation is the delegator's seat, so two delegates of one member are one)."""
     approvers: set[str] = set()
     rejecters: set[str] = set()
     for d in state.round_decisions():
         if d.step_index == index:
-            (approvers if d.kind is DecisionKind.APPROVE else rejecters).add(d.actor_id)
+            seat = d.on_behalf_of or d.actor_id
+            (approvers if d.kind is DecisionKind.APPROVE else rejecters).add(seat)
     return len(approvers), len(rejecters)
 
 

@@ -722,3 +722,20 @@ def test_amount_thresholds_feed_split_payment_rule(default_set: RuleSet) -> None
     rs = make_set([BASE, {"id": "x", "when": {"any_of": [{"amount_max_fen": 7}, {"cash": True}]},
                           "steps": [{"role": "unit_head"}]}])
     assert rs.amount_thresholds() == (7,)
+
+
+def test_committee_seat_voted_by_two_delegates_counts_once(default_set: RuleSet) -> None:
+    """cm1 delegated the seat to two deputies: the second is refused, and the raw decisions
+    (as a server might hold them) count one seat, not two."""
+    state = walk_to(ChainState(route(RoutingFacts(T3, "1"), default_set)), CM)
+    idx = current_step(state).index
+    dels = [Delegation("cm1", d, grant_for(CM), NOW - timedelta(days=1), NOW + timedelta(days=1))
+            for d in ("dep1", "dep2")]
+    dep1 = Actor("dep1", (), (dels[0],))
+    dep2 = Actor("dep2", (), (dels[1],))
+    state = approve(state, dep1)
+    assert state.decisions[-1].on_behalf_of == "cm1" and step_tally(state, idx) == (1, 0)
+    refusals = check_can_decide(state, dep2, app_parties(), at=NOW)
+    assert [r.code for r in refusals] == ["already_decided_step"]
+    forced = apply_decision(state, Decision(idx, "dep2", DecisionKind.APPROVE, NOW, on_behalf_of="cm1"))
+    assert step_tally(forced, idx) == (1, 0) and current_step(forced).role is CM
