@@ -327,6 +327,17 @@ def decide(session: Session, *, principal: Principal, app_id: uuid.UUID, kind: s
     return app
 
 
+def _seats(session: Session, unit_id: int, scope: fa.Scope) -> int:
+    """How many committee seats the step's committee has (shown next to N-of-M)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return 0
+    target = {fa.Scope.OWN_UNIT: unit.code, fa.Scope.OVERSEEING_BUREAU_DIVISION: unit.department.code,
+              fa.Scope.TREASURY: unit.region_code}[scope]
+    return len(session.execute(select(CommitteeMember.id).where(
+        CommitteeMember.scope == scope.value, CommitteeMember.target == target)).all())
+
+
 def public(session: Session, rec: ApplicationApproval, *, principal: Principal | None = None) -> dict:
     c = json.loads(rec.chain)
     rows = session.execute(select(ApprovalDecision).where(
@@ -336,7 +347,10 @@ def public(session: Session, rec: ApplicationApproval, *, principal: Principal |
             "rule_set_version": rec.rule_set_version, "round": rec.round, "status": rec.status,
             "current_step": rec.current_step, "application_version": rec.application_version,
             "steps": [{**s, "name": fa.ROLE_NAMES[fa.Role(s["role"])],
-                       "scope_name": fa.SCOPE_NAMES[fa.Scope(s["scope"])]} for s in c["steps"]],
+                       "scope_name": fa.SCOPE_NAMES[fa.Scope(s["scope"])],
+                       **({"seats": _seats(session, rec.unit_id, fa.Scope(s["scope"]))}
+                          if s["role"] == fa.Role.COMMITTEE.value else {})}
+                      for s in c["steps"]],
             "matched_rules": c.get("matched_rules", []),
             "decisions": [{"id": r.id, "round": r.round, "step_index": r.step_index, "kind": r.kind,
                            "kind_name": KIND_NAMES.get(r.kind, r.kind), "role": r.role,

@@ -328,7 +328,7 @@ def test_approval_matrix_bands_fund_types_roles(people, amount_fen, fund_type):
     a = approval(w, app_id)
     assert [s["role"] for s in a["steps"]] == expected
     committee = [s for s in a["steps"] if s["role"] == "committee"]
-    assert all((s["required"], s["pool"]) == (2, 3) for s in committee)
+    assert all((s["required"], s["pool"], s["seats"]) == (2, 3, 4) for s in committee)
     for index, role in enumerate(expected):
         outsider = "treas" if role == "bureau_division" else "bur_a"
         r = decide(w, outsider, app_id)
