@@ -168,10 +168,9 @@ def commit(session: Session, *, principal: Principal, batch_id: uuid.UUID,
         raise ApiError(422, body.get("code", "indicator_rows_invalid"), body.get("message", ""),
                        body.get("details"))
     _require_open(batch)
-    chunks = session.execute(select(IndicatorImportChunk).where(
+    have = list(session.execute(select(IndicatorImportChunk.chunk_index).where(
         IndicatorImportChunk.batch_id == batch_id).order_by(IndicatorImportChunk.chunk_index)
-    ).scalars().all()
-    have = [c.chunk_index for c in chunks]
+    ).scalars())
     if have != list(range(expected_chunks)) or batch.row_count != expected_rows:
         missing = sorted(set(range(expected_chunks)) - set(have))
         extra = sorted(set(have) - set(range(expected_chunks)))
@@ -190,8 +189,11 @@ def commit(session: Session, *, principal: Principal, batch_id: uuid.UUID,
     items: list[IndicatorUpsert] = []
     where: list[tuple[int, int]] = []  # global row -> (chunk, row in chunk)
     errors: list[dict[str, Any]] = []
-    for c in chunks:
-        for j, raw in enumerate(json.loads(c.items)):
+    for chunk_index in have:  # one chunk's text at a time: 100,000 rows must not sit twice in memory
+        text = session.execute(select(IndicatorImportChunk.items).where(
+            IndicatorImportChunk.batch_id == batch_id,
+            IndicatorImportChunk.chunk_index == chunk_index)).scalar_one()
+        for j, raw in enumerate(json.loads(text)):
             # Staged rows are re-validated: the rules may have changed since the upload, and
             # the stored text is not trusted just because it was checked once.
             try:
@@ -201,9 +203,9 @@ def commit(session: Session, *, principal: Principal, batch_id: uuid.UUID,
                 field = ".".join(str(x) for x in first.get("loc", ()))
                 errors.append({"index": len(where), "id": raw.get("id") if isinstance(raw, dict) else None,
                                "code": "invalid_row",
-                               "message": f"第 {c.chunk_index + 1} 块第 {j + 1} 行：{field} {first.get('msg', '')}"})
+                               "message": f"第 {chunk_index + 1} 块第 {j + 1} 行：{field} {first.get('msg', '')}"})
                 items.append(None)  # type: ignore[arg-type] - keeps positions; never applied
-            where.append((c.chunk_index, j))
+            where.append((chunk_index, j))
     if errors:
         raise BatchRejected(_rejection(errors, where, len(where)))
     try:
@@ -215,7 +217,7 @@ def commit(session: Session, *, principal: Principal, batch_id: uuid.UUID,
         raise BatchRejected(_rejection(found or [{"index": None, "code": exc.code,
                                                   "message": exc.message}], where, len(items))) from exc
     result = {"batch_id": str(batch_id), "created": out["created"], "updated": out["updated"],
-              "unchanged": out["unchanged"], "rows": len(items), "chunks": len(chunks)}
+              "unchanged": out["unchanged"], "rows": len(items), "chunks": len(have)}
     batch.status = "committed"
     batch.result = json.dumps(result, ensure_ascii=False)
     batch.finished_at = batch.updated_at = utcnow()
