@@ -45,9 +45,15 @@ def shipped_rule_sets() -> tuple[fa.RuleSet, ...]:
 
 
 def _stored_rule_set(row: ApprovalRuleSetVersion) -> fa.RuleSet:
-    doc = json.loads(row.document)
-    if row.effective_from is not None:
-        doc["effective_from"] = row.effective_from.isoformat()
+    return _parse_stored(row.document, row.effective_from.isoformat() if row.effective_from else None)
+
+
+@lru_cache(maxsize=64)
+def _parse_stored(document: str, effective_from: str | None) -> fa.RuleSet:
+    """Stored versions never change once uploaded: parse each (document, date) once."""
+    doc = json.loads(document)
+    if effective_from is not None:
+        doc["effective_from"] = effective_from
     return fa.parse_rule_sets({"format": fa.RULES_FORMAT, "rule_sets": [doc]})[0]
 
 

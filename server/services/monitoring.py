@@ -109,14 +109,20 @@ def _last_activity(session: Session, unit: Unit, *, exclude: uuid.UUID | None) -
 
 
 def _sangong(session: Session, unit: Unit, year: int, region: str,
-             exclude: uuid.UUID | None) -> dict[str, fw.SangongLine]:
+             exclude: uuid.UUID | None, eco: str | None = "") -> dict[str, fw.SangongLine]:
     """Budget and spending (在途 + 已支付, this application excluded) per 三公 category of the
     rule's parameters. A category without a budget row is a zero budget: the rule then says
     the unit has no 三公 budget for it (domain.md §2.3: no spending without one)."""
     cats = (catalogue(region).get("sangong_overrun").params.get("categories") or {})
+    if eco != "":
+        # one application: only the category its economic code falls in matters to the rule
+        cats = {k: c for k, c in cats.items()
+                if eco and eco.startswith(tuple(c.get("economic_prefixes", ())))}
+        if not cats:
+            return {}
     budgets = dict(session.execute(select(SangongBudget.category, SangongBudget.budget).where(
         SangongBudget.unit_id == unit.id, SangongBudget.fiscal_year == year)).all())
-    eco = func.coalesce(Application.dep_eco_code, Indicator.dep_eco_code)
+    code = func.coalesce(Application.dep_eco_code, Indicator.dep_eco_code)
     out = {}
     for cat_id, cat in cats.items():
         prefixes = tuple(cat.get("economic_prefixes", ()))
@@ -126,7 +132,7 @@ def _sangong(session: Session, unit: Unit, year: int, region: str,
                  .select_from(Application).join(Indicator, Application.indicator_id == Indicator.id)
                  .where(Application.unit_id == unit.id, Application.fiscal_year == year,
                         Application.status.in_(SPENT_STATUSES),
-                        or_(*[eco.like(f"{p}%") for p in prefixes])))
+                        or_(*[code.like(f"{p}%") for p in prefixes])))
             if exclude is not None:
                 q = q.where(Application.id != exclude)
             spent = int(session.execute(q).scalar_one())
@@ -198,7 +204,9 @@ def context(session: Session, app: Application | None, *, now: datetime,
         accounts = _accounts(session, unit)
         last = _last_activity(session, unit, exclude=exclude)
         year = app.fiscal_year if app is not None else now.astimezone(fw.SHANGHAI).year
-        sangong = _sangong(session, unit, year, unit.region_code, exclude)
+        eco = "" if app is None else (app.dep_eco_code or (
+            session.get(Indicator, app.indicator_id).dep_eco_code if app.indicator_id else None))
+        sangong = _sangong(session, unit, year, unit.region_code, exclude, eco)
         if app is not None:
             live_payees = {app.payee_name} if app.payee_is_personal else set()
         staff = _staff_names(session, live_payees)
