@@ -13,7 +13,16 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import Database
-from app.models import ApprovalDecision, ApprovalTask, OutboxCommand, new_uuid, utcnow
+from app.models import (
+    ApprovalDecision,
+    ApprovalTask,
+    Indicator,
+    MonitoringWarning,
+    OutboxCommand,
+    PaymentApplication,
+    new_uuid,
+    utcnow,
+)
 from app.models.approvals import DECISIONS
 from app.services.errors import InvalidField, NotEditable, NotFound
 from app.services.results import Changes
@@ -63,6 +72,30 @@ class DecisionView:
     decided_at: datetime
 
 
+_LEVEL_RANK = {"red": 0, "yellow": 1, "blue": 2}
+
+
+def _summary(raw: Any, app: PaymentApplication | None, fund_types: dict[str, str | None],
+             level: str | None) -> dict[str, Any]:
+    """The task's snapshot for the queue: the server's (a dict from older feeds, a one-line
+    text from the current one) completed from this machine's copy of the application."""
+    summary: dict[str, Any] = dict(raw) if isinstance(raw, dict) else (
+        {"text": str(raw)} if raw else {})
+    if app is not None:
+        for key, value in (("app_no", app.app_no), ("unit_code", app.unit_code),
+                           ("payee_name", app.payee_name), ("payee_account", app.payee_account),
+                           ("payee_bank", app.payee_bank), ("amount_fen", app.amount),
+                           ("use_des", app.use_des), ("indicator_id", app.indicator_id),
+                           ("dep_eco_code", app.dep_eco_code),
+                           ("settlement_mode", app.settlement_mode),
+                           ("fund_type_code", fund_types.get(app.indicator_id or ""))):
+            if summary.get(key) in (None, "") and value not in (None, ""):
+                summary[key] = value
+    if level and not summary.get("warning_level"):
+        summary["warning_level"] = level
+    return summary
+
+
 def list_approval_tasks(
     *, db: Database, status: str | None = "pending", include_decided: bool = True,
     text: str = "", min_amount: int | None = None, fund_type_code: str | None = None,
@@ -78,6 +111,24 @@ def list_approval_tasks(
         latest: dict[str, ApprovalDecision] = {}
         for d in s.scalars(select(ApprovalDecision).order_by(ApprovalDecision.decided_at)):
             latest[d.task_id] = d  # the latest one wins
+        tasks = list(tasks)
+        app_ids = list({t.application_id for t in tasks})
+        apps: dict[str, PaymentApplication] = {}
+        levels: dict[str, str] = {}
+        for i in range(0, len(app_ids), 500):  # SQLite host-parameter budget
+            chunk = app_ids[i:i + 500]
+            apps.update((a.id, a) for a in s.scalars(
+                select(PaymentApplication).where(PaymentApplication.id.in_(chunk))))
+            for app_id, severity in s.execute(
+                    select(MonitoringWarning.application_id, MonitoringWarning.severity)
+                    .where(MonitoringWarning.application_id.in_(chunk),
+                           MonitoringWarning.status != "closed")):
+                if _LEVEL_RANK.get(severity, 9) < _LEVEL_RANK.get(levels.get(app_id, ""), 9):
+                    levels[app_id] = severity
+        ind_ids = {a.indicator_id for a in apps.values() if a.indicator_id}
+        fund_types: dict[str, str | None] = dict(s.execute(
+            select(Indicator.id, Indicator.fund_type_code).where(Indicator.id.in_(ind_ids)))
+            .tuples().all()) if ind_ids and len(ind_ids) < 500 else {}
         out = []
         for t in tasks:
             d = latest.get(t.id)
@@ -87,7 +138,8 @@ def list_approval_tasks(
                 continue
             if not include_decided and decided:
                 continue
-            summary = dict(t.summary or {})
+            summary = _summary(t.summary, apps.get(t.application_id),
+                               fund_types, levels.get(t.application_id))
             view = ApprovalTaskView(
                 id=t.id, application_id=t.application_id, step=t.step, step_name=t.step_name,
                 role=t.role, status="decided" if decided else t.status,

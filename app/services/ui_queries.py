@@ -824,6 +824,7 @@ class ApprovalContext:
     task: ApprovalTaskView
     indicator: IndicatorRow | None  # None when this machine has no copy of the indicator
     warnings: tuple[WarningView, ...]
+    attachments: tuple[AttachmentRow, ...] = ()  # the vouchers (files may be server-only)
 
 
 def approval_context(*, db: Database, task_id: str) -> ApprovalContext:
@@ -836,7 +837,12 @@ def approval_context(*, db: Database, task_id: str) -> ApprovalContext:
     warnings = tuple(w for w in list_warnings(db=db)
                      if (w.application_id and w.application_id == task.application_id)
                      or (ind_id and w.indicator_id == ind_id))
-    return ApprovalContext(task=task, indicator=rows.get(ind_id), warnings=warnings)
+    payee = task.summary.get("payee_name")
+    attachments = tuple(list_attachments(db=db, application_id=task.application_id,
+                                         amount=task.amount or None,
+                                         payee_name=str(payee) if payee else None))
+    return ApprovalContext(task=task, indicator=rows.get(ind_id), warnings=warnings,
+                           attachments=attachments)
 
 
 def decide_tasks(*, db: Database, task_ids: Sequence[str], decision: str = "approve",
@@ -894,6 +900,56 @@ class AttachmentRow:
     uploaded: bool
     path: str | None  # the local file, when this machine has it
     ocr_fields: tuple[tuple[str, str], ...] = ()  # (field, value) as OCR read them
+    sha256: str = ""
+    #: (check name, passed, message) — the OCR cross-checks and the checks against the
+    #: application (invoice total vs amount, seller vs payee); failed ones first
+    checks: tuple[tuple[str, bool, str], ...] = ()
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
+    @property
+    def failed_fields(self) -> frozenset[str]:
+        """Fields named by a failed check (check names start with the field they test)."""
+        from app.ocr.model import FIELD_NAMES
+
+        failed = [name for name, ok, _m in self.checks if not ok]
+        return frozenset(f for f in FIELD_NAMES for name in failed
+                         if name == f or name.startswith(f + "_") or name.endswith("_" + f))
+
+
+def _ocr_field_value(fields: Any, key: str) -> Any:
+    value = fields.get(key) if isinstance(fields, dict) else None
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _ocr_checks(result: Any, *, amount: int | None = None,
+                payee_name: str | None = None) -> tuple[tuple[str, bool, str], ...]:
+    """The stored OCR checks (and their messages), then the voucher against the application."""
+    if not isinstance(result, dict):
+        return ()
+    out: list[tuple[str, bool, str]] = []
+    problems = [str(p) for p in result.get("problems") or ()]
+    failed_iter = iter(problems)
+    for name, ok in (result.get("checks") or {}).items():
+        # to_json keeps the failed checks' messages in order under "problems"
+        out.append((str(name), bool(ok), "" if ok else next(failed_iter, str(name))))
+    fields = result.get("fields") or {}
+    total = _ocr_field_value(fields, "total_fen")
+    if amount and isinstance(total, int) and total > 0:
+        from fiscal.money import format_amount
+
+        out.append(("total_fen_vs_application", total == amount,
+                    "" if total == amount else
+                    f"票面价税合计 {format_amount(total)} 元与申请金额 {format_amount(amount)} 元不一致。"))
+    seller = _ocr_field_value(fields, "seller_name") or _ocr_field_value(fields, "payee_name")
+    if payee_name and isinstance(seller, str) and seller.strip():
+        same = seller.strip() == payee_name.strip()
+        out.append(("seller_name_vs_payee", same, "" if same else
+                    f"票面销售方/收款人“{seller.strip()}”与申请的收款人“{payee_name.strip()}”不一致。"))
+    out.sort(key=lambda c: c[1])
+    return tuple(out)
 
 
 def _ocr_pairs(result: Any) -> tuple[tuple[str, str], ...]:
@@ -910,7 +966,10 @@ def _ocr_pairs(result: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out[:20])
 
 
-def list_attachments(*, db: Database, application_id: str) -> list[AttachmentRow]:
+def list_attachments(*, db: Database, application_id: str, amount: int | None = None,
+                     payee_name: str | None = None) -> list[AttachmentRow]:
+    """The application's vouchers; ``amount``/``payee_name`` (the application's) add the
+    reviewer's cross-checks of each voucher against the application."""
     from app.models import Attachment
 
     with db.read() as s:
@@ -922,8 +981,66 @@ def list_attachments(*, db: Database, application_id: str) -> list[AttachmentRow
             out.append(AttachmentRow(a.id, a.file_name, a.media_type, a.size, a.role,
                                      a.invoice_key, a.uploaded,
                                      str(path) if path.exists() else None,
-                                     _ocr_pairs(a.ocr_result)))
+                                     _ocr_pairs(a.ocr_result), a.sha256,
+                                     _ocr_checks(a.ocr_result, amount=amount,
+                                                 payee_name=payee_name)))
     return out
+
+
+def fetch_attachment(*, db: Database, sha256: str, server_url: str | None,
+                     username: str | None, client: Any = None) -> Path:
+    """The local file of a voucher, downloaded from the server by its SHA-256 (and verified)
+    when this machine does not have it yet. Uses ``app.services.attachments.ensure_local``
+    when that exists, else a plain verified download here."""
+    from app.services import attachments
+
+    local = attachments.blob_path(db, sha256)
+    if local.exists():
+        return local
+    if not server_url or not username:
+        raise NotFound("图像尚未下载：当前离线，联网登录后自动从服务器下载。", field="attachment")
+    from app.db import data_dir
+    from app.sync.credentials import device_id
+    from app.sync.http import HttpTransport
+
+    transport = HttpTransport(server_url=server_url, username=username, client=client,
+                              device_id=device_id(db.data_dir if db.path else data_dir()))
+    try:
+        ensure_local = getattr(attachments, "ensure_local", None)
+        if ensure_local is not None:
+            return Path(ensure_local(db=db, sha256=sha256, transport=transport))
+        return _download_blob(db=db, sha256=sha256, transport=transport)
+    finally:
+        transport.close()
+
+
+def _download_blob(*, db: Database, sha256: str, transport: Any) -> Path:
+    import hashlib
+    import os
+    import tempfile
+
+    from app.services import attachments
+
+    r = transport.call("GET", f"/api/v1/attachments/{sha256}/content", timeout=120)
+    if r.status_code == 404:
+        raise NotFound("服务器上还没有这个附件的文件（上传它的设备尚未同步完成）。",
+                       field="attachment")
+    if r.status_code >= 400:
+        raise ServiceError(f"下载附件失败（服务器答复 {r.status_code}），请稍后重试。",
+                           field="attachment")
+    body = r.content
+    if hashlib.sha256(body).hexdigest() != sha256:  # never keep a file under a wrong name
+        raise ServiceError("下载的附件内容与其校验值（SHA-256）不符，已丢弃，请重试。",
+                           field="attachment")
+    db.files_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=db.files_dir, prefix=".download-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+        stored, _size = attachments.store_file(db=db, source=Path(tmp))
+    finally:
+        os.unlink(tmp)
+    return attachments.blob_path(db, stored)
 
 
 @dataclass(frozen=True, slots=True)

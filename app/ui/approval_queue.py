@@ -37,8 +37,10 @@ from app.services.ui_queries import (
 )
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, fund_types, local_time, money, status_name
+from app.ui.message_i18n import translate_message
 from app.ui.record_model import Column, RecordTableModel
 from app.ui.tasks import ChangeAwareMixin
+from app.ui.voucher_images import VoucherImagesPanel
 from fiscal.money import AmountError, parse_amount, to_daxie
 
 LEVEL_COLORS = {"red": "#c0392b", "yellow": "#b7950b", "blue": "#2874a6"}
@@ -147,10 +149,16 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         self._message.setWordWrap(True)
         self._message.setObjectName("approvalMessage")
         self._message.setTextFormat(Qt.TextFormat.PlainText)
+        self.vouchers = VoucherImagesPanel(ctx.runner, fetch=getattr(ctx, "fetch_attachment", None))
+        self.vouchers.setObjectName("approvalVouchers")
+        detail_split = QSplitter(Qt.Orientation.Vertical)
+        detail_split.addWidget(self._detail)
+        detail_split.addWidget(self.vouchers)
+        detail_split.setSizes([330, 300])
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self._detail, 1)
+        rl.addWidget(detail_split, 1)
         rl.addWidget(self._comment)
         db_ = QHBoxLayout()
         db_.addWidget(self._message, 1)
@@ -230,6 +238,7 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         else:
             self._detail.setHtml(f"<p>{self.tr('没有待审批的任务。')}</p>")
             self._context = None
+            self.vouchers.set_attachments(())
 
     def current(self) -> ApprovalTaskView | None:
         return self.model.record(self._table.currentIndex().row())
@@ -277,17 +286,25 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
             for w in ctx.warnings:
                 html.append(f"<li><span style='color:{LEVEL_COLORS.get(w.severity, '#000')}'>"
                             f"[{SEVERITY_NAMES.get(w.severity, w.severity)}] {escape(w.rule_name)}"
-                            f"</span> {escape(w.message)}</li>")
+                            f"</span> {escape(translate_message(w.message))}</li>")
             html.append("</ul>")
         if t.server_message:
             html.append(f"<p style='color:#c0392b'><b>{self.tr('服务器退回了上次的意见')}</b>："
-                        f"{escape(t.server_message)}</p>")
-        if t.decision:
-            html.append(f"<p><b>{self.tr('我的意见')}</b> {t.decision} {escape(t.decision_comment)}"
-                        f"（{t.decision_state}）</p>")
-        html.append(f"<p style='color:#666'>{self.tr('凭证')}：{self.tr('凭证影像随同步下载后显示在此处。')}"
+                        f"{escape(translate_message(t.server_message))}</p>")
+        if t.decision and not t.is_open:
+            word = {"approve": self.tr("同意"), "return": self.tr("退回"),
+                    "reject": self.tr("拒绝")}.get(t.decision, t.decision)
+            state = {"queued": self.tr("待发送"), "sent": self.tr("已发送"),
+                     "accepted": self.tr("服务器已接受")}.get(t.decision_state or "",
+                                                            t.decision_state or "")
+            html.append(f"<p><b>{self.tr('我的意见')}</b> {word} {escape(t.decision_comment)}"
+                        f"（{state}）</p>")
+        html.append(f"<p style='color:#666'>{self.tr('凭证')}：{self.tr('{0} 个附件（见下方）').format(len(ctx.attachments))}"
                     f" · {self.tr('收到时间')} {local_time(t.created_at)}</p>")
         self._detail.setHtml("".join(html))
+        if [a.sha256 for a in ctx.attachments] != [a.sha256 for a in self.vouchers.rows()] or any(
+                a.checks != b.checks for a, b in zip(ctx.attachments, self.vouchers.rows(), strict=False)):
+            self.vouchers.set_attachments(ctx.attachments)
         undecided = t.is_open
         for b in (self._approve, self._return, self._reject):
             b.setEnabled(undecided)

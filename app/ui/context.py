@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -45,6 +46,7 @@ class UiContext(QObject):
     def __init__(self, db: Database, runner: TaskRunner | None = None, *,
                  user: SignedInUser | None = None, demo: bool = False,
                  sync_fn: Callable[..., Any] | None = None,
+                 fetch_attachment: Callable[[str], Path] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db = db
@@ -52,6 +54,9 @@ class UiContext(QObject):
         self.user = user
         self.demo = demo
         self.sync_fn = sync_fn
+        #: sha256 → local file, downloading (verified) from the server when needed; runs in
+        #: the task runner. Default: the signed-in user's server (see fetch_attachment_for).
+        self.fetch_attachment = fetch_attachment or self._fetch_from_server
         self._online = bool(user and user.online)
         self.runner.sig_error.connect(self._on_runner_error)
 
@@ -72,6 +77,14 @@ class UiContext(QObject):
     def notify(self, text: str, level: str = "info") -> None:
         log.info("notification [%s] %s", level, text)
         self.sig_notification.emit(level, text)
+
+    def _fetch_from_server(self, sha256: str) -> Path:
+        from app.services.ui_queries import fetch_attachment
+
+        user = self.user
+        return fetch_attachment(db=self.db, sha256=sha256,
+                                server_url=user.server_url if user and user.online else None,
+                                username=user.username if user else None)
 
     def _on_runner_error(self, label: str, message: str) -> None:
         self.notify(message, "error")

@@ -50,6 +50,7 @@ from app.ui.attachments_panel import AttachmentsPanel
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, money, settlement_modes, status_name
 from app.ui.indicator_browser import IndicatorBrowserView, IndicatorTableModel
+from app.ui.message_i18n import translate_message
 from fiscal.ids import check_uscc, uscc_category
 from fiscal.money import AmountError, parse_amount, to_daxie
 
@@ -172,7 +173,8 @@ class BudgetPanel(QGroupBox):
             ok_text = self.tr("未发现会被拒绝的规则（以服务器审核为准）。")
             self._rules.setText(f"<span style='{OK_STYLE}'>✔ {ok_text}</span>")
         else:
-            items = "".join(f"<li><span style='{ERROR_STYLE}'>✘ {escape(v.message)}</span></li>"
+            items = "".join(f"<li><span style='{ERROR_STYLE}'>✘ "
+                            f"{escape(translate_message(v.message, v.code))}</span></li>"
                             for v in preview.violations)
             self._rules.setText(f"<ul style='margin-left:-20px'>{items}</ul>")
 
@@ -629,7 +631,8 @@ class PaymentFormView(QWidget):
             err.setText("✔ " + (uscc_category(text) or self.tr("校验通过")))
         else:
             err.setStyleSheet(ERROR_STYLE)
-            err.setText(result.message or self.tr("统一社会信用代码不正确"))
+            err.setText(translate_message(result.message) if result.message
+                        else self.tr("统一社会信用代码不正确"))
 
     def _on_amount_text_changed(self, text: str) -> None:
         err = self._errors["amount"]
@@ -644,7 +647,7 @@ class PaymentFormView(QWidget):
         except AmountError as exc:
             self._amount_fen = None
             self.daxie_label.setText("")
-            err.setText(exc.message)
+            err.setText(translate_message(exc.message, exc.code))
         else:
             self._amount_fen = fen
             err.setText("" if fen > 0 else self.tr("金额必须大于 0"))
@@ -774,7 +777,7 @@ class PaymentFormView(QWidget):
             text = self.tr("支付申请已排队，正在发送到服务器。")
         else:
             text = self.tr("当前离线：支付申请已排队，联网同步后自动发送。")
-        notes = "；".join(n.message for n in result.notes)
+        notes = "；".join(translate_message(n.message, n.code) for n in result.notes)
         if notes:
             text += self.tr(" 提示：{0}").format(notes)
         self.ctx.notify(text, "success")
@@ -793,8 +796,8 @@ class PaymentFormView(QWidget):
             return
         if isinstance(exc, BudgetExceeded):
             self._set_error("amount", message)
-            notes = [n.message for n in exc.notes]
-            self._set_message(self.tr("不能提交：{0}").format(exc.check.rule_name)
+            notes = [translate_message(n.message, n.code) for n in exc.notes]
+            self._set_message(self.tr("不能提交：{0}").format(translate_message(exc.check.rule_name))
                               + ("；" + "；".join(notes) if notes else ""), error=True)
             self.refresh_preview()
             self.amount_edit.setFocus()

@@ -53,7 +53,9 @@ def user_message(exc: BaseException) -> str:
     """The Chinese message a user sees for ``exc``; never a stack trace."""
     msg = getattr(exc, "message", None)
     if isinstance(msg, str) and msg:
-        return pick_language(msg)
+        from app.ui.message_i18n import translate_message
+
+        return translate_message(msg, getattr(exc, "code", None))
     name = type(exc).__name__
     if isinstance(exc, TimeoutError):
         return QCoreApplication.translate("tasks", "操作超时，请稍后重试。")
