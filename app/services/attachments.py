@@ -157,3 +157,81 @@ def save_ocr_result(*, db: Database, attachment_id: str,
         view = AttachmentView(att.id, att.sha256, att.file_name, att.media_type, att.size,
                               att.role, att.invoice_key, att.uploaded)
     return view, Changes(attachments=frozenset({view.id}))
+
+
+def _signed_in_transport(db: Database) -> Any:
+    from app.models import Account
+    from app.sync.credentials import device_id
+    from app.sync.http import HttpTransport
+
+    with db.read() as s:
+        acct = s.scalar(select(Account).where(Account.signed_in.is_(True))
+                        .order_by(Account.last_online_sign_in_at.desc()))
+        who = (acct.server_url, acct.username) if acct else None
+    if who is None or not who[0]:
+        raise ServiceError("附件不在本机，需要从服务器下载：请先登录服务器。", field="sha256")
+    return HttpTransport(server_url=who[0], username=who[1], device_id=device_id(db.data_dir))
+
+
+def ensure_local(*, db: Database, sha256: str, transport: Any = None) -> Path:
+    """The local path of attachment ``sha256``, downloaded from the server first when only the
+    server has it (a reviewer's or a second device's copy of an application). The bytes are
+    checked against the SHA-256 before they enter the store; a file that fails the check is
+    discarded. ``transport`` defaults to the signed-in account's HTTPS transport. Blocking:
+    the UI calls it through its task runner."""
+    from app.sync.http import RequestRefused
+    from app.sync.transport import AuthRequired, TransportError
+
+    sha256 = (sha256 or "").strip().lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidField(f"附件编号 {sha256[:70]!r} 不是 64 位十六进制 SHA-256。", field="sha256")
+    target = blob_path(db, sha256)
+    if target.exists():
+        return target
+    own = transport is None
+    transport = transport or _signed_in_transport(db)
+    db.files_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=db.files_dir, prefix=".download-")
+    try:
+        digest = hashlib.sha256()
+
+        class _Hashing:  # hashes while the bytes stream to disk: no second read
+            def __init__(self, f: Any) -> None:
+                self.f, self.size = f, 0
+
+            def write(self, block: bytes) -> int:
+                self.size += len(block)
+                if self.size > MAX_BYTES:
+                    raise ServiceError(f"附件 {sha256[:12]}… 超过 50 MB，已停止下载。", field="sha256")
+                digest.update(block)
+                return self.f.write(block)
+
+        with os.fdopen(fd, "wb") as out:
+            try:
+                transport.download_attachment(sha256, _Hashing(out))
+            except RequestRefused as exc:
+                if exc.status == 404:
+                    raise NotFound(f"服务器上没有附件 {sha256[:12]}…，或您无权查看它。") from None
+                if exc.status == 410:
+                    raise ServiceError(f"附件 {sha256[:12]}… 的文件在服务器上缺失，请联系管理员。",
+                                       field="sha256") from None
+                raise ServiceError(f"下载附件 {sha256[:12]}… 被服务器拒绝：{exc.message}",
+                                   field="sha256") from None
+            except AuthRequired:
+                raise ServiceError("登录已过期，请重新登录后再打开附件。", field="sha256") from None
+            except TransportError:
+                raise ServiceError(f"附件 {sha256[:12]}… 不在本机，且暂时无法连接服务器，"
+                                   "请联网后再试。", field="sha256") from None
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise ServiceError(f"下载的附件 {sha256[:12]}… 与其 SHA-256 不符（文件已损坏或被篡改），"
+                               "未保存；请联系管理员核对服务器上的文件。", field="sha256")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if own:
+            transport.close()
+    return target

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -234,6 +234,38 @@ class HttpTransport:
     def upload_attachment(self, sha256: str, path: Path, media_type: str) -> None:
         self._ok(self._request("PUT", f"{API}/attachments/{sha256}", content=path.read_bytes(),
                                headers={"Content-Type": media_type}))
+
+    def download_attachment(self, sha256: str, out: BinaryIO) -> int:
+        """Stream an attachment's bytes (``GET /attachments/{sha256}/content``) into ``out``;
+        returns the byte count. The caller checks the hash. 404/410 and other refusals raise
+        :class:`RequestRefused`; a dropped connection raises TransportError."""
+        path = f"{API}/attachments/{sha256}/content"
+        tokens = self._current()
+        if tokens.access_expired():
+            tokens = self.refresh()
+        for attempt in (0, 1):
+            try:
+                with self.client.stream("GET", path, headers={
+                        "Authorization": f"Bearer {tokens.access_token}"}) as r:
+                    if r.status_code == 401 and attempt == 0:
+                        r.read()
+                    elif r.status_code >= 500 or r.status_code in (408, 429):
+                        raise TransportError(f"GET {path}: HTTP {r.status_code}")
+                    elif r.status_code != 200:
+                        r.read()
+                        if r.status_code == 401:
+                            raise AuthRequired(_error_body(r)[1])
+                        raise RequestRefused(r.status_code, *_error_body(r))
+                    else:
+                        n = 0
+                        for block in r.iter_bytes(1 << 16):
+                            out.write(block)
+                            n += len(block)
+                        return n
+            except httpx.TransportError as exc:
+                raise TransportError(f"GET {path}: {type(exc).__name__}: {exc}") from exc
+            tokens = self.refresh()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def check_invoices(self, keys: list[str]) -> list[dict[str, Any]]:
         """Whether each invoice key (fiscal.ids.invoice_key) is already attached to a live
