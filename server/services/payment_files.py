@@ -307,12 +307,15 @@ def import_writeback(session: Session, *, principal: Principal, data: bytes,
     # applications and indicators of the whole file in id order up front so that two imports
     # touching the same indicators cannot deadlock half-way.
     matched = [x.voucher for x in plan if x.voucher is not None]
+    app_of: dict = {}
+    ind_of: dict = {}
     if matched:
-        session.execute(select(Application.id).where(
-            Application.id.in_(sorted(v.application_id for v in matched)))
-            .order_by(Application.id).with_for_update(of=Application)).all()
+        app_of = {a.id: a for a in session.execute(
+            select(Application).where(Application.id.in_(sorted(v.application_id for v in matched)))
+            .order_by(Application.id).with_for_update(of=Application)
+            .execution_options(populate_existing=True)).unique().scalars()}
         for iid in sorted({v.indicator_id for v in matched}):
-            ledger.lock_indicator(session, iid)
+            ind_of[iid] = ledger.lock_indicator(session, iid)
     imp = WritebackImport(sha256=sha, file_name=(file_name or "")[:200] or None, file_format=fmt,
                           profile=p.id, lines=len(lines), applied=len(matched),
                           unmatched=len(plan) - len(matched), duplicates=duplicates,
@@ -320,26 +323,32 @@ def import_writeback(session: Session, *, principal: Principal, data: bytes,
     session.add(imp)
     session.flush()
     paid = bounced = 0
-    for x in plan:
-        ln = x.line
-        paid_at = datetime.combine(ln.paid_on, datetime.min.time(), tzinfo=pay.SHANGHAI)
-        if x.voucher is None:
-            session.add(BankWriteback(
-                bank_serial=ln.bank_serial, voucher_no=ln.voucher_no, voucher_id=None,
-                import_id=imp.id, line_no=ln.line, success=ln.success, amount=ln.amount,
-                paid_on=ln.paid_on.isoformat(), actual_payee=ln.actual_payee,
-                created_by=principal.user.id))
-            chain.audit(session, actor=principal.actor, action="writeback.unmatched",
-                        entity_type="bank_writeback", entity_id=ln.bank_serial,
-                        after=ln.as_dict(), detail={"import_id": imp.id})
-            continue
-        pay.write_back(session, principal=principal, voucher_id=x.voucher.id, success=ln.success,
-                       amount_fen=ln.amount, bank_serial=ln.bank_serial, paid_at=paid_at,
-                       actual_payee=ln.actual_payee, import_id=imp.id, line_no=ln.line)
-        if ln.success:
-            paid += 1
-        else:
-            bounced += 1
+    with session.no_autoflush:  # one flush for the whole file, not one per line
+        for x in plan:
+            ln = x.line
+            paid_at = datetime.combine(ln.paid_on, datetime.min.time(), tzinfo=pay.SHANGHAI)
+            if x.voucher is None:
+                session.add(BankWriteback(
+                    bank_serial=ln.bank_serial, voucher_no=ln.voucher_no, voucher_id=None,
+                    import_id=imp.id, line_no=ln.line, success=ln.success, amount=ln.amount,
+                    paid_on=ln.paid_on.isoformat(), actual_payee=ln.actual_payee,
+                    created_by=principal.user.id))
+                chain.audit(session, actor=principal.actor, action="writeback.unmatched",
+                            entity_type="bank_writeback", entity_id=ln.bank_serial,
+                            after=ln.as_dict(), detail={"import_id": imp.id})
+                continue
+            # the same bookkeeping as the single write-back API; the checks it would make
+            # (serial, status, scope) were made above for the whole file under the same locks
+            v = x.voucher
+            pay.apply_write_back(session, principal=principal, voucher=v,
+                                 app=app_of[v.application_id], ind=ind_of[v.indicator_id],
+                                 success=ln.success, amount_fen=ln.amount,
+                                 bank_serial=ln.bank_serial, paid_at=paid_at,
+                                 actual_payee=ln.actual_payee, import_id=imp.id, line_no=ln.line)
+            if ln.success:
+                paid += 1
+            else:
+                bounced += 1
     try:
         session.flush()
     except IntegrityError:
