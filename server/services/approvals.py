@@ -523,6 +523,13 @@ def create_delegation(session: Session, *, principal: Principal, delegate: str, 
         raise ApiError(422, "invalid_period", f"授权期限不能超过 {MAX_DELEGATION_DAYS} 天。",
                        {"field": "expires_at"})
     _check_can_see(session, taker, grant, "受托人")
+    same = session.execute(select(Delegation).where(
+        Delegation.delegator_id == giver.id, Delegation.delegate_id == taker.id,
+        Delegation.role == grant.role.value, Delegation.scope == grant.scope.value,
+        Delegation.target == grant.target, Delegation.expires_at == expires_at,
+        Delegation.revoked_at.is_(None))).scalars().first()
+    if same is not None and (valid_from is None or same.valid_from == valid_from):
+        return same  # a retried request: one delegation, not two
     d = Delegation(delegator_id=giver.id, delegate_id=taker.id, role=grant.role.value,
                    scope=grant.scope.value, target=grant.target, valid_from=start,
                    expires_at=expires_at, reason=reason.strip()[:300], created_by=me.id,

@@ -76,9 +76,12 @@ def test_creation_refusals_are_clear_and_change_nothing(w):
 
 
 def test_delegate_decides_for_the_delegator_and_it_is_recorded(w):
-    r = delegate(w, "fin_a1", "acc3_a1", "unit_finance_head", reason="休假一周")
+    expires = later()
+    r = delegate(w, "fin_a1", "acc3_a1", "unit_finance_head", reason="休假一周", expires=expires)
     assert r.status_code == 201, r.text
     d = r.json()
+    retry = delegate(w, "fin_a1", "acc3_a1", "unit_finance_head", reason="休假一周", expires=expires)
+    assert retry.status_code == 201 and retry.json()["id"] == d["id"]  # a retry is not a second one
     assert (d["delegator"], d["delegate"], d["role"], d["scope"], d["target"], d["state"]) == (
         "fin_a1", "acc3_a1", "unit_finance_head", "own_unit", "A1", "in_force")
     app_id = make(w, 2_000_00)
