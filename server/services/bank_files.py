@@ -211,8 +211,12 @@ def resolve(bank: str | None = None, region: str | None = None, *,
 
 class EncodeError(ValueError):
     def __init__(self, voucher_no: str, label: str, char: str, encoding: str):
-        super().__init__(f"支付凭证 {voucher_no} 的{label}含有 {encoding} 编码无法表示的字符“{char}”，"
-                         f"请更正后再导出，或改用 UTF-8 格式。")
+        if encoding == "XML":
+            msg = f"支付凭证 {voucher_no} 的{label}含有 XML 不允许的控制字符 {char}，请更正后再导出。"
+        else:
+            msg = (f"支付凭证 {voucher_no} 的{label}含有 {encoding} 编码无法表示的字符“{char}”，"
+                   "请更正后再导出，或改用 UTF-8 格式。")
+        super().__init__(msg)
         self.voucher_no, self.label, self.char = voucher_no, label, char
 
 
@@ -227,7 +231,11 @@ def _cell(p: Profile, col: Column, rec: dict[str, Any]) -> str:
     return str(v)
 
 
-def _check_encodable(p: Profile, rows: list[list[str]], records: list[dict[str, Any]]) -> None:
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_encodable(p: Profile, rows: list[list[str]], records: list[dict[str, Any]],
+                     fmt: str) -> None:
     for rec, row in zip(records, rows, strict=True):
         for col, text in zip(p.export_fields, row, strict=True):
             try:
@@ -235,13 +243,17 @@ def _check_encodable(p: Profile, rows: list[list[str]], records: list[dict[str, 
             except UnicodeEncodeError as exc:
                 raise EncodeError(rec.get("voucher_no", "?"), col.label, text[exc.start],
                                   p.encoding) from None
+            bad = _XML_ILLEGAL.search(text) if fmt == "xml" else None
+            if bad:  # control characters cannot appear in XML 1.0 at all, not even escaped
+                raise EncodeError(rec.get("voucher_no", "?"), col.label,
+                                  f"U+{ord(bad.group()):04X}", "XML")
 
 
 def render(p: Profile, fmt: str, records: list[dict[str, Any]], *, batch: dict[str, Any]) -> bytes:
     """The bank file for ``records`` (dicts keyed by :data:`EXPORT_KEYS`, ``amount`` in fen).
     ``batch`` carries batch_no, created_at (datetime), count and total (fen) for the XML header."""
     rows = [[_cell(p, c, r) for c in p.export_fields] for r in records]
-    _check_encodable(p, rows, records)
+    _check_encodable(p, rows, records, fmt)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=p.csv_delimiter, lineterminator="\r\n")

@@ -221,6 +221,17 @@ def test_configured_profile_changes_the_output(w):
     assert r.status_code == 422 and r.json()["code"] == "unknown_bank" and "NOPE" in r.json()["message"]
 
 
+def test_gbk_export_refuses_a_character_gbk_cannot_carry(w):
+    v = vouchered(w, 66_00, payee_name="𠮷祥物业服务部")  # U+20BB7 is outside GBK
+    counts = w.counts()
+    r = export(w, "csv", bank="CCB")
+    assert r.status_code == 422 and r.json()["code"] == "export_encoding"
+    assert v["voucher_no"] in r.json()["message"] and "收款人全称" in r.json()["message"]
+    assert "𠮷" in r.json()["message"] and w.counts() == counts  # no batch recorded
+    r = export(w, "csv")  # UTF-8 carries it
+    assert r.status_code == 200 and "𠮷祥物业服务部" in r.content.decode("utf-8")
+
+
 def test_profile_resolution_region_then_bank_then_default():
     cfg = bf.load_config()
     cfg = {**cfg, "regions": {"330700000": {"ICBC": "gbk_fen", "*": "gbk_fen"}}}
