@@ -215,16 +215,21 @@ def _missing_fields(app: PaymentApplication) -> list[tuple[str, str]]:
     return missing
 
 
-def _reference_data(fiscal_year: int, region_code: str | None) -> dict[str, Any]:
+def _reference_data(fiscal_year: int, region_code: str | None,
+                    session: Any = None) -> dict[str, Any]:
     """Code tables and dictionaries for fiscal.rules (the same ones the form preview uses);
-    whatever cannot be loaded is left out and the rule falls back to its defaults."""
+    whatever cannot be loaded is left out and the rule falls back to its defaults. The code
+    tables are the server's as last synced (app.sync.code_tables), else the shipped ones."""
     out: dict[str, Any] = {}
     try:
+        from app.sync.code_tables import local_code_tables
         from fiscal.codes import available_years, code_tables
 
+        tables = local_code_tables(session, fiscal_year) if session is not None else None
         years = available_years()
-        if years:
+        if tables is None and years:
             tables = code_tables(fiscal_year if fiscal_year in years else years[-1])
+        if tables is not None:
             out.update(func_table=tables.functional, dep_table=tables.dep_economic)
     except Exception:
         logging.getLogger(__name__).exception("code tables unavailable for offline rules")
@@ -244,7 +249,8 @@ def _reference_data(fiscal_year: int, region_code: str | None) -> dict[str, Any]
     return out
 
 
-def _rule_notes(app: PaymentApplication, ind: Indicator, pending: int) -> tuple[RuleNote, ...]:
+def _rule_notes(app: PaymentApplication, ind: Indicator, pending: int,
+                session: Any = None) -> tuple[RuleNote, ...]:
     """Other budget-control rules of fiscal.rules, run offline as advice."""
     try:
         from fiscal.rules.budget import ApplicationFacts, IndicatorFacts, evaluate_submission
@@ -270,7 +276,7 @@ def _rule_notes(app: PaymentApplication, ind: Indicator, pending: int) -> tuple[
             card_not_accepted=app.card_not_accepted,
         )
         violations = evaluate_submission(ind_facts, app_facts, **_reference_data(
-            ind.fiscal_year, ind.region_code))
+            ind.fiscal_year, ind.region_code, session))
     except Exception:  # advice only: a rule-module change must never block saving work
         logging.getLogger(__name__).exception("offline rule evaluation failed")
         return ()
@@ -347,7 +353,7 @@ def queue_application(*, db: Database, application_id: str) -> QueueResult:
             )
         pending = pending_own_amount(s, ind.id, exclude_application_id=app.id)
         check = evaluate_budget(indicator=ind, requested=app.amount, pending_own=pending)
-        notes = _rule_notes(app, ind, pending)
+        notes = _rule_notes(app, ind, pending, s)
         if not check.ok:
             raise BudgetExceeded(check, notes)
 

@@ -403,7 +403,11 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
             apply_warning(s, change["data"], int(change.get("seq") or 0))
     elif entity == "unit" and op != "delete" and change.get("data"):
         _apply_unit(s, change["data"], int(change["seq"]))
-    else:  # code_tables, ...: not mirrored yet
+    elif entity == "code_tables" and op != "delete" and change.get("data"):
+        from app.sync.code_tables import apply_code_tables
+
+        apply_code_tables(s, change["data"], int(change.get("seq") or 0))
+    else:
         log.debug("sync: ignoring %s change %s", entity, change.get("id"))
 
 
