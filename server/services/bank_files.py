@@ -103,7 +103,7 @@ class LineError:
 
     def message(self) -> str:
         v = "" if self.value is None else f"“{self.value}”"
-        return f"第 {self.line} 行 {self.field}{v}：{self.reason}"
+        return f"第 {self.line} 行 {self.field}{v}：{self.reason.rstrip('。')}"
 
 
 # ---------------------------------------------------------------------------------------------
