@@ -14,7 +14,9 @@ Levels (domain.md §6.1): 1 红 = 拦截 (blocked until cleared); 2 黄 = needs 
 and an attachment before the reviewer may approve; 3 蓝 = 提醒/记录.
 
 Disposition loop: the bureau rules 认定正常 or 需要核实; the unit answers 已整改 or 核实无误 (notes,
-and attachments where the level demands); the bureau accepts, asks again or rules 违规.
+and attachments where the level demands); the bureau accepts, asks again or rules 违规. On a
+raised yellow warning the unit may also explain first (``explain``: raised → explained, note and
+attachment required), which lifts the approval block; the bureau still rules afterwards.
 :func:`dispose` applies one step and records who and when; outcomes map to 核实/疑点/违规.
 
 (The module is ``fiscal.warnings``; it never imports the standard-library ``warnings``.)
