@@ -1,7 +1,9 @@
 """Kill the client (SIGKILL) at random points of `jincai sync` against a real uvicorn server,
 twenty times, then kill and restart the server in the middle of a push, then sync to
 completion: no draft lost, no application duplicated on the server, local balances equal
-the server's (issue 5, Tests)."""
+the server's (issue 5, Tests). Runs with the server on SQLite and on PostgreSQL
+(``JINCAI_TEST_PG_URL``); on PostgreSQL with fewer kill rounds (``JINCAI_KILL_ROUNDS_PG``,
+default 8) to keep the pair within about a minute."""
 from __future__ import annotations
 
 import os
@@ -22,6 +24,7 @@ pytest.importorskip("server.app")
 
 ROOT = Path(__file__).resolve().parents[3]
 KILLS = int(os.environ.get("JINCAI_KILL_ROUNDS", "20"))
+KILLS_PG = int(os.environ.get("JINCAI_KILL_ROUNDS_PG", "8"))
 
 SERVER = textwrap.dedent(
     """
@@ -29,26 +32,29 @@ SERVER = textwrap.dedent(
     from pathlib import Path
     import uvicorn
 
-    folder, port = Path(sys.argv[1]), int(sys.argv[2])
-    if (folder / "server.sqlite3").exists():  # a restart: same database, same secret
+    folder, port, kind = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    if (folder / "db_url").exists():  # a restart: same database, same secret
         from server.app import create_app
         from server.db import make_engine
         from server.settings import load_settings
 
         from server.migrate import upgrade
 
-        url = f"sqlite:///{folder / 'server.sqlite3'}"
+        url = (folder / "db_url").read_text()
         engine = make_engine(url)
         upgrade(engine)
         app = create_app(load_settings(database_url=url, data_dir=folder), engine)
     else:
         from tests.server.conftest import build_world, indicator, make_database
 
-        world = build_world(make_database("sqlite", folder))
+        db = make_database(kind, folder)
+        (folder / "db_schema").write_text(db.schema or "")
+        world = build_world(db)
         items = [indicator(f"K-{i:03d}", "A1", 10_000_000) for i in range(120)]
         r = world.api("bur_a").post("/api/v1/indicators/bulk", json={"items": items})
         assert r.status_code == 200, r.text
         app = world.app
+        (folder / "db_url").write_text(db.url)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
     """
 )
@@ -83,8 +89,9 @@ def _free_port() -> int:
 class LiveServer:
     """The real server under uvicorn in its own process; can be killed and restarted."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kind: str = "sqlite") -> None:
         self.folder = folder
+        self.kind = kind
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -92,7 +99,8 @@ class LiveServer:
     def start(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT), JINCAI_DATA_DIR=str(self.folder))
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(self.folder), str(self.port)], cwd=ROOT, env=env)
+            [sys.executable, "-c", SERVER, str(self.folder), str(self.port), self.kind], cwd=ROOT,
+            env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -110,11 +118,15 @@ class LiveServer:
             self.proc.wait(timeout=10)
 
 
-@pytest.fixture
-def live_server(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def live_server(request, tmp_path):
+    from tests.server.conftest import PG_REQUIRED, PG_URL
+
+    if request.param == "postgres" and not PG_URL and not PG_REQUIRED:
+        pytest.skip("JINCAI_TEST_PG_URL is empty: PostgreSQL not available")
     folder = tmp_path / "server"
     folder.mkdir()
-    server = LiveServer(folder)
+    server = LiveServer(folder, request.param)
     server.start()
     yield server
     if server.proc is not None and server.proc.poll() is None:
@@ -123,6 +135,11 @@ def live_server(tmp_path):
             server.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.proc.kill()
+    schema = (folder / "db_schema").read_text() if (folder / "db_schema").exists() else ""
+    if schema:
+        from tests.server.conftest import Database, drop_database
+
+        drop_database(Database("postgres", "", str(folder), schema))
 
 
 @pytest.mark.slow
@@ -188,7 +205,7 @@ def test_sigkill_during_sync_twenty_times(tmp_path, live_server, monkeypatch) ->
     sync()  # first download (120 indicators)
     created: list[str] = []
     stages: list[str] = []
-    for round_no in range(KILLS):
+    for round_no in range(KILLS_PG if server.kind == "postgres" else KILLS):
         db = open_database(data_dir / "jincai.sqlite3", backup=False)
         for _ in range(3):
             ind = f"K-{rng.randrange(120):03d}"
