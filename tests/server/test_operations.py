@@ -219,3 +219,12 @@ def test_gen_secret(capsys):
     assert cli.main(["gen-secret"]) == 0
     secret = capsys.readouterr().out.strip()
     assert len(secret) >= 48 and secret != DEFAULT_SECRET
+
+
+def test_migrations_have_a_single_head() -> None:
+    """Parallel branches are allowed while work is in flight, but a release has one head, so
+    operators' plain `alembic upgrade head` works."""
+    from alembic.script import ScriptDirectory
+
+    from server.migrate import alembic_config
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
