@@ -106,6 +106,8 @@ def _request_hash(cmd: PushCommand) -> str:
 
 
 def _run(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int, dict]:
+    if cmd.type.startswith("warning."):  # entity_id = warning number, not an application UUID
+        return approvals_sync.run_warning(session, principal, cmd)
     try:
         app_id = uuid.UUID(cmd.entity_id)
     except ValueError:
