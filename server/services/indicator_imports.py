@@ -15,9 +15,10 @@ workbook used to be sent as several independent requests. Here it is one *batch*
    answers exactly as the first one (stored result);
 4. ``abort`` — drops the staged rows. A batch never committed has no effect at all.
 
-Every transition is an audit event (``indicator_import.open|commit|reject|abort``); the
+Every transition is an audit event (``indicator_import.open|commit|reject|abort|expire``); the
 indicators themselves get their usual ``indicator.create|update`` events from ``upsert_many``.
-Staged rows are deleted when the batch is finished.
+Staged rows are deleted when the batch is finished; a batch left open for 24 hours is given up
+(``expire``) the next time its user opens a batch.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +43,7 @@ from server.services.org import Principal
 MAX_CHUNK_ROWS = 5000  # the same as one /indicators/bulk request
 MAX_BATCH_ROWS = 200_000  # a whole year's indicators of a big 区划, with room to spare
 MAX_CHUNKS = 10_000
+EXPIRE_AFTER = timedelta(hours=24)  # an open batch untouched this long is given up (client gone)
 
 STATUS_NAMES = {"open": "上传中", "committed": "已提交", "rejected": "已被拒绝", "aborted": "已放弃"}
 
@@ -86,6 +89,7 @@ def open_batch(session: Session, *, principal: Principal, batch_id: uuid.UUID,
         if batch.user_id != principal.user.id:
             raise conflict("batch_id_taken", f"批次编号 {batch_id} 已被使用，请换一个批次编号。")
         return batch, False
+    expire_abandoned(session, principal=principal)
     batch = IndicatorImportBatch(id=batch_id, user_id=principal.user.id, status="open",
                                  file_name=file_name, chunk_count=0, row_count=0)
     session.add(batch)
@@ -94,6 +98,24 @@ def open_batch(session: Session, *, principal: Principal, batch_id: uuid.UUID,
                 entity_type="indicator_import", entity_id=batch_id,
                 after={"file_name": file_name})
     return batch, True
+
+
+def expire_abandoned(session: Session, *, principal: Principal) -> int:
+    """Give up the caller's batches left open longer than :data:`EXPIRE_AFTER` (a client that
+    crashed or lost the network for good): their staged rows are dropped, nothing else changes.
+    Runs when the same user opens a new batch, so staging never piles up."""
+    cutoff = utcnow() - EXPIRE_AFTER
+    stale = session.execute(select(IndicatorImportBatch).where(
+        IndicatorImportBatch.user_id == principal.user.id, IndicatorImportBatch.status == "open",
+        IndicatorImportBatch.updated_at < cutoff).with_for_update()).scalars().all()
+    for batch in stale:
+        batch.status = "aborted"
+        batch.finished_at = batch.updated_at = utcnow()
+        session.execute(delete(IndicatorImportChunk).where(IndicatorImportChunk.batch_id == batch.id))
+        chain.audit(session, actor=principal.actor, action="indicator_import.expire",
+                    entity_type="indicator_import", entity_id=batch.id,
+                    detail={"rows": batch.row_count, "chunks": batch.chunk_count})
+    return len(stale)
 
 
 def _require_open(batch: IndicatorImportBatch) -> None:

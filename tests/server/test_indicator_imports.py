@@ -224,3 +224,28 @@ def test_more_than_one_bulk_request_worth_of_rows_in_one_transaction(world):
         ev = s.execute(select(AuditEvent).where(AuditEvent.entity_id == batch_id,
                                                 AuditEvent.action == "indicator_import.commit")).scalar_one()
         assert json.loads(ev.detail)["after"]["created"] == 12_000
+
+
+def test_a_batch_left_open_for_a_day_is_given_up_when_its_user_starts_another(world):
+    from datetime import timedelta
+
+    from server.models import IndicatorImportBatch, IndicatorImportChunk, utcnow
+
+    bur = world.api("bur_a")
+    old_id, _ = _open(bur)
+    assert _chunk(bur, old_id, 0, [indicator("EX1", "A1", 1)]).status_code == 200
+    fresh_id, _ = _open(bur)
+    assert _chunk(bur, fresh_id, 0, [indicator("EX2", "A1", 1)]).status_code == 200
+    with world.session() as s:  # the client vanished a day ago
+        s.get(IndicatorImportBatch, uuid.UUID(old_id)).updated_at = utcnow() - timedelta(hours=25)
+        s.commit()
+    _open(world.api("bur_b"))  # another user's batch expires nothing of bur_a's
+    assert bur.get(f"{API}/{old_id}").json()["status"] == "open"
+    _open(bur)
+    assert bur.get(f"{API}/{old_id}").json()["status"] == "aborted"
+    assert bur.get(f"{API}/{fresh_id}").json()["status"] == "open"  # recent: kept
+    with world.session() as s:
+        assert s.execute(select(IndicatorImportChunk).where(
+            IndicatorImportChunk.batch_id == uuid.UUID(old_id))).first() is None
+    assert _audit_actions(world, old_id) == ["indicator_import.open", "indicator_import.expire"]
+    assert _indicator_ids(world, "EX") == []
