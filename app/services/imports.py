@@ -67,7 +67,8 @@ class ImportRefused(Exception):
     """The target refused the rows (nothing written, or only what ``written`` says).
 
     ``errors`` are located by Excel row; ``written`` counts the rows the target made
-    permanent before the refusal (only the server sink can have any)."""
+    permanent before the refusal — 0 for every product sink, all of which are all-or-nothing;
+    ``cancelled`` marks the user's cancel."""
 
     def __init__(self, message: str, errors: Sequence[RowError] = (), written: int = 0, *,
                  cancelled: bool = False) -> None:
@@ -896,9 +897,9 @@ def _located(result: Any, errors: Sequence[RowError]) -> list[RowError]:
 
 def finish_result(result: Any, sink: Any) -> None:
     """Complete an ImportResult with what the sink knows: when it refused (the importer only
-    saw a ``SinkFailure``), the located row errors and a truthful account of what was written
-    (the server sink may have had chunks confirmed before a refusal or a lasting network
-    failure); after a ``--partial`` import, the rows the sink itself had to leave out."""
+    saw a ``SinkFailure``), the located row errors, what was written (nothing: the sinks are
+    all-or-nothing) and whether it was a cancel; after a ``--partial`` import, the rows the
+    sink itself had to leave out."""
     refusal = getattr(sink, "refusal", None)
     extra = list(refusal.errors) if refusal is not None else list(getattr(sink, "skipped", []))
     if refusal is None and not extra:
