@@ -355,6 +355,11 @@ class ServerIndicatorSink:
         except TransportError:
             return False
 
+    def _cancelled(self) -> ImportRefused:
+        where = ("服务器上暂存的批次已放弃" if self._abort()
+                 else "暂存的批次未提交，不会生效")
+        return ImportRefused(f"导入已取消：{where}，未写入任何指标。", cancelled=True)
+
     def _refused(self, r: Any, *, stage: str, chunk: list[tuple[int, str]] | None = None) -> ImportRefused:
         _code, message = error_body(r)
         if r.status_code == 403:
@@ -379,9 +384,7 @@ class ServerIndicatorSink:
             sent = 0
             for index, chunk in enumerate(self._chunks()):
                 if self.cancel is not None and self.cancel():
-                    self._abort()
-                    raise ImportRefused("导入已取消：服务器上暂存的批次已放弃，未写入任何指标。",
-                                        cancelled=True)
+                    raise self._cancelled()
                 key = f"{self.batch_id}:{index}:" + hashlib.sha256(
                     "".join(t for _, t in chunk).encode("utf-8")).hexdigest()[:16]
                 payload = (f'{{"index":{index},"idempotency_key":"{key}","items":['
@@ -398,9 +401,7 @@ class ServerIndicatorSink:
                 if self.progress is not None:
                     self.progress(sent, total)
             if self.cancel is not None and self.cancel():
-                self._abort()
-                raise ImportRefused("导入已取消：服务器上暂存的批次已放弃，未写入任何指标。",
-                                    cancelled=True)
+                raise self._cancelled()
         except TransportError as exc:
             self._abort()
             raise ImportRefused(f"网络中断（{exc}），服务器未写入任何指标（未提交的批次不会生效）。"
