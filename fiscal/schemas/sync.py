@@ -24,14 +24,21 @@ PROTOCOL_HEADER = "X-Jincai-Protocol"
 
 EntityName = Literal["indicator", "application", "unit", "code_tables", "approval_task", "warning"]
 CommandType = Literal["application.save_draft", "application.submit", "application.withdraw",
-                      "application.void", "application.attach", "approval.decide"]
+                      "application.void", "application.attach", "approval.decide",
+                      "warning.explain", "warning.dispose"]
 # Added without a protocol bump (older clients skip unknown entities and never send the new
 # commands): ``approval_task`` (id = application UUID; upsert = the caller may decide the current
 # step now: step, step_name, role, status='pending', application_version, chain, decisions,
 # warnings; delete = no longer the caller's task), ``warning`` (id = warning number; level,
 # state, history); ``approval.decide`` (payload ``{application_id, decision|kind,
 # expected_version, comment}``, entity_id = the client's decision id or the application UUID)
-# and ``application.attach`` (payload = AttachmentLink: ``{sha256, role, invoice?}``).
+# and ``application.attach`` (payload = AttachmentLink: ``{sha256, role, invoice?}``);
+# ``warning.explain`` / ``warning.dispose`` (issues #5, #6; entity_id = warning number; payload
+# ``{action (dispose only: mark_normal|request_verify|answer_ok|answer_fixed|mark_violation|
+# accept_rectification), note, attachments: [sha256…] (uploaded before the push), contact?,
+# expected_state (the state the user acted on: the server refuses with 409
+# ``warning_state_changed`` if the warning moved on), expected_version?}``; the answer's data
+# is the warning as the pull feed carries it).
 #: The command types this protocol version executes (``get_args(CommandType)``).
 SUPPORTED_COMMANDS: tuple[str, ...] = get_args(CommandType)
 

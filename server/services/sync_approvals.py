@@ -1,17 +1,20 @@
 """Sync additions for issue 4: ``approval`` and ``warning`` entities in pull pages and the
-``approval.decide`` / ``application.attach`` push commands."""
+``approval.decide`` / ``application.attach`` push commands; issues #5/#6: the
+``warning.explain`` / ``warning.dispose`` push commands (the desktop's offline dispositions)."""
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fiscal import approval as fa
+from fiscal import warnings as fw
 from fiscal.schemas.applications import AttachmentLink
+from fiscal.schemas.common import WireModel
 from fiscal.schemas.sync import PushCommand
 from server.errors import ApiError
 from server.models import Application, ApplicationApproval, MonitorWarning, utcnow
@@ -103,3 +106,67 @@ def run(session: Session, principal: Principal, cmd: PushCommand, app_id: uuid.U
     session.flush()
     return 200, apps.public(app) | {"approval": approvals.public(
         session, session.get(ApplicationApproval, app.id))}
+
+
+# ---------------------------------------------------------------- warning.explain / warning.dispose
+
+_Sha = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+_STATES = tuple(st.value for st in fw.DispositionState)
+
+
+class WarningCommand(WireModel):
+    """Payload of ``warning.explain`` / ``warning.dispose`` (the HTTP bodies' fields, plus the
+    state the user acted on: an offline command may arrive after the warning moved on)."""
+
+    action: Literal["mark_normal", "request_verify", "answer_ok", "answer_fixed",
+                    "mark_violation", "accept_rectification", "explain"] | None = None
+    note: str = Field(default="", max_length=2000)
+    attachments: list[_Sha] = Field(default_factory=list, max_length=20)
+    contact: str = Field(default="", max_length=120)
+    expected_state: Literal[_STATES] | None = None  # type: ignore[valid-type]
+    expected_version: int | None = Field(default=None, ge=0, le=2**31)
+
+
+def run_warning(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int, dict]:
+    """Run one offline disposition through the same service as ``/warnings/{id}/explain`` and
+    ``/dispose`` (roles, unit scope and the fiscal state machine are enforced there). A command
+    made on a state the warning has left is refused, never applied to the new state: "需要核实"
+    typed on an explained warning must not land on a later answer."""
+    try:
+        warning_id = int(cmd.entity_id)
+        if not 1 <= warning_id <= 2**62:
+            raise ValueError
+    except ValueError:
+        raise ApiError(422, "invalid_entity_id",
+                       f"entity_id {cmd.entity_id!r} 不是有效的预警编号（正整数）。") from None
+    try:
+        p = WarningCommand.model_validate(cmd.payload)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    if cmd.type == "warning.explain":
+        if p.action not in (None, "explain"):
+            raise ApiError(422, "invalid_payload", "warning.explain 的 action 只能为 explain 或省略。")
+        action = "explain"
+    else:
+        if p.action is None or p.action == "explain":
+            raise ApiError(422, "invalid_payload",
+                           "warning.dispose 须给出 action（mark_normal、request_verify、answer_ok、"
+                           "answer_fixed、mark_violation、accept_rectification）；书面说明请用 "
+                           "warning.explain。")
+        action = p.action
+    w = monitoring.get_visible(session, principal, warning_id, lock=True)
+    if p.expected_state is not None and w.state != p.expected_state:
+        was = fw.STATE_NAMES[fw.DispositionState(p.expected_state)]
+        now = fw.STATE_NAMES[fw.DispositionState(w.state)]
+        last = json.loads(w.history or "[]")[-1:] or [{}]
+        by = f"（{last[0].get('by')} 已处理）" if last[0].get("by") else ""
+        raise ApiError(409, "warning_state_changed",
+                       f"预警 {w.id} 已从“{was}”变为“{now}”{by}，本次"
+                       f"“{fw.ACTION_NAMES[fw.DispositionAction(action)]}”未执行。"
+                       "请查看最新状态后重新处理，已填写的内容保留在本机。",
+                       {"state": w.state, "version": w.version, "current": monitoring.public(w)})
+    w = monitoring.dispose(session, principal=principal, warning_id=warning_id, action=action,
+                           note=p.note, attachments=p.attachments, contact=p.contact,
+                           expected_version=p.expected_version)
+    session.flush()
+    return 200, monitoring.public(w)
