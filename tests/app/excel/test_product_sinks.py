@@ -167,16 +167,21 @@ class FlakyTransport(HttpTransport):
     """Drops the connection on the n-th chunk upload, every time it is tried; with
     ``lose_commit_answer`` the first commit reaches the server but its answer is lost."""
 
-    def __init__(self, *args, fail_on: int = 0, lose_commit_answer: bool = False, **kw) -> None:
+    def __init__(self, *args, fail_on: int = 0, lose_commit_answer: bool = False,
+                 lose_chunk_answer: int = 0, **kw) -> None:
         super().__init__(*args, **kw)
         self.fail_on, self.chunk_calls = fail_on, 0
         self.lose_commit_answer, self.commit_calls = lose_commit_answer, 0
+        self.lose_chunk_answer = lose_chunk_answer
 
     def call(self, method, path, **kw):
         if path.endswith("/chunks"):
             self.chunk_calls += 1
             if self.fail_on and self.chunk_calls >= self.fail_on:
                 raise TransportError("connection reset")
+            if self.chunk_calls == self.lose_chunk_answer:  # stored by the server, answer lost
+                super().call(method, path, **kw)
+                raise TransportError("read timeout")
         if path.endswith("/commit"):
             self.commit_calls += 1
             if self.lose_commit_answer and self.commit_calls == 1:
@@ -211,6 +216,19 @@ def test_lost_commit_answer_is_retried_and_counted_once(book, world, bureau):
     imports.finish_result(result, sink)
     assert result.outcome == "ok" and result.imported_rows == 3 and flaky.commit_calls == 2
     assert (sink.created, sink.updated, sink.unchanged) == (3, 0, 0) and _server_total(world) == 3
+
+
+def test_lost_chunk_answer_is_retried_with_the_same_key(book, world, bureau):
+    path = _ind_book(book, ["Q1", "Q2", "Q3", "Q4", "Q5"])
+    flaky = FlakyTransport(server_url=URL, username="bur_a", device_id="dev-x", client=world.client,
+                           lose_chunk_answer=2)
+    sink = imports.ServerIndicatorSink(flaky, chunk_rows=2, sleep=lambda s: None)
+    result = import_workbook(path, "indicators", sink=sink, year=2026)
+    imports.finish_result(result, sink)
+    assert result.outcome == "ok" and result.imported_rows == 5 and flaky.chunk_calls == 4
+    batch = world.api("bur_a").get(f"/api/v1/indicator-imports/{sink.batch_id}").json()
+    assert (batch["chunk_count"], batch["row_count"], batch["result"]["created"]) == (3, 5, 5)
+    assert _server_total(world) == 5
 
 
 def test_cancel_during_upload_aborts_the_batch(book, world, bureau):
