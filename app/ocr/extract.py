@@ -82,6 +82,10 @@ DATE_COMPACT_RE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
 TAX_ID_RE = re.compile(r"[0-9A-Z]{15,20}")
 
 
+#: geometric shapes and check boxes the recogniser emits for blots and rules
+_BOXES = "\u25a0-\u25ff\u2610-\u2612\u2713-\u2718"
+
+
 def digits_only(text: str) -> str:
     return re.sub(r"\s+", "", text.translate(_DIGIT_LOOKALIKE))
 
@@ -117,8 +121,11 @@ def clean_daxie(text: str) -> str | None:
 
 
 def clean_name(text: str) -> str | None:
-    # punctuation read in front of a name (a label's colon, a table rule read as "_" or "|")
-    text = re.sub(r"^[\s:：.,，、_\-~|·]+", "", text)
+    # punctuation read in front of a name (a label's colon, a table rule read as "_" or "|",
+    # a check-box-like blot)
+    text = re.sub(rf"^[\s:：.,，、_\-~|·{_BOXES}]+", "", text)
+    if re.fullmatch(r"[名称][:：]?", text.strip()):
+        return None  # the other half of a letter-spaced "名    称:" label, not a name
     text = re.sub(r"[\s]+", "", text)
     text = text.strip(":：;；,，.。|")
     # strip any trailing label that the OCR glued on (e.g. 纳税人识别号)
@@ -174,9 +181,10 @@ class Layout:
                 if not nxt:
                     continue
                 b = min(nxt, key=lambda ln: ln.box[0])
-                if not ("\u4e00" <= b.text[0] <= "\u9fff"):
+                b_text = re.sub(rf"^[{_BOXES}]+", "", b.text)  # "☑称:": a blot before the half
+                if not b_text or not ("\u4e00" <= b_text[0] <= "\u9fff"):
                     continue
-                merged = OcrLine(a.text + b.text, min(a.confidence, b.confidence),
+                merged = OcrLine(a.text + b_text, min(a.confidence, b.confidence),
                                  (a.box[0], min(a.box[1], b.box[1]), b.box[2],
                                   max(a.box[3], b.box[3])))
                 self.lines = [ln for ln in self.lines if ln is not a and ln is not b] + [merged]
@@ -228,6 +236,15 @@ class Layout:
             candidates = self.right_of(ln, max_gap)
             # try one neighbour, then two joined (values split by the detector)
             found = None
+            # a neighbour whose box overlaps the label's already holds the characters that
+            # the label's box caught at its end ("账号:1" + "1649…"): do not glue them twice
+            overlap = bool(candidates) and rest.strip() and \
+                candidates[0].box[0] < ln.box[2] - 0.3 * self.line_height
+            if overlap:
+                single = parse(candidates[0].text)
+                if single is not None:
+                    hits.append(Hit(single, candidates[0].confidence, candidates[0]))
+                    continue
             for i in range(min(len(candidates), 3)):
                 joined = rest + "".join(c.text for c in candidates[: i + 1])
                 value = parse(joined)
@@ -280,7 +297,7 @@ def _account(text: str):
 
 def _rest_text(text: str):
     # a check box or bullet read in front of the value (☑, □, ·) is not part of it
-    t = re.sub(r"^[\s:：\u2022\u00b7\u25a0-\u25ff\u2610-\u2612\u2713-\u2718]+", "", text).strip()
+    t = re.sub(rf"^[\s:：\u2022\u00b7{_BOXES}]+", "", text).strip()
     t = re.split(r"\s{2,}|交易流水号|摘要|业务类型", t)[0].strip()
     return t or None
 
@@ -297,10 +314,13 @@ RE_CODE = re.compile(r"发票代码|票据代码")
 RE_NUMBER = re.compile(r"发票号码|票据号码")
 RE_DATE = re.compile(r"开票日期|交易日期|日期")
 RE_CHECK = re.compile(r"校\s*验\s*码")
-RE_NAME = re.compile(r"名.{0,2}?称|户\s*名|全\s*称")
+# "名    称:" is printed letter-spaced: the detector may see only one half of it ("名" with the
+# "称:" box missed), so a lone 名 or 称 at the start of a row is the label too
+RE_NAME = re.compile(r"名.{0,2}?称|户\s*名|全\s*称|^[名称]\s*[:：]?$")
 RE_TAX_ID = re.compile(r"纳.{0,2}人.{0,3}号|统一社会信用代码")
 RE_DAXIE = re.compile(r"[(（]\s*大\s*写\s*[)）]|大写")
-RE_XIAOXIE = re.compile(r"[(（]\s*小\s*写\s*[)）]|小写")
+# "(小写)" with the 写 lost in a blurred photo still reads "(小)"
+RE_XIAOXIE = re.compile(r"[(（]\s*小\s*写?\s*[)）]|小写")
 RE_TOTAL_ROW = re.compile(r"^[合含]\s*计$|^[合含]\s*计\s|[合含]\s*计\s*[¥YV]")
 RE_ACCOUNT = re.compile(r"账\s*号")
 RE_SERIAL = re.compile(r"流水号|交易序号|回单编号")
@@ -444,7 +464,7 @@ def _total_on_daxie_row(layout: Layout) -> Hit | None:
             continue
         row = [ln] + layout.right_of(ln, max_gap=layout.width)
         amounts = [(o, m) for o in row for m in AMOUNT_RE.finditer(o.text.replace(" ", ""))
-                   if "¥" in o.text or "Y" in o.text]
+                   if re.search(r"[¥YV]", o.text)]  # ¥ is often read as Y or V
         if amounts:
             o, m = max(amounts, key=lambda a: a[0].cx)
             fen = amount_to_fen(m.group(0))

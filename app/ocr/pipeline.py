@@ -136,6 +136,15 @@ def _decode_qr(image: np.ndarray):
     return codes, inv, bill
 
 
+def _turn_half(p: Processed) -> Processed:
+    def turn(a):
+        return None if a is None else np.ascontiguousarray(a[::-1, ::-1])
+
+    return Processed(original=p.original, color=turn(p.color), binary=turn(p.binary),
+                     gray=turn(p.gray), rotation=(p.rotation + 180) % 360, skew=p.skew,
+                     page_found=p.page_found, steps=p.steps + ["orientation:retry-180"])
+
+
 def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
                    cancel: threading.Event | None = None) -> VoucherResult:
     options = options or OcrOptions()
@@ -183,6 +192,19 @@ def recognize_page(page: SourcePage, options: OcrOptions | None = None, *,
         lines, engine_wall = worker.recognize(engine_input, timeout=options.timeout, cancel=cancel)
         engine_cpu = worker.last_cpu
         source = "ocr"
+        if (qr_code is None and not options.raw
+                and extract.classify("\n".join(ln.text for ln in lines)) == "unknown"):
+            # No QR to tell the orientation and nothing recognisable read: the orientation
+            # guess (Tesseract OSD / text-line direction) may have left the page upside down —
+            # it happens on sparse pages such as bank receipts. Read it once more turned 180°.
+            _check_cancel(cancel)
+            turned = _turn_half(processed)
+            lines2, wall2 = worker.recognize(ENGINES[engine_name].input_image(turned),
+                                             timeout=options.timeout, cancel=cancel)
+            engine_wall += wall2
+            engine_cpu += worker.last_cpu
+            if extract.classify("\n".join(ln.text for ln in lines2)) != "unknown":
+                lines, processed = lines2, turned
     text = "\n".join(ln.text for ln in lines)
     kind = extract.classify(text, inv_qr.kind_code if inv_qr else None, bill_qr is not None)
     fields = extract.extract_fields(lines, kind, source)

@@ -26,8 +26,14 @@ from app.ocr.model import Processed
 
 #: Width of the page image handed to the engines (≈ 240 dpi for an A5 invoice).
 WORK_WIDTH = 2000
-#: red-channel level above which a pixel counts as paper (removes what is left of a red seal)
-SEAL_WHITE = 205
+#: red-channel level above which a pixel under a seal counts as paper (removes the seal) ...
+SEAL_WHITE = 210
+#: ... and below which it counts as black print under the seal ink. Translucent seal ink over
+#: black text leaves a red-tinted pixel with a red channel of about 150-170 after flattening
+#: (seal on paper: 220+). Scaling the red channel from 0 (the old mapping) turned that text
+#: light grey and the engine dropped the character under the seal ("佛山市人民医院" read as
+#: "…人民医"); stretching 120-210 keeps it dark. Seeds 101-102: 4 such misses → 0.
+SEAL_INK_DARK = 120
 #: Only pages at least this large (share of the image) count as a detected page.
 MIN_PAGE_AREA = 0.25
 
@@ -216,9 +222,9 @@ def suppress_red(img: np.ndarray) -> np.ndarray:
     """Grey image in which red seal ink fades into the paper while the text stays dark.
 
     Where a pixel is red (hue within ≈ ±18° of red, some saturation) its grey value is taken
-    from the red channel, in which seal ink is nearly as bright as paper, and what is left of
-    the tint is pushed to white; black text printed *under* a seal stays dark because black
-    dominates that mixture. Every other pixel keeps its luminance, so the brown form print of
+    from the red channel, in which seal ink is nearly as bright as paper, stretched so that
+    what is left of the tint goes white while black text printed *under* the seal (a darker
+    red channel) stays dark. Every other pixel keeps its luminance, so the brown form print of
     VAT invoices (hue ≈ 25°) and blue or black print are untouched — unlike using the red
     channel everywhere, which washes out brown labels on dim photos."""
     gray = to_gray(img)
@@ -229,7 +235,8 @@ def suppress_red(img: np.ndarray) -> np.ndarray:
     red = ((h <= 9) | (h >= 170)) & (s >= 35)
     if not red.any():
         return gray
-    lut = np.clip(np.arange(256, dtype=np.float32) * (255.0 / SEAL_WHITE), 0, 255).astype(np.uint8)
+    lut = np.clip((np.arange(256, dtype=np.float32) - SEAL_INK_DARK)
+                  * (255.0 / (SEAL_WHITE - SEAL_INK_DARK)), 0, 255).astype(np.uint8)
     lifted = cv2.LUT(img[..., 2], lut)
     out = gray.copy()
     out[red] = np.maximum(gray[red], lifted[red])

@@ -10,7 +10,7 @@ from app.ocr.pipeline import OcrOptions, recognize_file
 from tests.app.ocr.conftest import field_accuracy
 
 CASES = [  # kind, condition, fields allowed to be wrong
-    ("vat_normal", "camera_heavy", 1),
+    ("vat_normal", "camera_heavy", 0),
     ("vat_special", "rot90", 0),
     ("digital_normal", "camera_mild", 0),
     ("digital_special", "lowres", 1),
@@ -46,6 +46,16 @@ def test_rapidocr_reads_the_fields(make, kind, condition, slack):
     if s.qr_payload:
         assert r.qr_payload == s.qr_payload
         assert r.fields["invoice_number"].source == "qr"
+
+
+def test_the_same_photo_reads_the_same_twice(make):
+    """RapidOCR runs on one onnxruntime thread: no thread-dependent float reductions, so a
+    result never flips between runs (this case used to pass or fail at random)."""
+    s, first = read(make, "vat_normal", "camera_heavy")
+    (again,) = recognize_file(s.path, OcrOptions(engine="rapidocr", keep_images=False))
+    assert {k: v.value for k, v in again.fields.items()} == \
+        {k: v.value for k, v in first.fields.items()}
+    assert [c.ok for c in again.checks] == [c.ok for c in first.checks]
 
 
 def test_tesseract_on_a_clean_invoice(make):
