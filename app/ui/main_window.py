@@ -96,6 +96,15 @@ class MainWindow(QMainWindow):
         if self._nav.currentRow() == index:
             self._stack.setCurrentIndex(index)
 
+    def add_page(self, key: str, title: str, description: str, widget: QWidget) -> None:
+        """A navigation entry after the fixed ones, for a screen only some roles get (the
+        treasury's 支付); ``title`` and ``description`` are already translated."""
+        self.PAGES = (*self.PAGES, (key, title, description))
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        self._nav.addItem(item)
+        self._pages[key] = self._stack.addWidget(widget)
+
     def page_widget(self, key: str) -> QWidget:
         return self._stack.widget(self._pages[key])
 

@@ -79,6 +79,12 @@ class DeskWindow(MainWindow):
             if hasattr(capture, "sig_attach"):
                 capture.sig_attach.connect(self._on_capture_attach)
         self._install_excel_page(ctx, shared)
+        if ctx.user is not None and ctx.user.has_role("treasury", "bureau_division"):
+            payments = _optional_screen("app.ui.payments_view", "PaymentsView", ctx=ctx)
+            if payments is not None:  # the treasury's desk; other roles never see the entry
+                self.payments = payments
+                self.add_page("payments", self.tr("支付"),
+                              self.tr("支付凭证、银行文件、回单、退款、更正与对账"), payments)
 
         self.status_panel = SyncStatusPanel(ctx)
         self.notifications = NotificationBar(ctx)
