@@ -261,7 +261,12 @@ def decide_task(
 
 SEVERITY_NAMES = {"red": "红色", "yellow": "黄色", "blue": "蓝色"}
 WARNING_STATUS_NAMES = {"open": "待处置", "explained": "已说明", "closed": "已关闭",
-                        "confirmed": "已确认", "dismissed": "已排除"}
+                        "confirmed": "已确认", "dismissed": "已排除",
+                        # the server's disposition states (fiscal.warnings.STATE_NAMES) and an
+                        # offline disposition not yet answered (app.services.warnings)
+                        "raised": "待处理", "normal": "认定正常", "verifying": "需要核实",
+                        "answered_ok": "核实无误（待复核）", "answered_fixed": "已整改（待复核）",
+                        "violation": "认定违规", "rectified": "整改完成", "pending_send": "待发送"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,24 +297,13 @@ def list_warnings(*, db: Database, severity: str | None = None,
                             dict(w.details or {})) for w in s.scalars(stmt)]
 
 
-def explain_warning(*, db: Database, warning_id: str, explanation: str) -> Changes:
-    """The unit's explanation (情况说明) of a warning; sent at the next sync."""
-    explanation = (explanation or "").strip()
-    if not explanation:
-        raise InvalidField("请填写情况说明。", field="explanation")
-    with db.transaction() as s:
-        w = s.get(MonitoringWarning, warning_id)
-        if w is None:
-            raise NotFound(f"找不到预警 {warning_id}。")
-        if w.status not in ("open", "explained"):
-            raise ServiceError("该预警已关闭，不能再说明。")
-        details = dict(w.details or {})
-        details["explanation"] = explanation
-        details["explained_at"] = utcnow().isoformat()
-        details["explanation_unsent"] = True
-        w.details = details
-        w.status = "explained"
-    return Changes(outbox=True)
+def explain_warning(*, db: Database, warning_id: str, explanation: str,
+                    files: Sequence[Path | str] = ()) -> Changes:
+    """The unit's explanation (情况说明) of a warning, queued as ``warning.explain`` and sent
+    at the next sync (app.services.warnings)."""
+    from app.services.warnings import explain_warning as queue_explanation
+
+    return queue_explanation(db=db, warning_id=warning_id, explanation=explanation, files=files)
 
 
 # --------------------------------------------------------------------------- status bar

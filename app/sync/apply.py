@@ -447,11 +447,13 @@ _SEVERITY_BY_LEVEL = {1: "red", 2: "yellow", 3: "blue"}
 def apply_warning(s: Session, data: dict[str, Any], seq: int) -> None:
     """Mirror a server 三级预警 record (the server owns warnings and their disposition)."""
     from app.models import MonitoringWarning
+    from app.sync.warnings import carry_local, local_state
 
     row = s.get(MonitoringWarning, str(data["id"]))
     if row is None:
         row = MonitoringWarning(id=str(data["id"]), rule_code=str(data.get("rule_id") or ""))
         s.add(row)
+    kept = local_state(row)  # an unsent / refused disposition typed here (app.services.warnings)
     row.rule_code = str(data.get("rule_id") or row.rule_code)
     row.rule_name = str(data.get("rule_name") or row.rule_name or "")
     level = data.get("level")
@@ -465,6 +467,7 @@ def apply_warning(s: Session, data: dict[str, Any], seq: int) -> None:
     row.server_seq = seq
     if data.get("created_at"):
         row.created_at = _dt(data["created_at"])
+    carry_local(row, kept)
 
 
 def apply_approval_task(s: Session, data: dict[str, Any]) -> None:
@@ -493,6 +496,11 @@ def apply_push_result(
     touched.outbox = True
     if cmd.entity_type == "approval_decision":
         return _decision_result(s, cmd, result)
+    if cmd.entity_type == "warning":  # warning.explain / warning.dispose (app.sync.warnings)
+        from app.sync.warnings import apply_result
+
+        return apply_result(s, cmd, result, transient=_transient(
+            int(result.get("http_status") or 0), result.get("code")))
     app = s.get(PaymentApplication, cmd.entity_id) if cmd.entity_type == "application" else None
     if result.get("status") == "ok":
         cmd.state = "done"

@@ -366,6 +366,7 @@ class SyncEngine:
                     for c in chunk
                 ]
                 ids = [c.id for c in chunk]
+            self._upload_command_files(batch)
             answer = self._call("push", self.transport.push, batch)
             by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
             with self.db.transaction() as s, s.no_autoflush:
@@ -397,6 +398,17 @@ class SyncEngine:
                 del cmds, apps
             done += len(ids)
             self._emit("push", done, max(total, done))
+
+    def _upload_command_files(self, batch: list[dict[str, Any]]) -> None:
+        """Files a warning disposition refers to go up before the command that needs them."""
+        from app.sync.warnings import command_files
+
+        with self.db.read() as s:
+            files = command_files(s, batch, self.db.files_dir)
+        for sha, path, media in files:
+            if not self._call("upload", self.transport.has_attachment, sha):
+                self._call("upload", self.transport.upload_attachment, sha, path, media)
+                self._counts["uploaded"] += 1
 
     def _stage_upload(self) -> None:
         with self.db.read() as s:
