@@ -167,8 +167,9 @@ def context(session: Session, app: Application | None, *, now: datetime,
          .join(Unit, Unit.id == Application.unit_id)
          .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
     if app is not None:
-        q = q.where(Application.id != app.id,
-                    (Application.unit_id == unit_id) | (Application.payee_account == app.payee_account))
+        # the unit's own history only: every rule reads it through fiscal.warnings._unit_history
+        # (same unit), so other units' payments to the same payee were fetched and then dropped
+        q = q.where(Application.id != app.id, Application.unit_id == unit_id)
     elif unit_id is not None:
         q = q.where(Application.unit_id == unit_id)
     recent = []
