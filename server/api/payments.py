@@ -168,3 +168,10 @@ def list_corrections(voucher_id: VId, principal: CurrentPrincipal, session: Read
 def jsonable(obj):
     from fastapi.encoders import jsonable_encoder
     return jsonable_encoder(obj)
+
+
+@router.get("/payments/vouchers", summary="支付台：凭证列表（含单位、收款人、批次）与待生成凭证的已审批申请")
+def payment_desk(principal: CurrentPrincipal, session: ReadSessionDep,
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict:
+    from server.services import payment_desk
+    return payment_desk.list_desk(session, principal=principal, limit=limit)
