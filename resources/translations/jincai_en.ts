@@ -65,267 +65,285 @@
 <context>
     <name>ApprovalQueueView</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="226"/>
+        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <source>{0} 个附件（见下方）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="234"/>
         <source>{0} 项，合计 {1} 元</source>
         <translation>{0} items, total {1} yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="101"/>
+        <location filename="../../app/ui/approval_queue.py" line="102"/>
         <source>不限等待时间</source>
         <translation>Any age</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <location filename="../../app/ui/approval_queue.py" line="265"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="91"/>
+        <location filename="../../app/ui/approval_queue.py" line="92"/>
         <source>全部资金性质</source>
         <translation>All fund types</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="95"/>
+        <location filename="../../app/ui/approval_queue.py" line="96"/>
         <source>全部预警级别</source>
         <translation>All warning levels</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="270"/>
+        <location filename="../../app/ui/approval_queue.py" line="279"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="288"/>
+        <location filename="../../app/ui/approval_queue.py" line="302"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="288"/>
-        <source>凭证影像随同步下载后显示在此处。</source>
-        <translation>Voucher images appear here once downloaded by sync.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/approval_queue.py" line="252"/>
+        <location filename="../../app/ui/approval_queue.py" line="261"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="85"/>
+        <location filename="../../app/ui/approval_queue.py" line="86"/>
         <source>单位、收款人、用途、编号</source>
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <location filename="../../app/ui/approval_queue.py" line="295"/>
+        <location filename="../../app/ui/approval_queue.py" line="321"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="141"/>
+        <location filename="../../app/ui/approval_queue.py" line="142"/>
         <source>同意 (Alt+A)</source>
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="330"/>
+        <location filename="../../app/ui/approval_queue.py" line="347"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="269"/>
+        <location filename="../../app/ui/approval_queue.py" line="278"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="319"/>
+        <location filename="../../app/ui/approval_queue.py" line="336"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="138"/>
+        <location filename="../../app/ui/approval_queue.py" line="139"/>
         <source>审批意见（退回、拒绝时必填）</source>
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="308"/>
+        <location filename="../../app/ui/approval_queue.py" line="325"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="337"/>
+        <location filename="../../app/ui/approval_queue.py" line="297"/>
+        <source>已发送</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="354"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="268"/>
+        <location filename="../../app/ui/approval_queue.py" line="277"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="286"/>
+        <location filename="../../app/ui/approval_queue.py" line="297"/>
+        <source>待发送</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="300"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="330"/>
+        <location filename="../../app/ui/approval_queue.py" line="347"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="123"/>
+        <location filename="../../app/ui/approval_queue.py" line="124"/>
         <source>批量同意（无预警的选中项）</source>
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="338"/>
+        <location filename="../../app/ui/approval_queue.py" line="355"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="305"/>
+        <location filename="../../app/ui/approval_queue.py" line="296"/>
+        <location filename="../../app/ui/approval_queue.py" line="322"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="145"/>
+        <location filename="../../app/ui/approval_queue.py" line="146"/>
         <source>拒绝 (Alt+J)</source>
         <translation>Reject (Alt+J)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="268"/>
+        <location filename="../../app/ui/approval_queue.py" line="277"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <location filename="../../app/ui/approval_queue.py" line="303"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="254"/>
+        <location filename="../../app/ui/approval_queue.py" line="263"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="104"/>
+        <location filename="../../app/ui/approval_queue.py" line="105"/>
         <source>显示已审批</source>
         <translation>Show decided</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="88"/>
+        <location filename="../../app/ui/approval_queue.py" line="89"/>
         <source>最低金额</source>
         <translation>Minimum amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="283"/>
+        <location filename="../../app/ui/approval_queue.py" line="298"/>
+        <source>服务器已接受</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="292"/>
         <source>服务器退回了上次的意见</source>
         <translation>The server refused the previous decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="274"/>
+        <location filename="../../app/ui/approval_queue.py" line="283"/>
         <source>本机没有该指标的数据，预算情况以服务器为准。</source>
         <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <location filename="../../app/ui/approval_queue.py" line="280"/>
         <source>本次</source>
         <translation>This payment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="231"/>
+        <location filename="../../app/ui/approval_queue.py" line="239"/>
         <source>没有待审批的任务。</source>
         <translation>No pending approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="258"/>
+        <location filename="../../app/ui/approval_queue.py" line="267"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="101"/>
+        <location filename="../../app/ui/approval_queue.py" line="102"/>
         <source>等待超过 1 天</source>
         <translation>Waiting over 1 day</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="102"/>
+        <location filename="../../app/ui/approval_queue.py" line="103"/>
         <source>等待超过 3 天</source>
         <translation>Waiting over 3 days</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="96"/>
+        <location filename="../../app/ui/approval_queue.py" line="97"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="253"/>
+        <location filename="../../app/ui/approval_queue.py" line="262"/>
         <source>经办人</source>
         <translation>Accountant</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="259"/>
+        <location filename="../../app/ui/approval_queue.py" line="268"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="260"/>
+        <location filename="../../app/ui/approval_queue.py" line="269"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="97"/>
+        <location filename="../../app/ui/approval_queue.py" line="98"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="220"/>
+        <location filename="../../app/ui/approval_queue.py" line="228"/>
         <source>读取审批任务</source>
         <translation>Reading approval tasks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="244"/>
+        <location filename="../../app/ui/approval_queue.py" line="253"/>
         <source>读取审批详情</source>
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <location filename="../../app/ui/approval_queue.py" line="295"/>
+        <location filename="../../app/ui/approval_queue.py" line="321"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="143"/>
+        <location filename="../../app/ui/approval_queue.py" line="144"/>
         <source>退回 (Alt+R)</source>
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="327"/>
+        <location filename="../../app/ui/approval_queue.py" line="344"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="256"/>
+        <location filename="../../app/ui/approval_queue.py" line="265"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="266"/>
+        <location filename="../../app/ui/approval_queue.py" line="275"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="276"/>
+        <location filename="../../app/ui/approval_queue.py" line="285"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="96"/>
+        <location filename="../../app/ui/approval_queue.py" line="97"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="306"/>
+        <location filename="../../app/ui/approval_queue.py" line="323"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="306"/>
+        <location filename="../../app/ui/approval_queue.py" line="323"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -333,62 +351,62 @@
 <context>
     <name>ApprovalTaskTableModel</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="60"/>
+        <location filename="../../app/ui/approval_queue.py" line="61"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="62"/>
+        <location filename="../../app/ui/approval_queue.py" line="63"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="67"/>
+        <location filename="../../app/ui/approval_queue.py" line="68"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="65"/>
+        <location filename="../../app/ui/approval_queue.py" line="66"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="61"/>
+        <location filename="../../app/ui/approval_queue.py" line="62"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="66"/>
+        <location filename="../../app/ui/approval_queue.py" line="67"/>
         <source>等待</source>
         <translation>Waiting</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="71"/>
+        <location filename="../../app/ui/approval_queue.py" line="72"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="71"/>
+        <location filename="../../app/ui/approval_queue.py" line="72"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="64"/>
+        <location filename="../../app/ui/approval_queue.py" line="65"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="63"/>
+        <location filename="../../app/ui/approval_queue.py" line="64"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="58"/>
+        <location filename="../../app/ui/approval_queue.py" line="59"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="71"/>
+        <location filename="../../app/ui/approval_queue.py" line="72"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -477,69 +495,97 @@
     </message>
 </context>
 <context>
+    <name>AwaitingTableModel</name>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="85"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="86"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="89"/>
+        <source>用途</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="84"/>
+        <source>申请号</source>
+        <translation>Application no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="87"/>
+        <source>金额</source>
+        <translation>Amount</translation>
+    </message>
+</context>
+<context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="129"/>
+        <location filename="../../app/ui/payment_form.py" line="130"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="104"/>
+        <location filename="../../app/ui/payment_form.py" line="105"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="164"/>
+        <location filename="../../app/ui/payment_form.py" line="165"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="104"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="104"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="139"/>
+        <location filename="../../app/ui/payment_form.py" line="140"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="172"/>
+        <location filename="../../app/ui/payment_form.py" line="173"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="140"/>
+        <location filename="../../app/ui/payment_form.py" line="141"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="97"/>
+        <location filename="../../app/ui/payment_form.py" line="98"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -547,166 +593,171 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="371"/>
+        <location filename="../../app/ui/capture_panel.py" line="423"/>
+        <source> · 服务器查重待联网</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/capture_panel.py" line="413"/>
         <source> 第{0}页</source>
         <translation> page {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="375"/>
+        <location filename="../../app/ui/capture_panel.py" line="417"/>
         <source>{0} 项校验未通过</source>
         <translation>{0} checks failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="268"/>
+        <location filename="../../app/ui/capture_panel.py" line="310"/>
         <source>停止预览</source>
         <translation>Stop preview</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="299"/>
+        <location filename="../../app/ui/capture_panel.py" line="341"/>
         <source>凭证 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;所有文件 (*)</source>
         <translation>Vouchers (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="127"/>
+        <location filename="../../app/ui/capture_panel.py" line="142"/>
         <source>分辨率</source>
         <translation>Resolution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="82"/>
+        <location filename="../../app/ui/capture_panel.py" line="94"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="111"/>
+        <location filename="../../app/ui/capture_panel.py" line="123"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="412"/>
+        <location filename="../../app/ui/capture_panel.py" line="456"/>
         <source>已保存更正。</source>
         <translation>Corrections saved.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="208"/>
+        <location filename="../../app/ui/capture_panel.py" line="246"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="179"/>
+        <location filename="../../app/ui/capture_panel.py" line="217"/>
         <source>已跳过 {0} 个不支持的文件（支持 JPEG、PNG、TIFF、PDF、XML）。</source>
         <translation>Skipped {0} unsupported files (JPEG, PNG, TIFF, PDF and XML are supported).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="83"/>
-        <location filename="../../app/ui/capture_panel.py" line="264"/>
-        <location filename="../../app/ui/capture_panel.py" line="291"/>
+        <location filename="../../app/ui/capture_panel.py" line="95"/>
+        <location filename="../../app/ui/capture_panel.py" line="306"/>
+        <location filename="../../app/ui/capture_panel.py" line="333"/>
         <source>开始预览</source>
         <translation>Start preview</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="97"/>
+        <location filename="../../app/ui/capture_panel.py" line="109"/>
         <source>打开文件…</source>
         <translation>Open files…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="84"/>
+        <location filename="../../app/ui/capture_panel.py" line="96"/>
         <source>拍摄 (空格)</source>
         <translation>Capture (Space)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="286"/>
+        <location filename="../../app/ui/capture_panel.py" line="328"/>
         <source>拍摄 {0}</source>
         <translation>Capture {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="350"/>
+        <location filename="../../app/ui/capture_panel.py" line="392"/>
         <source>排队识别…</source>
         <translation>Queued for reading…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="143"/>
+        <location filename="../../app/ui/capture_panel.py" line="158"/>
         <source>本批凭证（可把文件拖到这里）</source>
         <translation>This batch (drop files here)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="379"/>
+        <location filename="../../app/ui/capture_panel.py" line="421"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="198"/>
+        <location filename="../../app/ui/capture_panel.py" line="236"/>
         <source>正在监视：{0}</source>
         <translation>Watching: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="356"/>
+        <location filename="../../app/ui/capture_panel.py" line="398"/>
         <source>正在识别，剩余 {0} 张…</source>
         <translation>Reading, {0} left…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="239"/>
+        <location filename="../../app/ui/capture_panel.py" line="281"/>
         <source>没有检测到摄像头/高拍仪</source>
         <translation>No camera / document camera found</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="247"/>
+        <location filename="../../app/ui/capture_panel.py" line="289"/>
         <source>没有检测到摄像头或高拍仪。
 可以“打开文件…”、把文件拖到这里，或“监视文件夹”接收扫描软件保存的图片。</source>
         <translation>No camera or document camera found.
 Use “Open files…”, drop files here, or “Watch folder” to pick up images saved by scanning software.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="373"/>
+        <location filename="../../app/ui/capture_panel.py" line="415"/>
         <source>疑似重复</source>
         <translation>Possible duplicate</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="99"/>
+        <location filename="../../app/ui/capture_panel.py" line="111"/>
         <source>监视文件夹</source>
         <translation>Watch folder</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="125"/>
+        <location filename="../../app/ui/capture_panel.py" line="140"/>
         <source>设备</source>
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="400"/>
+        <location filename="../../app/ui/capture_panel.py" line="444"/>
         <source>识别完成：{0} 张凭证。点选一张查看并核对。</source>
         <translation>Done: {0} vouchers read. Select one to review it.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="136"/>
+        <location filename="../../app/ui/capture_panel.py" line="151"/>
         <source>识别引擎</source>
         <translation>OCR engine</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="298"/>
+        <location filename="../../app/ui/capture_panel.py" line="340"/>
         <source>选择凭证文件</source>
         <translation>Choose voucher files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="308"/>
+        <location filename="../../app/ui/capture_panel.py" line="350"/>
         <source>选择扫描软件保存图片的文件夹</source>
         <translation>Choose the folder where the scanning software saves images</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="377"/>
+        <location filename="../../app/ui/capture_panel.py" line="419"/>
         <source>需核对</source>
         <translation>Check needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="91"/>
+        <location filename="../../app/ui/capture_panel.py" line="103"/>
         <source>预览</source>
         <translation>Preview</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="104"/>
+        <location filename="../../app/ui/capture_panel.py" line="116"/>
         <source>（推荐）</source>
         <translation> (recommended)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="237"/>
+        <location filename="../../app/ui/capture_panel.py" line="279"/>
         <source>（默认）</source>
         <translation> (default)</translation>
     </message>
@@ -767,6 +818,39 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <location filename="../../app/ui/conflicts_dialog.py" line="49"/>
         <source>采用服务器版本</source>
         <translation>Take the server's version</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectionDialog</name>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="125"/>
+        <source>支付凭证</source>
+        <translation>Payment voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="127"/>
+        <source>新功能分类</source>
+        <translation>New functional code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="126"/>
+        <source>新指标（不改留空）</source>
+        <translation>New indicator (leave empty to keep)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="128"/>
+        <source>新部门经济分类</source>
+        <translation>New departmental economic code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="129"/>
+        <source>更正原因</source>
+        <translation>Reason for the correction</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="116"/>
+        <source>更正（调整书）</source>
+        <translation>Correction (adjustment note)</translation>
     </message>
 </context>
 <context>
@@ -887,121 +971,131 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="90"/>
+        <location filename="../../app/ui/shell.py" line="152"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="184"/>
+        <location filename="../../app/ui/shell.py" line="229"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="180"/>
+        <location filename="../../app/ui/shell.py" line="225"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
+        <location filename="../../app/ui/shell.py" line="227"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="131"/>
-        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="176"/>
+        <location filename="../../app/ui/shell.py" line="234"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="134"/>
+        <location filename="../../app/ui/shell.py" line="179"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="232"/>
+        <location filename="../../app/ui/shell.py" line="277"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="188"/>
+        <location filename="../../app/ui/shell.py" line="233"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="228"/>
-        <location filename="../../app/ui/shell.py" line="234"/>
+        <location filename="../../app/ui/shell.py" line="273"/>
+        <location filename="../../app/ui/shell.py" line="279"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="147"/>
-        <location filename="../../app/ui/shell.py" line="198"/>
+        <location filename="../../app/ui/shell.py" line="192"/>
+        <location filename="../../app/ui/shell.py" line="243"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="181"/>
+        <location filename="../../app/ui/shell.py" line="226"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="185"/>
+        <location filename="../../app/ui/shell.py" line="230"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="125"/>
+        <location filename="../../app/ui/shell.py" line="86"/>
+        <source>支付</source>
+        <translation>Payments</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="87"/>
+        <source>支付凭证、银行文件、回单、退款、更正与对账</source>
+        <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="170"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="127"/>
+        <location filename="../../app/ui/shell.py" line="172"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="186"/>
+        <location filename="../../app/ui/shell.py" line="231"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="176"/>
+        <location filename="../../app/ui/shell.py" line="221"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="136"/>
+        <location filename="../../app/ui/shell.py" line="181"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="187"/>
+        <location filename="../../app/ui/shell.py" line="232"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
+        <location filename="../../app/ui/shell.py" line="227"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="183"/>
+        <location filename="../../app/ui/shell.py" line="228"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="143"/>
+        <location filename="../../app/ui/shell.py" line="188"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="138"/>
-        <location filename="../../app/ui/shell.py" line="190"/>
+        <location filename="../../app/ui/shell.py" line="183"/>
+        <location filename="../../app/ui/shell.py" line="235"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="118"/>
+        <location filename="../../app/ui/shell.py" line="112"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -1168,17 +1262,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="75"/>
+        <location filename="../../app/ui/payment_form.py" line="76"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="74"/>
+        <location filename="../../app/ui/payment_form.py" line="75"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="67"/>
+        <location filename="../../app/ui/payment_form.py" line="68"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1282,7 +1376,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>About</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="131"/>
+        <location filename="../../app/ui/main_window.py" line="140"/>
         <source>关于金财桌面端</source>
         <translation>About Jincai Desk</translation>
     </message>
@@ -1291,12 +1385,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Voucher capture</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="133"/>
+        <location filename="../../app/ui/main_window.py" line="142"/>
         <source>国库集中支付客户端</source>
         <translation>Treasury payment client</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="120"/>
+        <location filename="../../app/ui/main_window.py" line="129"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
@@ -1343,13 +1437,13 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Server, language, OCR engine</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="132"/>
+        <location filename="../../app/ui/main_window.py" line="141"/>
         <source>版本</source>
         <translation>Version</translation>
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="60"/>
-        <location filename="../../app/ui/main_window.py" line="120"/>
+        <location filename="../../app/ui/main_window.py" line="129"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
@@ -1367,7 +1461,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Jincai Desk</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="132"/>
+        <location filename="../../app/ui/main_window.py" line="141"/>
         <source>金财桌面端 Jincai Desk</source>
         <translation>Jincai Desk</translation>
     </message>
@@ -1530,269 +1624,542 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="779"/>
+        <location filename="../../app/ui/payment_form.py" line="782"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="263"/>
+        <location filename="../../app/ui/payment_form.py" line="265"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="544"/>
+        <location filename="../../app/ui/payment_form.py" line="546"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="420"/>
+        <location filename="../../app/ui/payment_form.py" line="422"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="542"/>
+        <location filename="../../app/ui/payment_form.py" line="544"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="456"/>
+        <location filename="../../app/ui/payment_form.py" line="458"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="797"/>
+        <location filename="../../app/ui/payment_form.py" line="800"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="264"/>
+        <location filename="../../app/ui/payment_form.py" line="266"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="267"/>
+        <location filename="../../app/ui/payment_form.py" line="269"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="699"/>
+        <location filename="../../app/ui/payment_form.py" line="702"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="562"/>
+        <location filename="../../app/ui/payment_form.py" line="564"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="651"/>
+        <location filename="../../app/ui/payment_form.py" line="654"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="284"/>
+        <location filename="../../app/ui/payment_form.py" line="286"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="293"/>
+        <location filename="../../app/ui/payment_form.py" line="295"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="776"/>
+        <location filename="../../app/ui/payment_form.py" line="779"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="309"/>
+        <location filename="../../app/ui/payment_form.py" line="311"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="288"/>
+        <location filename="../../app/ui/payment_form.py" line="290"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="475"/>
+        <location filename="../../app/ui/payment_form.py" line="477"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="307"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="768"/>
+        <location filename="../../app/ui/payment_form.py" line="771"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="247"/>
+        <location filename="../../app/ui/payment_form.py" line="249"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="774"/>
+        <location filename="../../app/ui/payment_form.py" line="777"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <location filename="../../app/ui/payment_form.py" line="292"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <location filename="../../app/ui/payment_form.py" line="294"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="461"/>
+        <location filename="../../app/ui/payment_form.py" line="463"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="308"/>
+        <location filename="../../app/ui/payment_form.py" line="310"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="547"/>
+        <location filename="../../app/ui/payment_form.py" line="549"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="589"/>
+        <location filename="../../app/ui/payment_form.py" line="591"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="629"/>
+        <location filename="../../app/ui/payment_form.py" line="631"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="740"/>
+        <location filename="../../app/ui/payment_form.py" line="743"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <location filename="../../app/ui/payment_form.py" line="299"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="300"/>
+        <location filename="../../app/ui/payment_form.py" line="302"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="298"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="294"/>
+        <location filename="../../app/ui/payment_form.py" line="296"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="632"/>
+        <location filename="../../app/ui/payment_form.py" line="635"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="745"/>
+        <location filename="../../app/ui/payment_form.py" line="748"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="822"/>
+        <location filename="../../app/ui/payment_form.py" line="825"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="790"/>
+        <location filename="../../app/ui/payment_form.py" line="793"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="450"/>
+        <location filename="../../app/ui/payment_form.py" line="452"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="522"/>
+        <location filename="../../app/ui/payment_form.py" line="524"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="250"/>
+        <location filename="../../app/ui/payment_form.py" line="252"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="245"/>
+        <location filename="../../app/ui/payment_form.py" line="247"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="624"/>
+        <location filename="../../app/ui/payment_form.py" line="626"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="246"/>
+        <location filename="../../app/ui/payment_form.py" line="248"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="650"/>
+        <location filename="../../app/ui/payment_form.py" line="653"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="295"/>
+        <location filename="../../app/ui/payment_form.py" line="297"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="733"/>
+        <location filename="../../app/ui/payment_form.py" line="736"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="474"/>
+        <location filename="../../app/ui/payment_form.py" line="476"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="461"/>
+        <location filename="../../app/ui/payment_form.py" line="463"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="674"/>
+        <location filename="../../app/ui/payment_form.py" line="677"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="468"/>
+        <location filename="../../app/ui/payment_form.py" line="470"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentsView</name>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="482"/>
+        <source>下载批次文件</source>
+        <translation>Downloading the batch file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="413"/>
+        <source>业务处室可查看本处室所管单位的支付凭证；生成凭证、导出、回单、退款与更正由国库支付中心办理。</source>
+        <translation>A bureau division can view the vouchers of the units it oversees; vouchers, exports, write-backs, refunds and corrections are handled by the treasury payment centre.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="197"/>
+        <source>代理银行</source>
+        <translation>Agent bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="448"/>
+        <location filename="../../app/ui/payments_view.py" line="475"/>
+        <source>保存银行支付文件</source>
+        <translation>Save the bank payment file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="544"/>
+        <source>凭证 {0} 已更正，前后版本均已留存。</source>
+        <translation>Voucher {0} corrected; both versions are kept.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="520"/>
+        <source>凭证 {0} 已退款 {1} 元，指标额度已恢复。</source>
+        <translation>Voucher {0}: {1} yuan refunded, the indicator balance is restored.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="400"/>
+        <source>凭证 {0} 张：待回单 {1}，已支付 {2}，已退票 {3}，已退款 {4}；待生成凭证 {5} 笔</source>
+        <translation>{0} vouchers: {1} awaiting write-back, {2} paid, {3} bounced, {4} refunded; {5} applications awaiting a voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="214"/>
+        <source>凭证无回单</source>
+        <translation>Vouchers without write-back</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="569"/>
+        <source>凭证无回单 {0} 张，合计 {1} 元（其中未发送银行 {2} 张）；回单无凭证 {3} 笔，合计 {4} 元。</source>
+        <translation>{0} vouchers without write-back, total {1} yuan ({2} not yet sent to the bank); {3} write-backs without voucher, total {4} yuan.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="171"/>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="237"/>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="488"/>
+        <source>回单文件 (*.csv *.xml);;所有文件 (*)</source>
+        <translation>Write-back files (*.csv *.xml);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="215"/>
+        <source>回单无凭证</source>
+        <translation>Write-backs without voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="179"/>
+        <location filename="../../app/ui/payments_view.py" line="224"/>
+        <source>对账</source>
+        <translation>Reconciliation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="180"/>
+        <source>对账导出 Excel…</source>
+        <translation>Export reconciliation to Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="590"/>
+        <source>对账报告已导出到 {0}</source>
+        <translation>Reconciliation report exported to {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="495"/>
+        <source>导入回单文件</source>
+        <translation>Importing the write-back file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="176"/>
+        <source>导入回单文件…</source>
+        <translation>Import write-back file…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="579"/>
+        <location filename="../../app/ui/payments_view.py" line="589"/>
+        <source>导出对账报告</source>
+        <translation>Export the reconciliation report</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="468"/>
+        <source>导出银行支付文件</source>
+        <translation>Exporting the bank payment file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="173"/>
+        <source>导出银行文件…</source>
+        <translation>Export bank file…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="369"/>
+        <source>已取消。服务器上已完成的部分不会撤销：导出的批次可用“重新下载批次文件”取回，回单文件可以重新导入（已导入的流水会被跳过）。</source>
+        <translation>Cancelled. What the server already finished is not undone: an exported batch can be fetched with "Download batch file again", a write-back file can be imported again (lines already imported are skipped).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="463"/>
+        <source>已导出批次 {0}：{1} 张凭证，合计 {2} 元，已保存到 {3}</source>
+        <translation>Batch {0} exported: {1} vouchers, total {2} yuan, saved to {3}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="439"/>
+        <source>已生成支付凭证 {0}（{1} 元）。</source>
+        <translation>Payment voucher {0} issued ({1} yuan).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="223"/>
+        <source>待生成凭证</source>
+        <translation>Awaiting voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="483"/>
+        <source>批次 {0} 的文件已保存到 {1}（与导出时逐字节相同）。</source>
+        <translation>The file of batch {0} was saved to {1} (byte for byte as exported).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="208"/>
+        <source>按 Ctrl+L 生成对账报告。</source>
+        <translation>Press Ctrl+L to build the reconciliation report.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="260"/>
+        <source>支付</source>
+        <translation>Payments</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="222"/>
+        <source>支付凭证</source>
+        <translation>Payment voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="565"/>
+        <source>支付成功</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="544"/>
+        <source>更正</source>
+        <translation>Correct</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="178"/>
+        <source>更正…</source>
+        <translation>Correct…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="561"/>
+        <source>未发送银行</source>
+        <translation>Not sent to the bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="195"/>
+        <source>格式</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="172"/>
+        <source>生成凭证</source>
+        <translation>Issue voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="553"/>
+        <source>生成对账报告</source>
+        <translation>Building the reconciliation report</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="438"/>
+        <source>生成支付凭证</source>
+        <translation>Issuing the payment voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="577"/>
+        <source>请先生成对账报告（Ctrl+L）。</source>
+        <translation>Build the reconciliation report first (Ctrl+L).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="432"/>
+        <source>请在“待生成凭证”中选择一笔已审批通过的申请。</source>
+        <translation>Select an approved application under "Awaiting voucher".</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="319"/>
+        <source>请等待当前操作完成（或按 Esc 取消）。</source>
+        <translation>Wait for the current operation to finish (or press Esc to cancel).</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="473"/>
+        <source>请选择一张已发送银行的凭证，重新下载它所在批次的文件。</source>
+        <translation>Select a voucher already sent to the bank to download its batch file again.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="500"/>
+        <source>请选择一张已支付且尚有可退金额的凭证。</source>
+        <translation>Select a paid voucher with an amount left to refund.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="526"/>
+        <source>请选择一张待回单或已支付的凭证进行更正。</source>
+        <translation>Select a voucher awaiting write-back or paid to correct it.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="390"/>
+        <source>读取支付凭证</source>
+        <translation>Reading payment vouchers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="520"/>
+        <source>退款</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="177"/>
+        <source>退款…</source>
+        <translation>Refund…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="510"/>
+        <source>退款金额：{0}</source>
+        <translation>Refund amount: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="565"/>
+        <source>退票</source>
+        <translation>Bounced</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="487"/>
+        <source>选择回单文件</source>
+        <translation>Choose the write-back file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="174"/>
+        <source>重新下载批次文件…</source>
+        <translation>Download batch file again…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="449"/>
+        <source>银行支付文件 (*.{0})</source>
+        <translation>Bank payment file (*.{0})</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="383"/>
+        <location filename="../../app/ui/payments_view.py" line="388"/>
+        <location filename="../../app/ui/payments_view.py" line="550"/>
+        <source>需要联网：支付业务在服务器上办理，当前离线。</source>
+        <translation>Online access needed: payments are handled on the server, and you are offline.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="164"/>
+        <source>默认格式</source>
+        <translation>Default format</translation>
     </message>
 </context>
 <context>
@@ -1985,6 +2352,39 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <location filename="../../app/ui/import_wizard.py" line="176"/>
         <source>是</source>
         <translation>Yes</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="103"/>
+        <source>可退金额</source>
+        <translation>Refundable</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="100"/>
+        <source>如：收款人账户有误，银行退回</source>
+        <translation>e.g. wrong payee account, returned by the bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="102"/>
+        <source>支付凭证</source>
+        <translation>Payment voucher</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="96"/>
+        <source>退款</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="105"/>
+        <source>退款原因</source>
+        <translation>Reason for the refund</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="104"/>
+        <source>退款金额（元）</source>
+        <translation>Refund amount (yuan)</translation>
     </message>
 </context>
 <context>
@@ -2280,6 +2680,29 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     </message>
 </context>
 <context>
+    <name>VoucherImageDialog</name>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="99"/>
+        <source>原始大小 (1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="96"/>
+        <source>放大 (Ctrl++)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="97"/>
+        <source>缩小 (Ctrl+-)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="98"/>
+        <source>适合窗口 (0)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>VoucherImageView</name>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="143"/>
@@ -2293,141 +2716,302 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     </message>
 </context>
 <context>
-    <name>VoucherReviewView</name>
+    <name>VoucherImagesPanel</name>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="274"/>
-        <source>{0}　·　{1}</source>
-        <translation>{0} · {1}</translation>
+        <location filename="../../app/ui/voucher_images.py" line="385"/>
+        <source>{0} 项校验未通过</source>
+        <translation>{0} checks failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="368"/>
-        <source>二维码与票面一致：{0}</source>
-        <translation>QR code matches the face: {0}</translation>
+        <location filename="../../app/ui/voucher_images.py" line="300"/>
+        <source>下载凭证影像</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="206"/>
-        <source>保存更正</source>
-        <translation>Save corrections</translation>
+        <location filename="../../app/ui/voucher_images.py" line="389"/>
+        <source>全部 {0} 项校验通过</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="187"/>
-        <source>原图</source>
-        <translation>Original</translation>
+        <location filename="../../app/ui/voucher_images.py" line="325"/>
+        <source>图像下载失败</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="361"/>
-        <source>发票代码格式正确</source>
-        <translation>Invoice code is well formed</translation>
+        <location filename="../../app/ui/voucher_images.py" line="328"/>
+        <source>图像尚未下载</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="362"/>
-        <source>发票号码格式正确</source>
-        <translation>Invoice number is well formed</translation>
+        <location filename="../../app/ui/voucher_images.py" line="330"/>
+        <source>图像尚未下载：联网后自动从服务器下载。</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="196"/>
-        <source>可信度</source>
-        <translation>Confidence</translation>
+        <location filename="../../app/ui/voucher_images.py" line="194"/>
+        <source>放大查看</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="186"/>
-        <source>处理后</source>
-        <translation>Processed</translation>
+        <location filename="../../app/ui/voucher_images.py" line="344"/>
+        <source>识别字段</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="358"/>
-        <source>大写金额与小写一致</source>
-        <translation>Amount in words matches the figures</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="323"/>
-        <source>已人工更正。</source>
-        <translation>Corrected by hand.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="360"/>
-        <source>开票日期有效</source>
-        <translation>Issue date is valid</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="276"/>
-        <source>无需识别（文本层/XML）</source>
-        <translation>No OCR needed (text layer/XML)</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="350"/>
-        <source>有 {0} 项校验未通过，红色字段请对照原件核对。</source>
-        <translation>{0} checks failed: compare the red fields with the original.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="322"/>
-        <source>未能识别，请对照原件填写。</source>
-        <translation>Could not be read: fill it in from the original.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="195"/>
-        <source>来源</source>
-        <translation>Source</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="225"/>
-        <source>校验</source>
-        <translation>Check</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="320"/>
-        <source>校验未通过</source>
-        <translation>Check failed</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="363"/>
-        <source>校验码格式正确</source>
-        <translation>Check code is well formed</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="346"/>
-        <source>疑似重复报销：这张凭证已附在{0}。</source>
-        <translation>Possible duplicate claim: this voucher is already attached to {0}.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="364"/>
-        <source>票据代码/号码格式正确</source>
-        <translation>Bill code/number are well formed</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="321"/>
-        <source>识别可信度低，请对照原件核对。</source>
-        <translation>Low OCR confidence: compare with the original.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/voucher_review.py" line="195"/>
+        <location filename="../../app/ui/voucher_images.py" line="344"/>
         <source>识别结果</source>
         <translation>OCR result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="365"/>
+        <location filename="../../app/ui/voucher_images.py" line="373"/>
+        <source>该字段未通过校验</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="354"/>
+        <source>这笔申请没有附件。</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="361"/>
+        <source>（图像尚未下载）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_images.py" line="378"/>
+        <source>（没有识别结果）</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VoucherReviewView</name>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="277"/>
+        <source>{0}　·　{1}</source>
+        <translation>{0} · {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="386"/>
+        <source>二维码与票面一致：{0}</source>
+        <translation>QR code matches the face: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="289"/>
+        <source>人工更正（原：{0}）</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="207"/>
+        <source>保存更正</source>
+        <translation>Save corrections</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="188"/>
+        <source>原图</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="379"/>
+        <source>发票代码格式正确</source>
+        <translation>Invoice code is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="380"/>
+        <source>发票号码格式正确</source>
+        <translation>Invoice number is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="197"/>
+        <source>可信度</source>
+        <translation>Confidence</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="187"/>
+        <source>处理后</source>
+        <translation>Processed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="376"/>
+        <source>大写金额与小写一致</source>
+        <translation>Amount in words matches the figures</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="340"/>
+        <source>已人工更正。</source>
+        <translation>Corrected by hand.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="343"/>
+        <source>已人工更正。原识别值：{0}（{1}）；更正人：{2}；时间：{3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="378"/>
+        <source>开票日期有效</source>
+        <translation>Issue date is valid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="279"/>
+        <source>无需识别（文本层/XML）</source>
+        <translation>No OCR needed (text layer/XML)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="368"/>
+        <source>有 {0} 项校验未通过，红色字段请对照原件核对。</source>
+        <translation>{0} checks failed: compare the red fields with the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="344"/>
+        <source>未知</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="330"/>
+        <source>未能识别，请对照原件填写。</source>
+        <translation>Could not be read: fill it in from the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="290"/>
+        <source>未识别</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="196"/>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="226"/>
+        <source>校验</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="328"/>
+        <source>校验未通过</source>
+        <translation>Check failed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="381"/>
+        <source>校验码格式正确</source>
+        <translation>Check code is well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="364"/>
+        <source>疑似重复报销：这张凭证已附在{0}。</source>
+        <translation>Possible duplicate claim: this voucher is already attached to {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="382"/>
+        <source>票据代码/号码格式正确</source>
+        <translation>Bill code/number are well formed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="329"/>
+        <source>识别可信度低，请对照原件核对。</source>
+        <translation>Low OCR confidence: compare with the original.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="196"/>
+        <source>识别结果</source>
+        <translation>OCR result</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="383"/>
         <source>购买方统一社会信用代码校验通过</source>
         <translation>Buyer's unified social credit code is valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="359"/>
+        <location filename="../../app/ui/voucher_review.py" line="377"/>
         <source>金额 + 税额 = 价税合计</source>
         <translation>Amount + tax = total</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="366"/>
+        <location filename="../../app/ui/voucher_review.py" line="384"/>
         <source>销售方统一社会信用代码校验通过</source>
         <translation>Seller's unified social credit code is valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="207"/>
+        <location filename="../../app/ui/voucher_review.py" line="208"/>
         <source>附加到支付申请</source>
         <translation>Attach to payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_review.py" line="195"/>
+        <location filename="../../app/ui/voucher_review.py" line="196"/>
         <source>项目</source>
         <translation>Project</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/voucher_review.py" line="342"/>
+        <source>（未识别）</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VoucherTableModel</name>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="65"/>
+        <source>凭证号</source>
+        <translation>Voucher no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="66"/>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="62"/>
+        <source>已支付</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="63"/>
+        <source>已退款</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="73"/>
+        <source>已退款 {0} 元</source>
+        <translation>{0} yuan refunded</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="63"/>
+        <source>已退票</source>
+        <translation>Bounced</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="62"/>
+        <source>待回单</source>
+        <translation>Awaiting write-back</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="75"/>
+        <source>批次</source>
+        <translation>Batch</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="67"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="75"/>
+        <source>未发送</source>
+        <translation>Not sent</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="71"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="77"/>
+        <source>申请号</source>
+        <translation>Application no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payments_view.py" line="69"/>
+        <source>金额</source>
+        <translation>Amount</translation>
     </message>
 </context>
 <context>
@@ -2772,22 +3356,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../app/ui/tasks.py" line="63"/>
+        <location filename="../../app/ui/tasks.py" line="65"/>
         <source>找不到文件：{0}</source>
         <translation>File not found: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="64"/>
+        <location filename="../../app/ui/tasks.py" line="66"/>
         <source>操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。</source>
         <translation>The operation failed: internal error ({0}). Details are in the log; please contact your administrator.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="59"/>
+        <location filename="../../app/ui/tasks.py" line="61"/>
         <source>操作超时，请稍后重试。</source>
         <translation>The operation timed out; please try again later.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="61"/>
+        <location filename="../../app/ui/tasks.py" line="63"/>
         <source>网络或文件访问失败（{0}），请检查后重试。</source>
         <translation>Network or file access failed ({0}); please check and try again.</translation>
     </message>
