@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -78,6 +80,11 @@ class WarningsView(ChangeAwareMixin, QWidget):
         self._explanation.setMaximumHeight(90)
         self._explanation.setTabChangesFocus(True)
         self._explain = QPushButton(self.tr("提交说明"))
+        # a yellow warning's explanation needs at least one supporting file (fiscal.warnings)
+        self._files: list[Path] = []
+        self._attach = QPushButton(self.tr("添加附件…"))
+        self._attach.setObjectName("warningAttach")
+        self._files_label = QLabel()
         self._message = QLabel()
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -86,6 +93,8 @@ class WarningsView(ChangeAwareMixin, QWidget):
         rl.addWidget(self._explanation)
         row = QHBoxLayout()
         row.addWidget(self._message, 1)
+        row.addWidget(self._files_label)
+        row.addWidget(self._attach)
         row.addWidget(self._explain)
         rl.addLayout(row)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -98,6 +107,7 @@ class WarningsView(ChangeAwareMixin, QWidget):
         self._tabs.currentChanged.connect(lambda _i: self.refresh())
         self._table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self._explain.clicked.connect(self._on_explain_clicked)
+        self._attach.clicked.connect(self._on_attach_clicked)
         self.watch_changes(ctx.runner)
         self.refresh()
 
@@ -132,14 +142,42 @@ class WarningsView(ChangeAwareMixin, QWidget):
             f" <small>{escape(w.rule_code)}</small></h3><p>{escape(w.message)}</p>"
             + (f"<p><b>{self.tr('情况说明')}</b>：{escape(str(explanation))}</p>"
                if explanation else "")
-            + f"<p style='color:#666'>{self.tr('处置流程：单位说明 → 财政核实 → 关闭或确认违规。')}</p>")
-        self._explain.setEnabled(w.status in ("open", "explained"))
+            + f"<p style='color:#666'>{self.tr('处置流程：单位说明 → 财政核实 → 关闭或确认违规。')}</p>"
+            + self._send_state_html(w))
+        refused = w.details.get("refused") or {}
+        if refused.get("note") and not self._explanation.toPlainText().strip():
+            self._explanation.setPlainText(refused["note"])  # what was typed is never lost
+        self._explain.setEnabled(w.status in ("open", "raised", "explained"))
+        self._attach.setEnabled(self._explain.isEnabled())
+
+    def _send_state_html(self, w: WarningView) -> str:
+        pending, refused = w.details.get("pending"), w.details.get("refused")
+        if pending:
+            why = pending.get("message")
+            return (f"<p style='color:#b9770e'>{self.tr('待发送')}：{escape(pending.get('action_name', ''))}"
+                    + (f"（{escape(str(why))}）" if why else "") + "</p>")
+        if refused:
+            return (f"<p style='color:#c0392b'>{self.tr('服务器未接受')}"
+                    f"“{escape(refused.get('action_name', ''))}”：{escape(str(refused.get('message')))}</p>")
+        return ""
+
+    def add_files(self, paths: list[str | Path]) -> None:
+        self._files += [Path(p) for p in paths if Path(p) not in self._files]
+        names = "、".join(p.name for p in self._files)
+        self._files_label.setText(self.tr("附件 %n 个", "", len(self._files)) if self._files else "")
+        self._files_label.setToolTip(names)
+
+    def _on_attach_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("选择说明附件"), "",
+            self.tr("凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)"))
+        self.add_files(paths)
 
     def _on_explain_clicked(self) -> None:
         w = self.current()
         if w is None:
             return
-        db, text = self.ctx.db, self._explanation.toPlainText()
+        db, text, files = self.ctx.db, self._explanation.toPlainText(), list(self._files)
 
         def failed(message: str, _exc: BaseException) -> None:
             self._message.setStyleSheet("color:#c0392b")
@@ -147,9 +185,11 @@ class WarningsView(ChangeAwareMixin, QWidget):
 
         def done(_c: Any) -> None:
             self._explanation.clear()
+            self._files.clear()
+            self.add_files([])
             self._message.setStyleSheet("color:#1e8449")
             self._message.setText(self.tr("说明已保存，将随下次同步发送。"))
 
         self.ctx.runner.mutation(lambda c: explain_warning(db=db, warning_id=w.id,
-                                                           explanation=text),
+                                                           explanation=text, files=files),
                                  on_success=done, on_failure=failed, label=self.tr("提交预警说明"))

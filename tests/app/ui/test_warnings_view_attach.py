@@ -1,0 +1,62 @@
+"""预警 screen (issue #5): the unit attaches a file to its explanation; the warning shows 待发送
+with the queued step until the sync; a refusal shows the server's message and puts the typed
+text back in the box."""
+from __future__ import annotations
+
+from app.models import MonitoringWarning, OutboxCommand
+
+
+def _warning(db, wid: str, **details) -> None:
+    with db.transaction() as s:
+        s.add(MonitoringWarning(id=wid, rule_code="sensitive_purpose", rule_name="敏感用途",
+                                severity="yellow", message="用途含“奖金”", status="raised",
+                                details={"allowed_actions": ["explain"], **details}))
+
+
+def _select(view, qtbot, wid: str) -> None:
+    qtbot.waitUntil(lambda: any(r.id == wid for r in view.model.records()), timeout=5000)
+    row = next(i for i, r in enumerate(view.model.records()) if r.id == wid)
+    view._table.selectRow(row)
+
+
+def test_explanation_with_file_is_queued_and_shown_pending(ctx, db, qtbot, tmp_path) -> None:
+    from app.ui.warnings_view import WarningsView
+
+    _warning(db, "9001")
+    view = WarningsView(ctx)
+    qtbot.addWidget(view)
+    view.show()  # a visible view redraws on the mutation's change set
+    _select(view, qtbot, "9001")
+    view._explanation.setPlainText("系年度考核奖，有文件依据")
+    view._explain.click()  # no file yet: the fiscal rule says so, nothing is queued
+    qtbot.waitUntil(lambda: "附件" in view._message.text(), timeout=5000)
+    with db.read() as s:
+        assert s.query(OutboxCommand).filter_by(entity_type="warning").count() == 0
+    f = tmp_path / "依据.pdf"
+    f.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    view.add_files([f])
+    assert view._files_label.text() and "依据.pdf" in view._files_label.toolTip()
+    view._explain.click()
+    qtbot.waitUntil(lambda: "下次同步" in view._message.text(), timeout=5000)
+    with db.read() as s:
+        [cmd] = s.query(OutboxCommand).filter_by(entity_type="warning", entity_id="9001").all()
+        assert cmd.kind == "warning.explain" and len(cmd.payload["attachments"]) == 1
+    assert not view._files and view._explanation.toPlainText() == ""
+    qtbot.waitUntil(lambda: any(r.id == "9001" and r.status == "pending_send"
+                                for r in view.model.records()), timeout=5000)
+    _select(view, qtbot, "9001")
+    assert "待发送" in view._detail.toPlainText()
+    assert not view._explain.isEnabled()
+
+
+def test_refused_explanation_shows_message_and_restores_text(ctx, db, qtbot) -> None:
+    from app.ui.warnings_view import WarningsView
+
+    _warning(db, "9002", refused={"action_name": "书面说明", "note": "离线写的说明",
+                                  "message": "预警 9002 已从“待处理”变为“认定正常”，本次“书面说明”未执行。"})
+    view = WarningsView(ctx)
+    qtbot.addWidget(view)
+    _select(view, qtbot, "9002")
+    assert "服务器未接受" in view._detail.toPlainText()
+    assert "认定正常" in view._detail.toPlainText()
+    assert view._explanation.toPlainText() == "离线写的说明"
