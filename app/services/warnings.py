@@ -13,7 +13,7 @@ offline; the server runs them again with the user's real role and unit.
 """
 from __future__ import annotations
 
-import mimetypes
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +67,33 @@ def allowed_actions(row: MonitoringWarning) -> tuple[str, ...]:
                  if a is not fw.DispositionAction.EXPLAIN or level in fw.EXPLAIN_LEVELS)
 
 
+def media_type(path: Path) -> str | None:
+    """The attachment types the server accepts, by content as the server judges them
+    (server/services/attachments.sniff): JPEG, PNG, TIFF, PDF, OFD, XML; else None."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "application/ofd" if any(
+                    n.lstrip("/").lower() == "ofd.xml" for n in z.namelist()) else None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text
+                                     and not text.lower().startswith((b"<!doctype html", b"<html"))):
+        return "application/xml"
+    return None
+
+
 def dispose_warning(
     *, db: Database, warning_id: str, action: str, note: str = "",
     files: Sequence[Path | str] = (), attachments: Sequence[str] = (), contact: str = "",
@@ -98,9 +125,12 @@ def dispose_warning(
         path = Path(f)
         if not path.is_file():
             raise InvalidField(f"找不到文件 {path}。", field="files")
+        media = media_type(path)
+        if media is None:
+            raise InvalidField(f"文件 {path.name} 的类型服务器不接受：附件只能是 JPEG、PNG、TIFF、PDF、"
+                               "OFD 或 XML 文件。", field="files")
         sha, _size = store_file(db=db, source=path)
-        stored[sha] = {"name": path.name,
-                       "media_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"}
+        stored[sha] = {"name": path.name, "media_type": media}
         if sha not in hashes:
             hashes.append(sha)
     if len(hashes) > MAX_FILES:

@@ -406,9 +406,16 @@ class SyncEngine:
         with self.db.read() as s:
             files = command_files(s, batch, self.db.files_dir)
         for sha, path, media in files:
-            if not self._call("upload", self.transport.has_attachment, sha):
-                self._call("upload", self.transport.upload_attachment, sha, path, media)
-                self._counts["uploaded"] += 1
+            try:
+                if not self._call("upload", self.transport.has_attachment, sha):
+                    self._call("upload", self.transport.upload_attachment, sha, path, media)
+                    self._counts["uploaded"] += 1
+            except Exception as exc:
+                # a file the server will not take (type, size): the command then comes back
+                # refused (attachment_not_found) with a message, instead of stopping every sync
+                if getattr(exc, "status", None) not in (413, 415, 422):
+                    raise
+                log.warning("warning attachment %s refused by the server: %s", sha, exc)
 
     def _stage_upload(self) -> None:
         with self.db.read() as s:

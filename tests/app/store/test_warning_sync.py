@@ -105,6 +105,11 @@ def test_explain_offline_then_sync_lets_the_reviewer_approve(db, memory_keyring,
     with pytest.raises(InvalidField) as err:
         explain_warning(db=db, warning_id=wid, explanation="系年度考核奖")
     assert "附件" in err.value.args[0] and err.value.field == "attachments"
+    word = tmp_path / "说明.doc"
+    word.write_bytes(b"\xd0\xcf\x11\xe0 not a type the server keeps")
+    with pytest.raises(InvalidField) as err:
+        explain_warning(db=db, warning_id=wid, explanation="系年度考核奖", files=[word])
+    assert "说明.doc" in err.value.args[0] and "PDF" in err.value.args[0]
     path, sha = _file(tmp_path, "考核奖文件.pdf", b"explain")
     explain_warning(db=db, warning_id=wid, explanation="系年度考核奖，有文件依据", files=[path])
     local = _local(db, wid)
