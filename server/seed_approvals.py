@@ -163,4 +163,96 @@ def seed_applications(session: Session, *, fiscal_year: int, settings=None) -> l
     # the scheduled batch: the 实验小学's accounts have been idle for months (蓝)
     monitoring.run_scheduled(session)
     session.flush()
+    seed_payments(session, fiscal_year=fiscal_year, settings=settings)
     return done
+
+
+# key, yuan, payee, account, purpose — small amounts (one 会计审核 + 财务负责人 round), distinct
+# payees (no 拆分支付 warning), all on the 培训费 indicator of the 第一中学
+PAYMENTS = [
+    ("pay_sent", 3_200, "金华市某某教育咨询有限公司", "6222021234567890201", "班主任能力提升培训费"),
+    ("pay_paid", 4_800, "浙江某某职业培训学校", "6222021234567890202", "教师信息技术应用能力培训费"),
+    ("pay_bounced", 2_600, "金华市某某会务服务有限公司", "6222021234567890203", "新教师岗前培训场地费"),
+    ("pay_refunded", 5_500, "杭州某某教育科技有限公司", "6222021234567890204", "心理健康教育专题培训费"),
+    ("pay_waiting", 1_800, "金华市某某文化传播有限公司", "6222021234567890205", "培训资料印制费"),
+]
+
+
+def _approved_chain(session: Session, app: Application) -> bool:
+    from fiscal.approval import ChainStatus
+    from server.models import ApplicationApproval
+    rec = session.get(ApplicationApproval, app.id)
+    return rec is not None and rec.status == ChainStatus.APPROVED.value
+
+
+def seed_payments(session: Session, *, fiscal_year: int, settings) -> dict[str, str]:
+    """Payment execution for the 支付 screen: approved applications with vouchers — one sent to
+    the bank in a batch and waiting for its 回单, one paid, one bounced (退票), one paid and
+    refunded (退款) — and one approved application still waiting for its voucher. Every step
+    goes through the real services. A step refused on the seeding day (a warning the day's
+    figures raise, say) leaves that application where it stopped: the seed never fails on it."""
+    from server.services import payment_files as files
+    from server.services import payments as pay
+    from server.services.org import scope_for
+
+    maker = _principal(session, f"jb{UNIT}")
+    gk_user = session.query(User).filter_by(username="gk").one()
+    gk = Principal(user=gk_user, unit_ids=scope_for(session, gk_user), device_id="seed")
+    indicator = f"DEMO{fiscal_year}0005"
+    vouchers: dict[str, int] = {}
+    for key, yuan, payee, account, use in PAYMENTS:
+        app_id = uuid.uuid5(NS, f"{fiscal_year}:{key}")
+        try:
+            with session.begin_nested():
+                data = ApplicationDraft(indicator_id=indicator, amount_fen=yuan * 100,
+                                        payee_name=payee, payee_account=account,
+                                        payee_bank="中国工商银行金华分行", use_des=use,
+                                        settlement_mode="1")
+                apps.save_draft(session, principal=maker, app_id=app_id, data=data)
+                session.flush()
+                apps.submit(session, principal=maker, app_id=app_id)
+                session.flush()
+        except ApiError:
+            continue
+        app = session.get(Application, app_id)
+        # the day's total of the unit may raise a yellow warning: the unit explains it in writing
+        _explain_yellow(session, app, settings, "系年度培训计划内的培训支出，计划已备案（见附件）。")
+        for username in ("kj101002", "cw101002", "fz101002"):
+            if _approved_chain(session, app):
+                break
+            _try_decide(session, username, app, "同意")
+        if not _approved_chain(session, app) or key == "pay_waiting":
+            continue
+        try:
+            with session.begin_nested():
+                vouchers[key] = pay.issue(session, principal=gk, app_id=app_id).id
+        except ApiError:
+            continue
+    out: dict[str, str] = {}
+    if not vouchers:
+        return out
+    try:
+        with session.begin_nested():
+            batch = files.export(session, principal=gk, fmt="xml",
+                                 request_id=f"demo-seed-{fiscal_year}-batch-1")
+            out["batch"] = batch.batch_no
+    except ApiError:
+        return out
+    steps = (("pay_paid", True), ("pay_bounced", False), ("pay_refunded", True))
+    for n, (key, success) in enumerate(steps, 1):
+        if key not in vouchers:
+            continue
+        try:
+            with session.begin_nested():
+                v = pay.write_back(session, principal=gk, voucher_id=vouchers[key],
+                                   success=success, amount_fen=None,
+                                   bank_serial=f"DEMO{fiscal_year}ICBC{n:06d}", paid_at=None,
+                                   actual_payee=None)
+                if key == "pay_refunded":
+                    pay.refund(session, principal=gk, voucher_id=v.id, amount_fen=v.paid_amount,
+                               reason="收款人账户信息有误，款项由银行退回")
+                out[key] = v.voucher_no
+        except ApiError:
+            continue
+    session.flush()
+    return out
