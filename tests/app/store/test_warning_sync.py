@@ -205,8 +205,13 @@ def test_stale_command_is_refused_with_the_message_and_keeps_the_text(
     _app_id, wid = _yellow(db, world, engine)
     path, sha = _file(tmp_path, "说明.pdf", b"stale")
     explain_warning(db=db, warning_id=wid, explanation="离线写的说明", files=[path])
+    # meanwhile the bureau asks the unit to verify (online)
+    r = world.api("bur_a").post(f"/api/v1/warnings/{wid}/dispose",
+                                json={"action": "request_verify", "note": "请说明发放依据"})
+    assert r.status_code == 200, r.text
 
-    # an older server that does not run the commands yet: kept, with its message
+    # an older server that does not run the commands yet: kept, with its message, and the
+    # pulled copy (now 需要核实) does not hide that something is waiting to be sent
     import server.services.sync as server_sync
 
     monkeypatch.setattr(server_sync, "SUPPORTED_COMMANDS",
@@ -216,20 +221,21 @@ def test_stale_command_is_refused_with_the_message_and_keeps_the_text(
     assert (report.pushed, report.refused) == (0, 0), report
     local = _local(db, wid)
     assert local.status == "pending_send" and "暂不支持" in local.details["pending"]["message"]
+    assert local.details["server_state"] == "verifying"
+    assert local.details["explanation"] == "离线写的说明"
     monkeypatch.undo()
 
-    # meanwhile the bureau rules on the raised warning (online)
-    r = world.api("bur_a").post(f"/api/v1/warnings/{wid}/dispose", json={"action": "mark_normal"})
-    assert r.status_code == 200, r.text
+    # the current server refuses the explanation made on the raised warning
     report = engine().run()
     assert (report.pushed, report.refused) == (0, 1), report
     server = _server(world, wid)
-    assert server["state"] == "normal" and [h["action"] for h in server["history"]] == ["mark_normal"]
+    assert server["state"] == "verifying"
+    assert [h["action"] for h in server["history"]] == ["request_verify"]
     local = _local(db, wid)
-    assert local.status == "normal"  # the server's state, not the unsent one
+    assert local.status == "verifying"  # the server's state, not the unsent one
     refused = local.details["refused"]
     assert refused["code"] == "warning_state_changed" and "未执行" in refused["message"]
-    assert "bur_a" in refused["message"]
+    assert "已从“待处理”变为“需要核实”" in refused["message"] and "bur_a" in refused["message"]
     assert refused["note"] == "离线写的说明" and refused["attachments"] == [sha]
     with db.read() as s:
         [cmd] = s.query(OutboxCommand).filter_by(entity_type="warning", entity_id=wid).all()
@@ -240,8 +246,25 @@ def test_stale_command_is_refused_with_the_message_and_keeps_the_text(
     with db.transaction() as s:
         apply_warning(s, server | {"seq": server["seq"] + 1}, server["seq"] + 1)
     assert _local(db, wid).details["refused"]["note"] == "离线写的说明"
+
+    # the unit sends the same text and file again as its answer (核实无误)
+    dispose_warning(db=db, warning_id=wid, action="answer_ok", note=refused["note"],
+                    attachments=refused["attachments"])
+    local = _local(db, wid)
+    assert local.status == "pending_send" and "refused" not in local.details
+    assert local.details["pending"]["files"][sha]["media_type"] == "application/pdf"
+    report = engine().run()
+    assert (report.pushed, report.refused) == (1, 0), report
+    server = _server(world, wid)
+    assert server["state"] == "answered_ok" and server["history"][-1]["attachments"] == [sha]
+    assert server["history"][-1]["note"] == "离线写的说明"
+    assert _local(db, wid).status == "answered_ok"
+
+    r = world.api("bur_a").post(f"/api/v1/warnings/{wid}/dispose", json={"action": "mark_normal"})
+    assert r.status_code == 200, r.text
+    assert engine().run().refused == 0
     assert _local(db, wid).status == "normal"
-    # and nothing further can be queued on a closed warning
+    # nothing further can be queued on a closed warning
     with pytest.raises(InvalidField) as err:
         dispose_warning(db=db, warning_id=wid, action="explain", note="再说明", attachments=[sha])
     assert "认定正常" in err.value.args[0]
