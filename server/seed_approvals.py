@@ -254,5 +254,18 @@ def seed_payments(session: Session, *, fiscal_year: int, settings) -> dict[str, 
                 out[key] = v.voucher_no
         except ApiError:
             continue
+    # the bank's 回单 file also carried a line for a voucher this system never issued: it is
+    # recorded, not matched by guesswork, and shows in the reconciliation (回单无凭证)
+    unknown = f"PZ{fiscal_year}330700000{99_999_999:08d}"
+    line = f"{unknown},1500.00,{fiscal_year}-11-20,DEMO{fiscal_year}ICBC999999,某某物业管理有限公司,成功"
+    try:
+        with session.begin_nested():
+            files.import_writeback(
+                session, principal=gk, file_name=f"回单-{fiscal_year}-demo.csv",
+                data=("支付凭证号,实际支付金额,实际支付日期,银行交易流水号,实际收款人全称,支付状态\r\n"
+                      + line + "\r\n").encode())
+            out["unmatched"] = unknown
+    except ApiError:
+        pass
     session.flush()
     return out

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from server import chain, ledger
 from server.db import make_engine, make_session_factory
 from server.errors import ApiError
-from server.models import Application, PaymentBatch, PaymentBatchItem, PaymentVoucher
+from server.models import Application, PaymentBatch, PaymentBatchItem, PaymentVoucher, User
 
 YEAR = 2026
 
@@ -59,6 +59,13 @@ def test_vouchers_in_every_state(seeded):
         [batch] = s.execute(select(PaymentBatch)).scalars().all()
         sent = set(s.execute(select(PaymentBatchItem.voucher_id)).scalars())
         assert batch.voucher_count == 4 and len(sent) == 4
+        from server.services import payments as pay
+        from server.services.org import Principal, scope_for
+        gk = s.query(User).filter_by(username="gk").one()
+        report = pay.reconciliation(s, principal=Principal(user=gk, unit_ids=scope_for(s, gk)))
+        assert [v["amount_fen"] for v in report["vouchers_without_writeback"]] == [3_200_00]
+        assert [(w["voucher_no"], w["amount_fen"]) for w in report["writebacks_without_voucher"]] == [
+            (f"PZ{YEAR}33070000099999999", 1_500_00)]
         assert ledger.check(s) == []
         assert chain.verify(s).ok
 
