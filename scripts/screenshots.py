@@ -195,6 +195,15 @@ def main() -> int:
         except ImportError:
             print("   (pypdfium2 missing: PDF not rendered)")
 
+    # 8. the treasury's 支付 screen, online only: against an in-process demo server
+    try:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from screenshot_payments import shoot_payments
+
+        shoot_payments(app=app, runner=runner, save=save, settle=settle)
+    except Exception as exc:  # noqa: BLE001 - the other screenshots are kept
+        print(f"   (支付 screen not rendered: {type(exc).__name__}: {exc})", flush=True)
+
     window.status_panel._timer.stop()
     window.close()
     runner.cancel_all()
