@@ -313,7 +313,7 @@ class PaymentsView(QWidget):
         return self._task is not None
 
     def _run(self, work: Any, label: str, on_done: Any, *, kind: str = "query",
-             online: bool = True) -> None:
+             online: bool = True, on_error: Any = None) -> None:
         """Run ``work(transport, c)`` in the task runner with the progress strip and cancel."""
         if self._task is not None:
             self.show_message(self.tr("请等待当前操作完成（或按 Esc 取消）。"), "warning")
@@ -342,6 +342,8 @@ class PaymentsView(QWidget):
 
         def failed(message: str, exc: BaseException) -> None:
             finished()
+            if on_error is not None:
+                on_error(exc)
             self.show_message(message, "error")
             if isinstance(exc, svc.WritebackRefused):
                 self.errors.clear()
@@ -463,9 +465,13 @@ class PaymentsView(QWidget):
             self._done(self.tr("已导出批次 {0}：{1} 张凭证，合计 {2} 元，已保存到 {3}").format(
                 r.batch_no, r.voucher_count, money(r.total_fen), str(r.path)))
 
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, svc.PaymentRefused):  # the server recorded nothing: a new id next
+                self._export_request_id = None
+
         self._run(lambda t, _c: svc.export_bank_file(transport=t, fmt=fmt, dest=path, bank=bank,
                                                      request_id=rid),
-                  self.tr("导出银行支付文件"), done, kind="mutation")
+                  self.tr("导出银行支付文件"), done, kind="mutation", on_error=refused)
 
     def _on_redownload_triggered(self) -> None:
         v = self.current_voucher()

@@ -55,15 +55,23 @@ def _approved(world, amount_fen: int, payee: str) -> str:
     return app_id
 
 
-@pytest.fixture
-def world(tmp_path, monkeypatch):
+def _db_params():
+    from tests.server.conftest import DB_PARAMS
+
+    return DB_PARAMS
+
+
+@pytest.fixture(params=_db_params())
+def world(request, tmp_path, monkeypatch):
     from server.services import monitoring
-    from tests.server.conftest import build_world, indicator, make_database
+    from tests.server.conftest import build_world, drop_database, indicator, make_database
 
     # same-day totals / split-payment warnings would block these approvals; they have their
     # own tests on the server side
     monkeypatch.setattr(monitoring, "on_submit", lambda *a, **k: [])
-    w = build_world(make_database("sqlite", tmp_path / "server"))
+    database = make_database(request.param, tmp_path / "server")
+    request.addfinalizer(lambda: drop_database(database))
+    w = build_world(database)
     _add_user(w, "acc2_a1", "accountant", "A1")
     r = w.api("bur_a").post(f"{T}/indicators/bulk", json={"items": [
         indicator("PV-1", "A1", 1_000_000_00, func="20101", eco="302", fund_type_code="1")]})
@@ -205,6 +213,32 @@ def test_treasury_exports_csv_and_imports_write_backs(qtbot, runner, tmp_path, w
     cells = [c for row in openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True)
              for c in row if c is not None]
     assert "回单无凭证" in cells and "PZ2026330700000099999999" in cells
+    runner.wait_idle(5000)
+    db.close()
+
+
+def test_bureau_looks_and_keyboard_drives_the_desk(qtbot, runner, tmp_path, world):
+    from PySide6.QtCore import Qt
+
+    view, db = _desk(qtbot, runner, tmp_path, world, "bur_a", "bureau_division")
+    _reload(qtbot, view)
+    assert view.awaiting.rowCount() == 2 and not view.desk.can_act
+    assert not view.actions_by_key["issue"].isEnabled()
+    assert not view.actions_by_key["export"].isEnabled()
+    assert "国库支付中心办理" in view.message.text()
+    # the server says no too, whatever the client shows
+    r = world.api("bur_a").post(f"{T}/applications/{world.app_ids[0]}/voucher")
+    assert r.status_code == 403
+    with qtbot.waitActive(view):  # QAction shortcuts fire in the active window only
+        view.show()
+        view.activateWindow()
+    view.voucher_table.setFocus()
+    with qtbot.waitSignal(view.sig_loaded, timeout=20_000):
+        qtbot.keyClick(view.voucher_table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(view.sig_action_finished, timeout=20_000) as done:
+        qtbot.keyClick(view.voucher_table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert done.args == [False, done.args[1]] and "国库" in done.args[1]  # 对账 is the treasury's
+    assert view.tabs.currentIndex() == 2
     runner.wait_idle(5000)
     db.close()
 
