@@ -133,6 +133,16 @@ def _finalize(session: Session) -> None:
         session.expire(cached)
 
 
+def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives until the current database transaction commits or rolls back (not
+    just a savepoint): for reads a service may reuse across the commands of one push group."""
+    return session.info.setdefault("chain_tx_caches", {}).setdefault(name, {})
+
+
+def _drop_caches(session: Session) -> None:
+    session.info.pop("chain_tx_caches", None)
+
+
 def _on_begin(session: Session, transaction: Any) -> None:
     # A SAVEPOINT remembers what was pending when it began, so rolling it back forgets only
     # what was registered inside it (a push groups several commands in one transaction, each
@@ -146,8 +156,10 @@ def _on_begin(session: Session, transaction: Any) -> None:
 def _on_end(session: Session, transaction: Any) -> None:
     # marks are looked up by after_soft_rollback, which fires after the savepoint has ended:
     # forget them only with the whole transaction
-    if not transaction.nested:
+    # (a flush runs in an inner non-nested "subtransaction": only the outermost one counts)
+    if transaction.parent is None:
         session.info.pop("chain_marks", None)
+        _drop_caches(session)
 
 
 def _on_rollback(session: Session, transaction: Any) -> None:

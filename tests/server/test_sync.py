@@ -196,3 +196,75 @@ def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypat
     apps = {a: acc.get(f"/api/v1/applications/{a}").json() for a in ids}
     assert [apps[a]["amount_fen"] for a in ids] == [1_00, 1_01, 1_02, 1_03]
     assert len({apps[a]["app_no"] for a in ids}) == 4
+
+
+def test_savepoint_rollback_forgets_only_its_own_pending_chain_entries(seeded):
+    """A push group's savepoints: rolling one back (after a flush inside it) drops the audit
+    events and sequence touches registered inside it, and keeps the earlier commands' ones."""
+    from sqlalchemy import select
+
+    from server import chain
+    from server.models import AuditEvent, Tombstone
+
+    with seeded.session() as s:
+        chain.audit(s, actor=chain.SYSTEM, action="test.kept", entity_type="test", entity_id="k")
+        kept = Tombstone(entity="test", entity_id="kept-row", unit_id=None)
+        s.add(kept)
+        chain.touch(s, kept)
+        sp = s.begin_nested()
+        gone = Tombstone(entity="test", entity_id="gone-row", unit_id=None)
+        s.add(gone)
+        s.flush()  # a flush inside the savepoint (an inner subtransaction of its own)
+        chain.touch(s, gone)
+        chain.audit(s, actor=chain.SYSTEM, action="test.gone", entity_type="test", entity_id="g")
+        sp.rollback()
+        s.commit()
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "test")).all()
+        assert actions == ["test.kept"]
+        assert s.get(Tombstone, kept.id).seq > 0
+        assert s.scalar(select(Tombstone.id).where(Tombstone.entity_id == "gone-row")) is None
+        assert chain.verify(s).ok
+
+
+def test_monitoring_in_a_push_group_sees_the_groups_own_submissions(seeded, monkeypatch):
+    """The 事中 history is read once per transaction and then follows the group's own status
+    changes: a split payment across two submissions of one push is caught, and a submission
+    withdrawn in the same push no longer counts."""
+    from sqlalchemy import select
+
+    import uuid
+
+    from server.models import MonitorWarning
+    from server.services import sync as sync_svc
+
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)  # one transaction for the whole push
+    seeded.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SYN-SPL", "A1", 1_000_000_00)]}).raise_for_status()
+    acc = seeded.api("acc_a1")
+
+    def push(cmds):
+        r = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P)
+        assert r.status_code == 200 and all(x["status"] == "ok" for x in r.json()["results"]), r.text
+
+    def save(a, payee):  # 4.8万 each: just under the 5万 limit of split_payment
+        return {"idempotency_key": f"m-{a}-s", "type": "application.save_draft", "entity_id": a,
+                "payload": draft("SYN-SPL", 48_000_00, payee_name=payee,
+                                 payee_account=ACCOUNTS[payee])}
+
+    def act(a, kind):
+        return {"idempotency_key": f"m-{a}-{kind}", "type": f"application.{kind}", "entity_id": a}
+
+    def split_hits(a):
+        with seeded.session() as s:
+            return s.scalars(select(MonitorWarning.rule_id).where(
+                MonitorWarning.application_id == uuid.UUID(a), MonitorWarning.rule_id == "split_payment")).all()
+
+    ACCOUNTS = {"拆分甲公司": "6222020000000001", "拆分乙公司": "6222020000000002"}
+    a1, a2 = new_id(), new_id()
+    push([save(a1, "拆分甲公司"), save(a2, "拆分甲公司"), act(a1, "submit"), act(a2, "submit")])
+    assert split_hits(a1) == [] and split_hits(a2) == ["split_payment"]
+
+    b1, b2 = new_id(), new_id()
+    push([save(b1, "拆分乙公司"), save(b2, "拆分乙公司"), act(b1, "submit"), act(b1, "withdraw"),
+          act(b2, "submit")])
+    assert split_hits(b2) == []  # b1 was withdrawn before b2 went in
