@@ -10,8 +10,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from fiscal import warnings as fw
 from fiscal.approval import RoutingFacts, SpendingKind
@@ -150,6 +150,51 @@ def _staff_names(session: Session, payee_names: set[str]) -> frozenset[str]:
         StaffMember.active.is_(True), StaffMember.name.in_(names))).scalars())
 
 
+def _past(r) -> fw.PastPayment:
+    cash, _ = fw.PaymentFacts.settlement_flags(r.settlement_mode)
+    return fw.PastPayment(id=str(r.id), unit_code=r.unit_code, payee_name=r.payee_name,
+                          payee_account=r.payee_account, amount_fen=r.amount,
+                          at=r.submitted_at or r.created_at, cash=cash)
+
+
+@event.listens_for(Application.status, "set")
+def _status_set(target: Application, value, oldvalue, _initiator) -> None:
+    """An application entering or leaving the live set: its history entry is read again."""
+    session = object_session(target)
+    if session is not None and value != oldvalue:
+        gen = chain.transaction_cache(session, "monitor_history")
+        gen["gen"] = gen.get("gen", 0) + 1
+        chain.transaction_cache(session, "monitor_dirty")[target.id] = gen["gen"]
+
+
+def _live_history(session: Session, q, unit_id: int, since: datetime) -> dict:
+    """``{application id: (PastPayment, submitted_at)}`` of the unit's live payments since
+    ``since``. The first submission of a transaction reads them; later ones in the same
+    transaction (a push group of many submissions) reuse that read and re-read only the
+    applications whose status changed since (tracked by :func:`_status_set`): the history is
+    O(1) queries per submission instead of O(history) rows."""
+    cache = chain.transaction_cache(session, "monitor_history")
+    dirty = chain.transaction_cache(session, "monitor_dirty")
+    entry = cache.get(unit_id)
+    if entry is None or entry[0] > since:
+        gen = cache.get("gen", 0)
+        rows = {r.id: (_past(r), r.submitted_at) for r in session.execute(
+            q.where(Application.unit_id == unit_id))}
+        entry = cache[unit_id] = [since, rows, gen]
+        return rows
+    since0, rows, seen = entry
+    changed = [i for i, g in dirty.items() if g > seen]
+    if changed:
+        entry[2] = cache.get("gen", 0)
+        for i in changed:
+            rows.pop(i, None)
+        for b in range(0, len(changed), 500):
+            rows.update((r.id, (_past(r), r.submitted_at)) for r in session.execute(
+                q.where(Application.unit_id == unit_id, Application.id.in_(changed[b:b + 500]),
+                        Application.submitted_at >= since0)))
+    return rows
+
+
 def context(session: Session, app: Application | None, *, now: datetime,
             unit_id: int | None = None) -> fw.MonitorContext:
     """Everything the rule catalogue needs from the database: the unit's (and the payee's)
@@ -166,21 +211,20 @@ def context(session: Session, app: Application | None, *, now: datetime,
                 Application.settlement_mode)
          .join(Unit, Unit.id == Application.unit_id)
          .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
+    recent: list[fw.PastPayment] = []
+    live_payees: set[str] = set()
     if app is not None:
         # the unit's own history only: every rule reads it through fiscal.warnings._unit_history
-        # (same unit), so other units' payments to the same payee were fetched and then dropped
-        q = q.where(Application.id != app.id, Application.unit_id == unit_id)
-    elif unit_id is not None:
-        q = q.where(Application.unit_id == unit_id)
-    recent = []
-    live_payees: set[str] = set()
-    for r in session.execute(q):
-        cash, _ = fw.PaymentFacts.settlement_flags(r.settlement_mode)
-        recent.append(fw.PastPayment(id=str(r.id), unit_code=r.unit_code, payee_name=r.payee_name,
-                                     payee_account=r.payee_account, amount_fen=r.amount,
-                                     at=r.submitted_at or r.created_at, cash=cash))
-        if r.unit_id == unit_id and r.payee_is_personal:
-            live_payees.add(r.payee_name)
+        # (same unit), so other units' payments to the same payee would be fetched and dropped
+        recent = [p for i, (p, at) in _live_history(session, q, unit_id, since).items()
+                  if i != app.id and at >= since]
+    else:
+        if unit_id is not None:
+            q = q.where(Application.unit_id == unit_id)
+        for r in session.execute(q):
+            recent.append(_past(r))
+            if r.unit_id == unit_id and r.payee_is_personal:
+                live_payees.add(r.payee_name)
     contract = None
     if app is not None and app.contract_no:
         c = session.execute(select(Contract).where(Contract.unit_id == app.unit_id,
