@@ -125,10 +125,12 @@ def list_approval_tasks(
                            MonitoringWarning.status != "closed")):
                 if _LEVEL_RANK.get(severity, 9) < _LEVEL_RANK.get(levels.get(app_id, ""), 9):
                     levels[app_id] = severity
-        ind_ids = {a.indicator_id for a in apps.values() if a.indicator_id}
-        fund_types: dict[str, str | None] = dict(s.execute(
-            select(Indicator.id, Indicator.fund_type_code).where(Indicator.id.in_(ind_ids)))
-            .tuples().all()) if ind_ids and len(ind_ids) < 500 else {}
+        ind_ids = sorted({a.indicator_id for a in apps.values() if a.indicator_id})
+        fund_types: dict[str, str | None] = {}
+        for i in range(0, len(ind_ids), 500):
+            fund_types.update((ind_id, fund) for ind_id, fund in s.execute(
+                select(Indicator.id, Indicator.fund_type_code)
+                .where(Indicator.id.in_(ind_ids[i:i + 500]))))
         out = []
         for t in tasks:
             d = latest.get(t.id)

@@ -84,6 +84,7 @@ def create_application(argv: list[str] | None = None, language: str | None = Non
 
         language = os.environ.get("JINCAI_LANGUAGE") or str(QSettings().value("language", "zh_CN"))
     app._jincai_translators = install_translators(app, language)  # keep them alive
+    app._jincai_language = language  # switch_language (app/ui/i18n.py) replaces both
     return app
 
 

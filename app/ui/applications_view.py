@@ -29,6 +29,7 @@ from app.services.results import ApplicationView
 from app.services.ui_queries import HistoryEntry, application_history
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, local_time, money, status_name
+from app.ui.i18n import RetranslateMixin
 from app.ui.payment_form import PaymentFormView
 from app.ui.record_model import Column, RecordTableModel
 from app.ui.tasks import ChangeAwareMixin
@@ -53,7 +54,7 @@ class ApplicationListTableModel(RecordTableModel):
         ], parent)
 
 
-class MyApplicationsView(ChangeAwareMixin, QWidget):
+class MyApplicationsView(RetranslateMixin, ChangeAwareMixin, QWidget):
     sig_open = Signal(str)  # application id, to the form
     sig_copy = Signal(str)  # copy-to-new
 

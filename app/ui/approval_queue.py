@@ -37,6 +37,7 @@ from app.services.ui_queries import (
 )
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, fund_types, local_time, money, status_name
+from app.ui.i18n import RetranslateMixin
 from app.ui.message_i18n import translate_message
 from app.ui.record_model import Column, RecordTableModel
 from app.ui.tasks import ChangeAwareMixin
@@ -73,7 +74,7 @@ class ApprovalTaskTableModel(RecordTableModel):
             level or "", "")
 
 
-class ApprovalQueueView(ChangeAwareMixin, QWidget):
+class ApprovalQueueView(RetranslateMixin, ChangeAwareMixin, QWidget):
     sig_decided = Signal(str, str)  # task id, decision
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -196,6 +197,11 @@ class ApprovalQueueView(ChangeAwareMixin, QWidget):
         self.setTabOrder(self._comment, self._approve)
         self.watch_changes(ctx.runner)
         self.refresh()
+
+    def retranslate_dynamic(self) -> None:
+        super().retranslate_dynamic()
+        if self._context is not None:
+            self._show_context(self._context)
 
     def wants_changes(self, changes: Any) -> bool:
         return bool(getattr(changes, "outbox", False) or getattr(changes, "sync_state", False))

@@ -35,6 +35,7 @@ from app.services.ui_queries import (
 )
 from app.ui.context import UiContext
 from app.ui.formatting import code_name, fund_type_name, money, permille_text, status_name
+from app.ui.i18n import RetranslateMixin
 from app.ui.tasks import ChangeAwareMixin
 
 
@@ -43,7 +44,7 @@ def _wan(fen: int) -> float:
     return fen / 1_000_000
 
 
-class DashboardView(ChangeAwareMixin, QWidget):
+class DashboardView(RetranslateMixin, ChangeAwareMixin, QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -48,6 +48,7 @@ from app.excel.importer import ImportResult, import_workbook
 from app.excel.schema import KIND_NAMES, KINDS, fields_for, synonyms
 from app.excel.sinks import ExistingKeys, ImportSink, JsonLinesSink
 from app.excel.validate import default_year
+from app.ui.i18n import RetranslateMixin
 from fiscal.money import format_amount
 
 ImportFn = Callable[..., ImportResult]
@@ -569,7 +570,7 @@ class TemplateTask(QRunnable):
         self.signals.sig_done.emit(self._path)
 
 
-class ExcelPanel(QWidget):
+class ExcelPanel(RetranslateMixin, QWidget):
     """The 导入导出 page: a template to download and an import to start, per kind.
 
     ``MainWindow.set_page("excel", ExcelPanel(...))`` installs it; ``wizard_factory`` builds the

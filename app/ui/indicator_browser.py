@@ -43,6 +43,7 @@ from app.services.ui_queries import (
     search_indicator_ids,
 )
 from app.ui.formatting import code_label, fund_type_name, money, permille_text
+from app.ui.i18n import RetranslateMixin
 from app.ui.tasks import ChangeAwareMixin, TaskRunner
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the IndicatorRow
@@ -312,7 +313,7 @@ class ExecutionRateDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class IndicatorBrowserView(ChangeAwareMixin, QWidget):
+class IndicatorBrowserView(RetranslateMixin, ChangeAwareMixin, QWidget):
     """Search box + table; double-click or Enter starts an application on the indicator."""
 
     sig_start_application = Signal(str)  # indicator id

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.ui.i18n import RetranslateMixin
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RetranslateMixin, QMainWindow):
     sig_page_changed = Signal(str)
 
     #: (key, Chinese title, one-line description) of each navigation entry, in order.
@@ -76,6 +77,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(body)
         layout.addStretch(1)
         return page
+
+    def retranslate_dynamic(self) -> None:
+        title = self.tr("金财桌面端") + f" {__version__}"
+        suffix = getattr(self, "_title_suffix", "")
+        self.setWindowTitle(title + (suffix() if callable(suffix) else suffix))
 
     def page_keys(self) -> list[str]:
         return [key for key, _, _ in self.PAGES]

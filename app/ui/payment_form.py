@@ -49,6 +49,7 @@ from app.services.ui_queries import (
 from app.ui.attachments_panel import AttachmentsPanel
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, money, settlement_modes, status_name
+from app.ui.i18n import RetranslateMixin
 from app.ui.indicator_browser import IndicatorBrowserView, IndicatorTableModel
 from app.ui.message_i18n import translate_message
 from fiscal.ids import check_uscc, uscc_category
@@ -185,7 +186,7 @@ class BudgetPanel(QGroupBox):
         return self._labels[key][1].text()
 
 
-class PaymentFormView(QWidget):
+class PaymentFormView(RetranslateMixin, QWidget):
     """The form. ``start_new(indicator_id)`` or ``load_application(id)``; Ctrl+S saves the
     draft, Ctrl+Enter queues it (sent at the next sync; immediately when online)."""
 
@@ -653,6 +654,11 @@ class PaymentFormView(QWidget):
             err.setText("" if fen > 0 else self.tr("金额必须大于 0"))
             self.daxie_label.setText(self.tr("大写：人民币{0}").format(to_daxie(fen)))
         self._schedule_preview()
+
+    def retranslate_dynamic(self) -> None:
+        self._on_amount_text_changed(self.amount_edit.text())  # 大写 line and its error
+        if self._indicator is not None:
+            self.refresh_preview()  # the budget panel's rule texts
 
     def daxie_text(self) -> str:
         return self.daxie_label.text()

@@ -1,5 +1,5 @@
-"""设置: server address, UI language, OCR engine (stored in QSettings; language applies at
-the next start), and where the local data lives."""
+"""设置: server address, UI language, OCR engine (stored in QSettings; the language switches
+at once, without a restart — app/ui/i18n.py), and where the local data lives."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
 
 from app.ui.application import LANGUAGES
 from app.ui.context import UiContext
+from app.ui.i18n import RetranslateMixin, current_language, switch_language
 from app.ui.sign_in import validate_server_url
 
 
-class SettingsView(QWidget):
+class SettingsView(RetranslateMixin, QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None,
                  settings: QSettings | None = None) -> None:
         super().__init__(parent)
@@ -49,7 +50,7 @@ class SettingsView(QWidget):
         cf.addRow("", self.server_error)
         ui = QGroupBox(self.tr("界面与识别"))
         uf = QFormLayout(ui)
-        uf.addRow(self.tr("界面语言（重启后生效）"), self.language)
+        uf.addRow(self.tr("界面语言"), self.language)
         uf.addRow(self.tr("识别引擎"), self.ocr)
         data = QGroupBox(self.tr("本机数据"))
         df = QFormLayout(data)
@@ -70,28 +71,11 @@ class SettingsView(QWidget):
         self.server_error.setText(problem or "")
         if problem:
             return False
-        old_language = str(self._settings.value("language", "zh_CN"))
         self._settings.setValue("server_url", self.server_edit.text().strip())
         self._settings.setValue("language", self.language.currentData())
         self._settings.setValue("ocr_engine", self.ocr.currentData())
         self._settings.sync()
-        self._message.setText(self.tr("设置已保存。界面语言在下次启动时生效。"))
-        if old_language != self.language.currentData() and self.isVisible():
-            self._offer_restart()
+        self._message.setText(self.tr("设置已保存。"))
+        if current_language() != self.language.currentData():
+            switch_language(str(self.language.currentData()))  # every screen retranslates
         return True
-
-    def _offer_restart(self) -> None:
-        """Switching language: restart now (the new process reads the setting)."""
-        import sys
-
-        from PySide6.QtCore import QProcess
-        from PySide6.QtWidgets import QApplication, QMessageBox
-
-        answer = QMessageBox.question(self, self.tr("切换界面语言"),
-                                      self.tr("现在重新启动金财桌面端以切换界面语言吗？未保存的填写内容会丢失。"))
-        if answer == QMessageBox.StandardButton.Yes:
-            window = self.window()
-            if window is not None:
-                window.close()
-            QProcess.startDetached(sys.executable, [a for a in sys.argv])
-            QApplication.quit()

@@ -108,8 +108,9 @@ class DeskWindow(MainWindow):
         self.indicator_model.set_filter("")
         user = ctx.user
         if user is not None:
-            self.setWindowTitle(self.windowTitle() + f" — {user.display_name}"
-                                + (self.tr("（演示）") if ctx.demo else ""))
+            self._title_suffix = lambda: (f" — {user.display_name}"
+                                          + (self.tr("（演示）") if ctx.demo else ""))
+            self.setWindowTitle(self.windowTitle() + self._title_suffix())
             if user.is_reviewer:
                 self.show_page("approvals")
 

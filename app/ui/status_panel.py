@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.services.ui_queries import SyncStatus, sync_now, sync_status
 from app.ui.context import UiContext
 from app.ui.formatting import local_time
+from app.ui.i18n import RetranslateMixin
 from app.ui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ LEVEL_STYLES = {
 }
 
 
-class SyncStatusPanel(QWidget):
+class SyncStatusPanel(RetranslateMixin, QWidget):
     """Lives in the status bar. Refreshes from change sets and every minute."""
 
     sig_sync_finished = Signal(bool)

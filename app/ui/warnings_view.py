@@ -31,6 +31,7 @@ from app.services.ui_queries import (
 from app.ui.approval_queue import LEVEL_COLORS
 from app.ui.context import UiContext
 from app.ui.formatting import local_time
+from app.ui.i18n import RetranslateMixin
 from app.ui.record_model import Column, RecordTableModel
 from app.ui.tasks import ChangeAwareMixin
 
@@ -53,7 +54,7 @@ class WarningTableModel(RecordTableModel):
         ], parent)
 
 
-class WarningsView(ChangeAwareMixin, QWidget):
+class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
     LEVELS = (None, "red", "yellow", "blue")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

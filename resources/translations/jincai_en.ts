@@ -4,47 +4,47 @@
 <context>
     <name>ApplicationListTableModel</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="49"/>
+        <location filename="../../app/ui/applications_view.py" line="50"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="46"/>
+        <location filename="../../app/ui/applications_view.py" line="47"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="50"/>
+        <location filename="../../app/ui/applications_view.py" line="51"/>
         <source>更新时间</source>
         <translation>Updated</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="51"/>
+        <location filename="../../app/ui/applications_view.py" line="52"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="43"/>
+        <location filename="../../app/ui/applications_view.py" line="44"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="48"/>
+        <location filename="../../app/ui/applications_view.py" line="49"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="45"/>
+        <location filename="../../app/ui/applications_view.py" line="46"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="47"/>
+        <location filename="../../app/ui/applications_view.py" line="48"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="45"/>
+        <location filename="../../app/ui/applications_view.py" line="46"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -52,12 +52,12 @@
 <context>
     <name>ApplicationsPage</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="262"/>
+        <location filename="../../app/ui/applications_view.py" line="263"/>
         <source>填写申请</source>
         <translation>Fill in</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="263"/>
+        <location filename="../../app/ui/applications_view.py" line="264"/>
         <source>我的申请</source>
         <translation>My applications</translation>
     </message>
@@ -65,285 +65,285 @@
 <context>
     <name>ApprovalQueueView</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <location filename="../../app/ui/approval_queue.py" line="308"/>
         <source>{0} 个附件（见下方）</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} attachments (below)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="234"/>
+        <location filename="../../app/ui/approval_queue.py" line="240"/>
         <source>{0} 项，合计 {1} 元</source>
         <translation>{0} items, total {1} yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="102"/>
+        <location filename="../../app/ui/approval_queue.py" line="103"/>
         <source>不限等待时间</source>
         <translation>Any age</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="265"/>
+        <location filename="../../app/ui/approval_queue.py" line="271"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="92"/>
+        <location filename="../../app/ui/approval_queue.py" line="93"/>
         <source>全部资金性质</source>
         <translation>All fund types</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="96"/>
+        <location filename="../../app/ui/approval_queue.py" line="97"/>
         <source>全部预警级别</source>
         <translation>All warning levels</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="279"/>
+        <location filename="../../app/ui/approval_queue.py" line="285"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <location filename="../../app/ui/approval_queue.py" line="308"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="261"/>
+        <location filename="../../app/ui/approval_queue.py" line="267"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="86"/>
+        <location filename="../../app/ui/approval_queue.py" line="87"/>
         <source>单位、收款人、用途、编号</source>
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="295"/>
-        <location filename="../../app/ui/approval_queue.py" line="321"/>
+        <location filename="../../app/ui/approval_queue.py" line="301"/>
+        <location filename="../../app/ui/approval_queue.py" line="327"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="142"/>
+        <location filename="../../app/ui/approval_queue.py" line="143"/>
         <source>同意 (Alt+A)</source>
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="347"/>
+        <location filename="../../app/ui/approval_queue.py" line="353"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="278"/>
+        <location filename="../../app/ui/approval_queue.py" line="284"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="336"/>
+        <location filename="../../app/ui/approval_queue.py" line="342"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="139"/>
+        <location filename="../../app/ui/approval_queue.py" line="140"/>
         <source>审批意见（退回、拒绝时必填）</source>
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="325"/>
+        <location filename="../../app/ui/approval_queue.py" line="331"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="297"/>
+        <location filename="../../app/ui/approval_queue.py" line="303"/>
         <source>已发送</source>
-        <translation type="unfinished"></translation>
+        <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="354"/>
+        <location filename="../../app/ui/approval_queue.py" line="360"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="277"/>
+        <location filename="../../app/ui/approval_queue.py" line="283"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="297"/>
+        <location filename="../../app/ui/approval_queue.py" line="303"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="300"/>
+        <location filename="../../app/ui/approval_queue.py" line="306"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="347"/>
+        <location filename="../../app/ui/approval_queue.py" line="353"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="124"/>
+        <location filename="../../app/ui/approval_queue.py" line="125"/>
         <source>批量同意（无预警的选中项）</source>
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="355"/>
+        <location filename="../../app/ui/approval_queue.py" line="361"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="296"/>
-        <location filename="../../app/ui/approval_queue.py" line="322"/>
+        <location filename="../../app/ui/approval_queue.py" line="302"/>
+        <location filename="../../app/ui/approval_queue.py" line="328"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="146"/>
+        <location filename="../../app/ui/approval_queue.py" line="147"/>
         <source>拒绝 (Alt+J)</source>
         <translation>Reject (Alt+J)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="277"/>
+        <location filename="../../app/ui/approval_queue.py" line="283"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="303"/>
+        <location filename="../../app/ui/approval_queue.py" line="309"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="263"/>
+        <location filename="../../app/ui/approval_queue.py" line="269"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="105"/>
+        <location filename="../../app/ui/approval_queue.py" line="106"/>
         <source>显示已审批</source>
         <translation>Show decided</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="89"/>
+        <location filename="../../app/ui/approval_queue.py" line="90"/>
         <source>最低金额</source>
         <translation>Minimum amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="298"/>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
         <source>服务器已接受</source>
-        <translation type="unfinished"></translation>
+        <translation>Accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="292"/>
+        <location filename="../../app/ui/approval_queue.py" line="298"/>
         <source>服务器退回了上次的意见</source>
         <translation>The server refused the previous decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="283"/>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
         <source>本机没有该指标的数据，预算情况以服务器为准。</source>
         <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="280"/>
+        <location filename="../../app/ui/approval_queue.py" line="286"/>
         <source>本次</source>
         <translation>This payment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="239"/>
+        <location filename="../../app/ui/approval_queue.py" line="245"/>
         <source>没有待审批的任务。</source>
         <translation>No pending approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="267"/>
+        <location filename="../../app/ui/approval_queue.py" line="273"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="102"/>
+        <location filename="../../app/ui/approval_queue.py" line="103"/>
         <source>等待超过 1 天</source>
         <translation>Waiting over 1 day</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="103"/>
+        <location filename="../../app/ui/approval_queue.py" line="104"/>
         <source>等待超过 3 天</source>
         <translation>Waiting over 3 days</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="97"/>
+        <location filename="../../app/ui/approval_queue.py" line="98"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="262"/>
+        <location filename="../../app/ui/approval_queue.py" line="268"/>
         <source>经办人</source>
         <translation>Accountant</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="268"/>
+        <location filename="../../app/ui/approval_queue.py" line="274"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="269"/>
+        <location filename="../../app/ui/approval_queue.py" line="275"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="98"/>
+        <location filename="../../app/ui/approval_queue.py" line="99"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="228"/>
+        <location filename="../../app/ui/approval_queue.py" line="234"/>
         <source>读取审批任务</source>
         <translation>Reading approval tasks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="253"/>
+        <location filename="../../app/ui/approval_queue.py" line="259"/>
         <source>读取审批详情</source>
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="295"/>
-        <location filename="../../app/ui/approval_queue.py" line="321"/>
+        <location filename="../../app/ui/approval_queue.py" line="301"/>
+        <location filename="../../app/ui/approval_queue.py" line="327"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="144"/>
+        <location filename="../../app/ui/approval_queue.py" line="145"/>
         <source>退回 (Alt+R)</source>
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="344"/>
+        <location filename="../../app/ui/approval_queue.py" line="350"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="265"/>
+        <location filename="../../app/ui/approval_queue.py" line="271"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="275"/>
+        <location filename="../../app/ui/approval_queue.py" line="281"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="285"/>
+        <location filename="../../app/ui/approval_queue.py" line="291"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="97"/>
+        <location filename="../../app/ui/approval_queue.py" line="98"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="323"/>
+        <location filename="../../app/ui/approval_queue.py" line="329"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="323"/>
+        <location filename="../../app/ui/approval_queue.py" line="329"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -351,62 +351,62 @@
 <context>
     <name>ApprovalTaskTableModel</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="61"/>
+        <location filename="../../app/ui/approval_queue.py" line="62"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="63"/>
+        <location filename="../../app/ui/approval_queue.py" line="64"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="68"/>
+        <location filename="../../app/ui/approval_queue.py" line="69"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="66"/>
+        <location filename="../../app/ui/approval_queue.py" line="67"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="62"/>
+        <location filename="../../app/ui/approval_queue.py" line="63"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="67"/>
+        <location filename="../../app/ui/approval_queue.py" line="68"/>
         <source>等待</source>
         <translation>Waiting</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="72"/>
+        <location filename="../../app/ui/approval_queue.py" line="73"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="72"/>
+        <location filename="../../app/ui/approval_queue.py" line="73"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="65"/>
+        <location filename="../../app/ui/approval_queue.py" line="66"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="64"/>
+        <location filename="../../app/ui/approval_queue.py" line="65"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="59"/>
+        <location filename="../../app/ui/approval_queue.py" line="60"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="72"/>
+        <location filename="../../app/ui/approval_queue.py" line="73"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -525,67 +525,67 @@
 <context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="130"/>
+        <location filename="../../app/ui/payment_form.py" line="131"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="105"/>
+        <location filename="../../app/ui/payment_form.py" line="106"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="165"/>
+        <location filename="../../app/ui/payment_form.py" line="166"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="104"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="104"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="104"/>
+        <location filename="../../app/ui/payment_form.py" line="105"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="104"/>
+        <location filename="../../app/ui/payment_form.py" line="105"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="140"/>
+        <location filename="../../app/ui/payment_form.py" line="141"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="102"/>
+        <location filename="../../app/ui/payment_form.py" line="103"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="173"/>
+        <location filename="../../app/ui/payment_form.py" line="174"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="141"/>
+        <location filename="../../app/ui/payment_form.py" line="142"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="98"/>
+        <location filename="../../app/ui/payment_form.py" line="99"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -856,114 +856,114 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DashboardView</name>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="200"/>
+        <location filename="../../app/ui/dashboard.py" line="201"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="189"/>
+        <location filename="../../app/ui/dashboard.py" line="190"/>
         <source>PNG 图片 (*.png)</source>
         <translation>PNG images (*.png)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="54"/>
+        <location filename="../../app/ui/dashboard.py" line="55"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="199"/>
-        <location filename="../../app/ui/dashboard.py" line="209"/>
+        <location filename="../../app/ui/dashboard.py" line="200"/>
+        <location filename="../../app/ui/dashboard.py" line="210"/>
         <source>导出 Excel</source>
         <translation>Export to Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="74"/>
+        <location filename="../../app/ui/dashboard.py" line="75"/>
         <source>导出 Excel…</source>
         <translation>Export to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="188"/>
+        <location filename="../../app/ui/dashboard.py" line="189"/>
         <source>导出图片</source>
         <translation>Export image</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="73"/>
+        <location filename="../../app/ui/dashboard.py" line="74"/>
         <source>导出图片…</source>
         <translation>Export image…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="195"/>
+        <location filename="../../app/ui/dashboard.py" line="196"/>
         <source>导出失败</source>
         <translation>Export failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="195"/>
-        <location filename="../../app/ui/dashboard.py" line="207"/>
+        <location filename="../../app/ui/dashboard.py" line="196"/>
+        <location filename="../../app/ui/dashboard.py" line="208"/>
         <source>已导出：{0}</source>
         <translation>Exported: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="53"/>
+        <location filename="../../app/ui/dashboard.py" line="54"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="159"/>
+        <location filename="../../app/ui/dashboard.py" line="160"/>
         <source>我的支付申请月度金额（万元）</source>
         <translation>My applications per month (10,000 yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="55"/>
+        <location filename="../../app/ui/dashboard.py" line="56"/>
         <source>我的申请</source>
         <translation>My applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="54"/>
+        <location filename="../../app/ui/dashboard.py" line="55"/>
         <source>执行率</source>
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="135"/>
+        <location filename="../../app/ui/dashboard.py" line="136"/>
         <source>执行率 %</source>
         <translation>Execution %</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="53"/>
+        <location filename="../../app/ui/dashboard.py" line="54"/>
         <source>指标总额</source>
         <translation>Total budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="122"/>
+        <location filename="../../app/ui/dashboard.py" line="123"/>
         <source>按功能分类（类）的执行率</source>
         <translation>Execution by functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="125"/>
+        <location filename="../../app/ui/dashboard.py" line="126"/>
         <source>按经济分类（类）的执行率</source>
         <translation>Execution by economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="120"/>
+        <location filename="../../app/ui/dashboard.py" line="121"/>
         <source>按资金性质的执行率</source>
         <translation>Execution by fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="126"/>
+        <location filename="../../app/ui/dashboard.py" line="127"/>
         <source>未细化</source>
         <translation>Not detailed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="204"/>
+        <location filename="../../app/ui/dashboard.py" line="205"/>
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="106"/>
+        <location filename="../../app/ui/dashboard.py" line="107"/>
         <source>统计</source>
         <translation>Statistics</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="162"/>
+        <location filename="../../app/ui/dashboard.py" line="163"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
@@ -971,65 +971,65 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="152"/>
+        <location filename="../../app/ui/shell.py" line="153"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="229"/>
+        <location filename="../../app/ui/shell.py" line="230"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="225"/>
+        <location filename="../../app/ui/shell.py" line="226"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="227"/>
+        <location filename="../../app/ui/shell.py" line="228"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="176"/>
-        <location filename="../../app/ui/shell.py" line="234"/>
+        <location filename="../../app/ui/shell.py" line="177"/>
+        <location filename="../../app/ui/shell.py" line="235"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="179"/>
+        <location filename="../../app/ui/shell.py" line="180"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="277"/>
+        <location filename="../../app/ui/shell.py" line="278"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="233"/>
+        <location filename="../../app/ui/shell.py" line="234"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="273"/>
-        <location filename="../../app/ui/shell.py" line="279"/>
+        <location filename="../../app/ui/shell.py" line="274"/>
+        <location filename="../../app/ui/shell.py" line="280"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="192"/>
-        <location filename="../../app/ui/shell.py" line="243"/>
+        <location filename="../../app/ui/shell.py" line="193"/>
+        <location filename="../../app/ui/shell.py" line="244"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="226"/>
+        <location filename="../../app/ui/shell.py" line="227"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="230"/>
+        <location filename="../../app/ui/shell.py" line="231"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
@@ -1044,53 +1044,53 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="170"/>
+        <location filename="../../app/ui/shell.py" line="171"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="172"/>
+        <location filename="../../app/ui/shell.py" line="173"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="231"/>
+        <location filename="../../app/ui/shell.py" line="232"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="221"/>
+        <location filename="../../app/ui/shell.py" line="222"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="181"/>
+        <location filename="../../app/ui/shell.py" line="182"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="232"/>
+        <location filename="../../app/ui/shell.py" line="233"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="227"/>
+        <location filename="../../app/ui/shell.py" line="228"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="228"/>
+        <location filename="../../app/ui/shell.py" line="229"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="188"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="183"/>
-        <location filename="../../app/ui/shell.py" line="235"/>
+        <location filename="../../app/ui/shell.py" line="184"/>
+        <location filename="../../app/ui/shell.py" line="236"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
@@ -1103,47 +1103,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ExcelPanel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="591"/>
+        <location filename="../../app/ui/import_wizard.py" line="592"/>
         <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="644"/>
+        <location filename="../../app/ui/import_wizard.py" line="645"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="601"/>
+        <location filename="../../app/ui/import_wizard.py" line="602"/>
         <source>下载模板…</source>
         <translation>Download template…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="643"/>
+        <location filename="../../app/ui/import_wizard.py" line="644"/>
         <source>保存模板</source>
         <translation>Save template</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="592"/>
+        <location filename="../../app/ui/import_wizard.py" line="593"/>
         <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
         <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="604"/>
+        <location filename="../../app/ui/import_wizard.py" line="605"/>
         <source>导入…</source>
         <translation>Import…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="649"/>
+        <location filename="../../app/ui/import_wizard.py" line="650"/>
         <source>已生成模板：</source>
         <translation>Template written:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="652"/>
+        <location filename="../../app/ui/import_wizard.py" line="653"/>
         <source>无法生成模板：</source>
         <translation>Cannot write the template:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="637"/>
+        <location filename="../../app/ui/import_wizard.py" line="638"/>
         <source>正在生成模板…</source>
         <translation>Writing template…</translation>
     </message>
@@ -1151,72 +1151,72 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="337"/>
+        <location filename="../../app/ui/import_wizard.py" line="338"/>
         <source>Excel 导入</source>
         <translation>Excel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="350"/>
+        <location filename="../../app/ui/import_wizard.py" line="351"/>
         <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
         <translation>JSON-lines staging file (not yet connected to the local database)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="362"/>
+        <location filename="../../app/ui/import_wizard.py" line="363"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="361"/>
+        <location filename="../../app/ui/import_wizard.py" line="362"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="364"/>
+        <location filename="../../app/ui/import_wizard.py" line="365"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="512"/>
+        <location filename="../../app/ui/import_wizard.py" line="513"/>
         <source>可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），或勾选“只导入正确的行”，跳过有错误的行。</source>
         <translation>Correct the file and import it again (“Save a copy with the errors marked” marks every wrong cell), or tick “Import only the valid rows” to skip the rows with errors.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="488"/>
+        <location filename="../../app/ui/import_wizard.py" line="489"/>
         <source>处理时出错，未导入任何数据：</source>
         <translation>An error occurred; nothing was imported:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="363"/>
+        <location filename="../../app/ui/import_wizard.py" line="364"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="536"/>
+        <location filename="../../app/ui/import_wizard.py" line="537"/>
         <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
         <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="353"/>
+        <location filename="../../app/ui/import_wizard.py" line="354"/>
         <source>服务器或本地数据库（按导入类型）</source>
         <translation>The server or the local database (by kind of import)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="351"/>
+        <location filename="../../app/ui/import_wizard.py" line="352"/>
         <source>本地数据库</source>
         <translation>Local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="446"/>
+        <location filename="../../app/ui/import_wizard.py" line="447"/>
         <source>正在导入…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="435"/>
+        <location filename="../../app/ui/import_wizard.py" line="436"/>
         <source>正在校验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="515"/>
+        <location filename="../../app/ui/import_wizard.py" line="516"/>
         <source>点击“下一步”开始导入。</source>
         <translation>Click “Next” to start the import.</translation>
     </message>
@@ -1224,37 +1224,37 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorBrowserView</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="423"/>
+        <location filename="../../app/ui/indicator_browser.py" line="424"/>
         <source>共 {0} 条</source>
         <translation>{0} rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="334"/>
+        <location filename="../../app/ui/indicator_browser.py" line="335"/>
         <source>双击一行或按回车同样可以新建（Ctrl+N）</source>
         <translation>Double-click a row or press Enter to start one too (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="428"/>
+        <location filename="../../app/ui/indicator_browser.py" line="429"/>
         <source>合计 {0} 条：金额 {1}　已支付 {2}　在途 {3}　可用 {4}</source>
         <translation>Total of {0} rows: amount {1}   paid {2}   in transit {3}   available {4}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="326"/>
+        <location filename="../../app/ui/indicator_browser.py" line="327"/>
         <source>按指标编号、文号、项目、功能/经济科目代码筛选（空格分隔多个词）</source>
         <translation>Filter by indicator, document no., project, functional/economic code (space separates words)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="420"/>
+        <location filename="../../app/ui/indicator_browser.py" line="421"/>
         <source>正在筛选…</source>
         <translation>Filtering…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="333"/>
+        <location filename="../../app/ui/indicator_browser.py" line="334"/>
         <source>用此指标新建申请</source>
         <translation>New application on this indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="360"/>
+        <location filename="../../app/ui/indicator_browser.py" line="361"/>
         <source>筛选：</source>
         <translation>Filter:</translation>
     </message>
@@ -1262,17 +1262,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="76"/>
+        <location filename="../../app/ui/payment_form.py" line="77"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="75"/>
+        <location filename="../../app/ui/payment_form.py" line="76"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="68"/>
+        <location filename="../../app/ui/payment_form.py" line="69"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1280,82 +1280,82 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorTableModel</name>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="258"/>
+        <location filename="../../app/ui/indicator_browser.py" line="259"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="82"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>功能科目</source>
         <translation>Functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="84"/>
+        <location filename="../../app/ui/indicator_browser.py" line="85"/>
         <source>可用</source>
         <translation>Available</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="161"/>
+        <location filename="../../app/ui/indicator_browser.py" line="162"/>
         <source>合计</source>
         <translation>Totals</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="84"/>
+        <location filename="../../app/ui/indicator_browser.py" line="85"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="83"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="84"/>
+        <location filename="../../app/ui/indicator_browser.py" line="85"/>
         <source>执行率</source>
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="82"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>指标文号</source>
         <translation>Document no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="82"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>指标编号</source>
         <translation>Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="253"/>
+        <location filename="../../app/ui/indicator_browser.py" line="254"/>
         <source>服务器确认可用 {0}，扣除本机未确认申请 {1} 后为 {2}</source>
         <translation>Confirmed available {0}; after {1} not yet confirmed on this computer: {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="121"/>
+        <location filename="../../app/ui/indicator_browser.py" line="122"/>
         <source>筛选指标</source>
         <translation>Filter indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="83"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="83"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="83"/>
+        <location filename="../../app/ui/indicator_browser.py" line="84"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="82"/>
+        <location filename="../../app/ui/indicator_browser.py" line="83"/>
         <source>项目名称</source>
         <translation>Project</translation>
     </message>
     <message>
-        <location filename="../../app/ui/indicator_browser.py" line="272"/>
+        <location filename="../../app/ui/indicator_browser.py" line="273"/>
         <source>（未细化）</source>
         <translation>(not detailed)</translation>
     </message>
@@ -1371,12 +1371,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Three-level warnings and their disposition</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="65"/>
+        <location filename="../../app/ui/main_window.py" line="66"/>
         <source>关于</source>
         <translation>About</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="140"/>
+        <location filename="../../app/ui/main_window.py" line="146"/>
         <source>关于金财桌面端</source>
         <translation>About Jincai Desk</translation>
     </message>
@@ -1385,12 +1385,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Voucher capture</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="142"/>
+        <location filename="../../app/ui/main_window.py" line="148"/>
         <source>国库集中支付客户端</source>
         <translation>Treasury payment client</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="129"/>
+        <location filename="../../app/ui/main_window.py" line="135"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
@@ -1407,12 +1407,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Import / export</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="63"/>
+        <location filename="../../app/ui/main_window.py" line="64"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="64"/>
+        <location filename="../../app/ui/main_window.py" line="65"/>
         <source>帮助</source>
         <translation>Help</translation>
     </message>
@@ -1437,13 +1437,13 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Server, language, OCR engine</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="141"/>
+        <location filename="../../app/ui/main_window.py" line="147"/>
         <source>版本</source>
         <translation>Version</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="60"/>
-        <location filename="../../app/ui/main_window.py" line="129"/>
+        <location filename="../../app/ui/main_window.py" line="61"/>
+        <location filename="../../app/ui/main_window.py" line="135"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
@@ -1456,12 +1456,13 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Settings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="41"/>
+        <location filename="../../app/ui/main_window.py" line="42"/>
+        <location filename="../../app/ui/main_window.py" line="82"/>
         <source>金财桌面端</source>
         <translation>Jincai Desk</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="141"/>
+        <location filename="../../app/ui/main_window.py" line="147"/>
         <source>金财桌面端 Jincai Desk</source>
         <translation>Jincai Desk</translation>
     </message>
@@ -1481,124 +1482,124 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>MyApplicationsView</name>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="209"/>
+        <location filename="../../app/ui/applications_view.py" line="210"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="71"/>
+        <location filename="../../app/ui/applications_view.py" line="72"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="166"/>
+        <location filename="../../app/ui/applications_view.py" line="167"/>
         <source>共 {0} 笔</source>
         <translation>{0} applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="93"/>
-        <location filename="../../app/ui/applications_view.py" line="238"/>
-        <location filename="../../app/ui/applications_view.py" line="244"/>
+        <location filename="../../app/ui/applications_view.py" line="94"/>
+        <location filename="../../app/ui/applications_view.py" line="239"/>
+        <location filename="../../app/ui/applications_view.py" line="245"/>
         <source>删除草稿</source>
         <translation>Delete draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="91"/>
+        <location filename="../../app/ui/applications_view.py" line="92"/>
         <source>复制为新申请</source>
         <translation>Copy to new</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="138"/>
+        <location filename="../../app/ui/applications_view.py" line="139"/>
         <source>复制为新申请（Ctrl+D）</source>
         <translation>Copy to new (Ctrl+D)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="231"/>
+        <location filename="../../app/ui/applications_view.py" line="232"/>
         <source>已撤回，可以修改后重新提交。</source>
         <translation>Withdrawn; you can edit it and submit again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="94"/>
+        <location filename="../../app/ui/applications_view.py" line="95"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="90"/>
+        <location filename="../../app/ui/applications_view.py" line="91"/>
         <source>打开/修改</source>
         <translation>Open/edit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="75"/>
+        <location filename="../../app/ui/applications_view.py" line="76"/>
         <source>按用途、收款人、编号搜索</source>
         <translation>Search purpose, payee, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="92"/>
+        <location filename="../../app/ui/applications_view.py" line="93"/>
         <source>撤回待发送</source>
         <translation>Withdraw from queue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="232"/>
+        <location filename="../../app/ui/applications_view.py" line="233"/>
         <source>撤回支付申请</source>
         <translation>Withdraw payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="207"/>
+        <location filename="../../app/ui/applications_view.py" line="208"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="202"/>
+        <location filename="../../app/ui/applications_view.py" line="203"/>
         <source>服务器意见</source>
         <translation>Server's message</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="71"/>
+        <location filename="../../app/ui/applications_view.py" line="72"/>
         <source>未发送（草稿/待发送/退回）</source>
         <translation>Unsent (draft/queued/returned)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="212"/>
+        <location filename="../../app/ui/applications_view.py" line="213"/>
         <source>状态历史与审批轨迹</source>
         <translation>Status history and approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="96"/>
+        <location filename="../../app/ui/applications_view.py" line="97"/>
         <source>状态：</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="211"/>
+        <location filename="../../app/ui/applications_view.py" line="212"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="239"/>
+        <location filename="../../app/ui/applications_view.py" line="240"/>
         <source>确定删除这份草稿吗？删除后不能恢复。</source>
         <translation>Delete this draft? It cannot be recovered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="210"/>
+        <location filename="../../app/ui/applications_view.py" line="211"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="197"/>
+        <location filename="../../app/ui/applications_view.py" line="198"/>
         <source>读取审批轨迹</source>
         <translation>Reading approval trail</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="161"/>
+        <location filename="../../app/ui/applications_view.py" line="162"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="209"/>
+        <location filename="../../app/ui/applications_view.py" line="210"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/applications_view.py" line="206"/>
+        <location filename="../../app/ui/applications_view.py" line="207"/>
         <source>（未编号）</source>
         <translation>(no number)</translation>
     </message>
@@ -1606,17 +1607,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="263"/>
+        <location filename="../../app/ui/status_panel.py" line="264"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="236"/>
+        <location filename="../../app/ui/status_panel.py" line="237"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="260"/>
+        <location filename="../../app/ui/status_panel.py" line="261"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1624,267 +1625,267 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="782"/>
+        <location filename="../../app/ui/payment_form.py" line="788"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="265"/>
+        <location filename="../../app/ui/payment_form.py" line="266"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="546"/>
+        <location filename="../../app/ui/payment_form.py" line="547"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="422"/>
+        <location filename="../../app/ui/payment_form.py" line="423"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="544"/>
+        <location filename="../../app/ui/payment_form.py" line="545"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="458"/>
+        <location filename="../../app/ui/payment_form.py" line="459"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="800"/>
+        <location filename="../../app/ui/payment_form.py" line="806"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="266"/>
+        <location filename="../../app/ui/payment_form.py" line="267"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="269"/>
+        <location filename="../../app/ui/payment_form.py" line="270"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="702"/>
+        <location filename="../../app/ui/payment_form.py" line="708"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="306"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="564"/>
+        <location filename="../../app/ui/payment_form.py" line="565"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="654"/>
+        <location filename="../../app/ui/payment_form.py" line="655"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="286"/>
+        <location filename="../../app/ui/payment_form.py" line="287"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="295"/>
+        <location filename="../../app/ui/payment_form.py" line="296"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="779"/>
+        <location filename="../../app/ui/payment_form.py" line="785"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="311"/>
+        <location filename="../../app/ui/payment_form.py" line="312"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="290"/>
+        <location filename="../../app/ui/payment_form.py" line="291"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="477"/>
+        <location filename="../../app/ui/payment_form.py" line="478"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="307"/>
+        <location filename="../../app/ui/payment_form.py" line="308"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="771"/>
+        <location filename="../../app/ui/payment_form.py" line="777"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="249"/>
+        <location filename="../../app/ui/payment_form.py" line="250"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="777"/>
+        <location filename="../../app/ui/payment_form.py" line="783"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <location filename="../../app/ui/payment_form.py" line="293"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="294"/>
+        <location filename="../../app/ui/payment_form.py" line="295"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="463"/>
+        <location filename="../../app/ui/payment_form.py" line="464"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="310"/>
+        <location filename="../../app/ui/payment_form.py" line="311"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="549"/>
+        <location filename="../../app/ui/payment_form.py" line="550"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="591"/>
+        <location filename="../../app/ui/payment_form.py" line="592"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="631"/>
+        <location filename="../../app/ui/payment_form.py" line="632"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="743"/>
+        <location filename="../../app/ui/payment_form.py" line="749"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="299"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="302"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="300"/>
+        <location filename="../../app/ui/payment_form.py" line="301"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <location filename="../../app/ui/payment_form.py" line="297"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="635"/>
+        <location filename="../../app/ui/payment_form.py" line="636"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="748"/>
+        <location filename="../../app/ui/payment_form.py" line="754"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="825"/>
+        <location filename="../../app/ui/payment_form.py" line="831"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="793"/>
+        <location filename="../../app/ui/payment_form.py" line="799"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="452"/>
+        <location filename="../../app/ui/payment_form.py" line="453"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="524"/>
+        <location filename="../../app/ui/payment_form.py" line="525"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="252"/>
+        <location filename="../../app/ui/payment_form.py" line="253"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="247"/>
+        <location filename="../../app/ui/payment_form.py" line="248"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="626"/>
+        <location filename="../../app/ui/payment_form.py" line="627"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="248"/>
+        <location filename="../../app/ui/payment_form.py" line="249"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="304"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="653"/>
+        <location filename="../../app/ui/payment_form.py" line="654"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <location filename="../../app/ui/payment_form.py" line="298"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="736"/>
+        <location filename="../../app/ui/payment_form.py" line="742"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="476"/>
+        <location filename="../../app/ui/payment_form.py" line="477"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="463"/>
+        <location filename="../../app/ui/payment_form.py" line="464"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="677"/>
+        <location filename="../../app/ui/payment_form.py" line="683"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="470"/>
+        <location filename="../../app/ui/payment_form.py" line="471"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>
@@ -1892,12 +1893,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentsView</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="482"/>
+        <location filename="../../app/ui/payments_view.py" line="488"/>
         <source>下载批次文件</source>
         <translation>Downloading the batch file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="413"/>
+        <location filename="../../app/ui/payments_view.py" line="415"/>
         <source>业务处室可查看本处室所管单位的支付凭证；生成凭证、导出、回单、退款与更正由国库支付中心办理。</source>
         <translation>A bureau division can view the vouchers of the units it oversees; vouchers, exports, write-backs, refunds and corrections are handled by the treasury payment centre.</translation>
     </message>
@@ -1907,23 +1908,23 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Agent bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="448"/>
-        <location filename="../../app/ui/payments_view.py" line="475"/>
+        <location filename="../../app/ui/payments_view.py" line="450"/>
+        <location filename="../../app/ui/payments_view.py" line="481"/>
         <source>保存银行支付文件</source>
         <translation>Save the bank payment file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="544"/>
+        <location filename="../../app/ui/payments_view.py" line="550"/>
         <source>凭证 {0} 已更正，前后版本均已留存。</source>
         <translation>Voucher {0} corrected; both versions are kept.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="520"/>
+        <location filename="../../app/ui/payments_view.py" line="526"/>
         <source>凭证 {0} 已退款 {1} 元，指标额度已恢复。</source>
         <translation>Voucher {0}: {1} yuan refunded, the indicator balance is restored.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="400"/>
+        <location filename="../../app/ui/payments_view.py" line="402"/>
         <source>凭证 {0} 张：待回单 {1}，已支付 {2}，已退票 {3}，已退款 {4}；待生成凭证 {5} 笔</source>
         <translation>{0} vouchers: {1} awaiting write-back, {2} paid, {3} bounced, {4} refunded; {5} applications awaiting a voucher</translation>
     </message>
@@ -1933,7 +1934,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Vouchers without write-back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="569"/>
+        <location filename="../../app/ui/payments_view.py" line="575"/>
         <source>凭证无回单 {0} 张，合计 {1} 元（其中未发送银行 {2} 张）；回单无凭证 {3} 笔，合计 {4} 元。</source>
         <translation>{0} vouchers without write-back, total {1} yuan ({2} not yet sent to the bank); {3} write-backs without voucher, total {4} yuan.</translation>
     </message>
@@ -1948,7 +1949,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="488"/>
+        <location filename="../../app/ui/payments_view.py" line="494"/>
         <source>回单文件 (*.csv *.xml);;所有文件 (*)</source>
         <translation>Write-back files (*.csv *.xml);;All files (*)</translation>
     </message>
@@ -1969,12 +1970,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Export reconciliation to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="590"/>
+        <location filename="../../app/ui/payments_view.py" line="596"/>
         <source>对账报告已导出到 {0}</source>
         <translation>Reconciliation report exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="495"/>
+        <location filename="../../app/ui/payments_view.py" line="501"/>
         <source>导入回单文件</source>
         <translation>Importing the write-back file</translation>
     </message>
@@ -1984,13 +1985,13 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Import write-back file…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="579"/>
-        <location filename="../../app/ui/payments_view.py" line="589"/>
+        <location filename="../../app/ui/payments_view.py" line="585"/>
+        <location filename="../../app/ui/payments_view.py" line="595"/>
         <source>导出对账报告</source>
         <translation>Export the reconciliation report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="468"/>
+        <location filename="../../app/ui/payments_view.py" line="474"/>
         <source>导出银行支付文件</source>
         <translation>Exporting the bank payment file</translation>
     </message>
@@ -2000,17 +2001,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Export bank file…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="369"/>
+        <location filename="../../app/ui/payments_view.py" line="371"/>
         <source>已取消。服务器上已完成的部分不会撤销：导出的批次可用“重新下载批次文件”取回，回单文件可以重新导入（已导入的流水会被跳过）。</source>
         <translation>Cancelled. What the server already finished is not undone: an exported batch can be fetched with "Download batch file again", a write-back file can be imported again (lines already imported are skipped).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="463"/>
+        <location filename="../../app/ui/payments_view.py" line="465"/>
         <source>已导出批次 {0}：{1} 张凭证，合计 {2} 元，已保存到 {3}</source>
         <translation>Batch {0} exported: {1} vouchers, total {2} yuan, saved to {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="439"/>
+        <location filename="../../app/ui/payments_view.py" line="441"/>
         <source>已生成支付凭证 {0}（{1} 元）。</source>
         <translation>Payment voucher {0} issued ({1} yuan).</translation>
     </message>
@@ -2020,7 +2021,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Awaiting voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="483"/>
+        <location filename="../../app/ui/payments_view.py" line="489"/>
         <source>批次 {0} 的文件已保存到 {1}（与导出时逐字节相同）。</source>
         <translation>The file of batch {0} was saved to {1} (byte for byte as exported).</translation>
     </message>
@@ -2040,12 +2041,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="565"/>
+        <location filename="../../app/ui/payments_view.py" line="571"/>
         <source>支付成功</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="544"/>
+        <location filename="../../app/ui/payments_view.py" line="550"/>
         <source>更正</source>
         <translation>Correct</translation>
     </message>
@@ -2055,7 +2056,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Correct…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="561"/>
+        <location filename="../../app/ui/payments_view.py" line="567"/>
         <source>未发送银行</source>
         <translation>Not sent to the bank</translation>
     </message>
@@ -2070,22 +2071,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Issue voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="553"/>
+        <location filename="../../app/ui/payments_view.py" line="559"/>
         <source>生成对账报告</source>
         <translation>Building the reconciliation report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="438"/>
+        <location filename="../../app/ui/payments_view.py" line="440"/>
         <source>生成支付凭证</source>
         <translation>Issuing the payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="577"/>
+        <location filename="../../app/ui/payments_view.py" line="583"/>
         <source>请先生成对账报告（Ctrl+L）。</source>
         <translation>Build the reconciliation report first (Ctrl+L).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="432"/>
+        <location filename="../../app/ui/payments_view.py" line="434"/>
         <source>请在“待生成凭证”中选择一笔已审批通过的申请。</source>
         <translation>Select an approved application under "Awaiting voucher".</translation>
     </message>
@@ -2095,27 +2096,27 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Wait for the current operation to finish (or press Esc to cancel).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="473"/>
+        <location filename="../../app/ui/payments_view.py" line="479"/>
         <source>请选择一张已发送银行的凭证，重新下载它所在批次的文件。</source>
         <translation>Select a voucher already sent to the bank to download its batch file again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="500"/>
+        <location filename="../../app/ui/payments_view.py" line="506"/>
         <source>请选择一张已支付且尚有可退金额的凭证。</source>
         <translation>Select a paid voucher with an amount left to refund.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="526"/>
+        <location filename="../../app/ui/payments_view.py" line="532"/>
         <source>请选择一张待回单或已支付的凭证进行更正。</source>
         <translation>Select a voucher awaiting write-back or paid to correct it.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="390"/>
+        <location filename="../../app/ui/payments_view.py" line="392"/>
         <source>读取支付凭证</source>
         <translation>Reading payment vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="520"/>
+        <location filename="../../app/ui/payments_view.py" line="526"/>
         <source>退款</source>
         <translation>Refund</translation>
     </message>
@@ -2125,17 +2126,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Refund…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="510"/>
+        <location filename="../../app/ui/payments_view.py" line="516"/>
         <source>退款金额：{0}</source>
         <translation>Refund amount: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="565"/>
+        <location filename="../../app/ui/payments_view.py" line="571"/>
         <source>退票</source>
         <translation>Bounced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="487"/>
+        <location filename="../../app/ui/payments_view.py" line="493"/>
         <source>选择回单文件</source>
         <translation>Choose the write-back file</translation>
     </message>
@@ -2145,14 +2146,14 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Download batch file again…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="449"/>
+        <location filename="../../app/ui/payments_view.py" line="451"/>
         <source>银行支付文件 (*.{0})</source>
         <translation>Bank payment file (*.{0})</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="383"/>
-        <location filename="../../app/ui/payments_view.py" line="388"/>
-        <location filename="../../app/ui/payments_view.py" line="550"/>
+        <location filename="../../app/ui/payments_view.py" line="385"/>
+        <location filename="../../app/ui/payments_view.py" line="390"/>
+        <location filename="../../app/ui/payments_view.py" line="556"/>
         <source>需要联网：支付业务在服务器上办理，当前离线。</source>
         <translation>Online access needed: payments are handled on the server, and you are offline.</translation>
     </message>
@@ -2344,12 +2345,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>RecordPreviewTableModel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="176"/>
+        <location filename="../../app/ui/import_wizard.py" line="177"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="176"/>
+        <location filename="../../app/ui/import_wizard.py" line="177"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
@@ -2390,77 +2391,67 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>SettingsView</name>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="44"/>
+        <location filename="../../app/ui/settings_view.py" line="45"/>
         <source>保存设置</source>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="90"/>
-        <source>切换界面语言</source>
-        <translation>Switch interface language</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/settings_view.py" line="58"/>
+        <location filename="../../app/ui/settings_view.py" line="59"/>
         <source>数据库</source>
         <translation>Database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="46"/>
+        <location filename="../../app/ui/settings_view.py" line="47"/>
         <source>服务器</source>
         <translation>Server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="48"/>
+        <location filename="../../app/ui/settings_view.py" line="49"/>
         <source>服务器地址</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="54"/>
+        <location filename="../../app/ui/settings_view.py" line="55"/>
         <source>本机数据</source>
         <translation>Data on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <location filename="../../app/ui/settings_view.py" line="60"/>
         <source>模式</source>
         <translation>Mode</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <location filename="../../app/ui/settings_view.py" line="60"/>
         <source>正式</source>
         <translation>Production</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="59"/>
+        <location filename="../../app/ui/settings_view.py" line="60"/>
         <source>演示模式</source>
         <translation>Demo mode</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="91"/>
-        <source>现在重新启动金财桌面端以切换界面语言吗？未保存的填写内容会丢失。</source>
-        <translation>Restart Jincai Desk now to switch the interface language? Unsaved input will be lost.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/settings_view.py" line="50"/>
+        <location filename="../../app/ui/settings_view.py" line="51"/>
         <source>界面与识别</source>
         <translation>Interface and OCR</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="52"/>
-        <source>界面语言（重启后生效）</source>
-        <translation>Interface language (after restart)</translation>
+        <location filename="../../app/ui/settings_view.py" line="53"/>
+        <source>界面语言</source>
+        <translation>UI language</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="39"/>
+        <location filename="../../app/ui/settings_view.py" line="40"/>
         <source>自动（优先 RapidOCR）</source>
         <translation>Automatic (RapidOCR first)</translation>
     </message>
     <message>
         <location filename="../../app/ui/settings_view.py" line="78"/>
-        <source>设置已保存。界面语言在下次启动时生效。</source>
-        <translation>Settings saved. The interface language changes at the next start.</translation>
+        <source>设置已保存。</source>
+        <translation>Settings saved.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/settings_view.py" line="53"/>
+        <location filename="../../app/ui/settings_view.py" line="54"/>
         <source>识别引擎</source>
         <translation>OCR engine</translation>
     </message>
@@ -2589,92 +2580,92 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>SyncStatusPanel</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="121"/>
+        <location filename="../../app/ui/status_panel.py" line="122"/>
         <source>{0} 条待发送命令</source>
         <translation>{0} commands waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="118"/>
+        <location filename="../../app/ui/status_panel.py" line="119"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="126"/>
+        <location filename="../../app/ui/status_panel.py" line="127"/>
         <source>冲突 {0}</source>
         <translation>Conflicts {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="66"/>
+        <location filename="../../app/ui/status_panel.py" line="67"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="165"/>
+        <location filename="../../app/ui/status_panel.py" line="166"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="59"/>
+        <location filename="../../app/ui/status_panel.py" line="60"/>
         <source>同步 (F5)</source>
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="200"/>
+        <location filename="../../app/ui/status_panel.py" line="201"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="192"/>
+        <location filename="../../app/ui/status_panel.py" line="193"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="189"/>
+        <location filename="../../app/ui/status_panel.py" line="190"/>
         <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
         <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="205"/>
+        <location filename="../../app/ui/status_panel.py" line="206"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="107"/>
+        <location filename="../../app/ui/status_panel.py" line="108"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="119"/>
+        <location filename="../../app/ui/status_panel.py" line="120"/>
         <source>尚未同步</source>
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="122"/>
+        <location filename="../../app/ui/status_panel.py" line="123"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="199"/>
+        <location filename="../../app/ui/status_panel.py" line="200"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="130"/>
+        <location filename="../../app/ui/status_panel.py" line="131"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="127"/>
+        <location filename="../../app/ui/status_panel.py" line="128"/>
         <source>服务器在您修改期间也改动了这些记录，请选择保留哪一方</source>
         <translation>The server changed these records while you were editing them: choose which version to keep</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="107"/>
+        <location filename="../../app/ui/status_panel.py" line="108"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="114"/>
+        <location filename="../../app/ui/status_panel.py" line="115"/>
         <source>读取同步状态</source>
         <translation>Reading sync status</translation>
     </message>
@@ -2684,22 +2675,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_images.py" line="99"/>
         <source>原始大小 (1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Actual size (1)</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="96"/>
         <source>放大 (Ctrl++)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zoom in (Ctrl++)</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="97"/>
         <source>缩小 (Ctrl+-)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zoom out (Ctrl+-)</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="98"/>
         <source>适合窗口 (0)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fit to window (0)</translation>
     </message>
 </context>
 <context>
@@ -2725,37 +2716,37 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_images.py" line="300"/>
         <source>下载凭证影像</source>
-        <translation type="unfinished"></translation>
+        <translation>Downloading voucher images</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="389"/>
         <source>全部 {0} 项校验通过</source>
-        <translation type="unfinished"></translation>
+        <translation>All {0} checks passed</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="325"/>
         <source>图像下载失败</source>
-        <translation type="unfinished"></translation>
+        <translation>Image download failed</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="328"/>
         <source>图像尚未下载</source>
-        <translation type="unfinished"></translation>
+        <translation>Image not downloaded yet</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="330"/>
         <source>图像尚未下载：联网后自动从服务器下载。</source>
-        <translation type="unfinished"></translation>
+        <translation>Image not downloaded yet: it is fetched from the server when you are online.</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="194"/>
         <source>放大查看</source>
-        <translation type="unfinished"></translation>
+        <translation>Enlarge</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="344"/>
         <source>识别字段</source>
-        <translation type="unfinished"></translation>
+        <translation>Field</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="344"/>
@@ -2765,22 +2756,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_images.py" line="373"/>
         <source>该字段未通过校验</source>
-        <translation type="unfinished"></translation>
+        <translation>This field failed a check</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="354"/>
         <source>这笔申请没有附件。</source>
-        <translation type="unfinished"></translation>
+        <translation>This application has no attachments.</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="361"/>
         <source>（图像尚未下载）</source>
-        <translation type="unfinished"></translation>
+        <translation> (image not downloaded yet)</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_images.py" line="378"/>
         <source>（没有识别结果）</source>
-        <translation type="unfinished"></translation>
+        <translation>(no OCR result)</translation>
     </message>
 </context>
 <context>
@@ -3017,72 +3008,72 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningTableModel</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="40"/>
+        <location filename="../../app/ui/warnings_view.py" line="43"/>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <location filename="../../app/ui/warnings_view.py" line="44"/>
         <source>已排除</source>
         <translation>Dismissed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="40"/>
+        <location filename="../../app/ui/warnings_view.py" line="43"/>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <location filename="../../app/ui/warnings_view.py" line="42"/>
         <source>已说明</source>
         <translation>Explained</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="39"/>
+        <location filename="../../app/ui/warnings_view.py" line="42"/>
         <source>待处置</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="47"/>
+        <location filename="../../app/ui/warnings_view.py" line="50"/>
         <source>指标/申请</source>
         <translation>Indicator/application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="50"/>
+        <location filename="../../app/ui/warnings_view.py" line="53"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="48"/>
+        <location filename="../../app/ui/warnings_view.py" line="51"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="38"/>
+        <location filename="../../app/ui/warnings_view.py" line="41"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="43"/>
+        <location filename="../../app/ui/warnings_view.py" line="46"/>
         <source>级别</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="38"/>
+        <location filename="../../app/ui/warnings_view.py" line="41"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="45"/>
+        <location filename="../../app/ui/warnings_view.py" line="48"/>
         <source>规则</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="46"/>
+        <location filename="../../app/ui/warnings_view.py" line="49"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="38"/>
+        <location filename="../../app/ui/warnings_view.py" line="41"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -3090,57 +3081,87 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="62"/>
+        <location filename="../../app/ui/warnings_view.py" line="65"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="135"/>
+        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
+        <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="146"/>
         <source>处置流程：单位说明 → 财政核实 → 关闭或确认违规。</source>
         <translation>Disposition: the unit explains → the finance bureau verifies → closed or confirmed as a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="133"/>
+        <location filename="../../app/ui/warnings_view.py" line="158"/>
+        <source>待发送</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="144"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="77"/>
+        <location filename="../../app/ui/warnings_view.py" line="80"/>
         <source>情况说明：原因、依据与整改措施（随下次同步发送）</source>
         <translation>Explanation: cause, basis and corrective action (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="80"/>
+        <location filename="../../app/ui/warnings_view.py" line="83"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="155"/>
+        <location filename="../../app/ui/warnings_view.py" line="196"/>
         <source>提交预警说明</source>
         <translation>Send warning explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="62"/>
+        <location filename="../../app/ui/warnings_view.py" line="161"/>
+        <source>服务器未接受</source>
+        <translation>Not accepted by the server</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="86"/>
+        <source>添加附件…</source>
+        <translation>Add attachment…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="65"/>
         <source>红色预警</source>
         <translation>Red warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="62"/>
+        <location filename="../../app/ui/warnings_view.py" line="65"/>
         <source>蓝色预警</source>
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="151"/>
+        <location filename="../../app/ui/warnings_view.py" line="192"/>
         <source>说明已保存，将随下次同步发送。</source>
         <translation>Explanation saved; it is sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="115"/>
+        <location filename="../../app/ui/warnings_view.py" line="126"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="62"/>
+        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <source>选择说明附件</source>
+        <translation>Choose a file for the explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="168"/>
+        <source>附件 %n 个</source>
+        <translation>%n attachment(s)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="65"/>
         <source>黄色预警</source>
         <translation>Yellow warnings</translation>
     </message>
@@ -3148,52 +3169,52 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_FilePage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="220"/>
+        <location filename="../../app/ui/import_wizard.py" line="221"/>
         <source>Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)</source>
         <translation>Excel workbooks (*.xlsx *.xlsm *.xls *.ods);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="201"/>
+        <location filename="../../app/ui/import_wizard.py" line="202"/>
         <source>只导入正确的行（默认：任何一行有错则全部不导入）</source>
         <translation>Import only the valid rows (default: nothing is imported if any row has an error)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="211"/>
+        <location filename="../../app/ui/import_wizard.py" line="212"/>
         <source>导入目标</source>
         <translation>Import target</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="208"/>
+        <location filename="../../app/ui/import_wizard.py" line="209"/>
         <source>数据类型</source>
         <translation>Data type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="207"/>
+        <location filename="../../app/ui/import_wizard.py" line="208"/>
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="189"/>
+        <location filename="../../app/ui/import_wizard.py" line="190"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="219"/>
+        <location filename="../../app/ui/import_wizard.py" line="220"/>
         <source>选择 Excel 文件</source>
         <translation>Choose an Excel file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="185"/>
+        <location filename="../../app/ui/import_wizard.py" line="186"/>
         <source>选择文件</source>
         <translation>Choose file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="186"/>
+        <location filename="../../app/ui/import_wizard.py" line="187"/>
         <source>选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。</source>
         <translation>Choose the Excel workbook (.xlsx, .xls, .ods) and the kind of data to import.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="209"/>
+        <location filename="../../app/ui/import_wizard.py" line="210"/>
         <source>预算年度</source>
         <translation>Fiscal year</translation>
     </message>
@@ -3201,12 +3222,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_ImportPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="293"/>
+        <location filename="../../app/ui/import_wizard.py" line="294"/>
         <source>取消导入</source>
         <translation>Cancel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="287"/>
+        <location filename="../../app/ui/import_wizard.py" line="288"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
@@ -3214,47 +3235,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_PreviewPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="278"/>
+        <location filename="../../app/ui/import_wizard.py" line="279"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="276"/>
+        <location filename="../../app/ui/import_wizard.py" line="277"/>
         <source>保存标注副本</source>
         <translation>Save annotated copy</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="238"/>
+        <location filename="../../app/ui/import_wizard.py" line="239"/>
         <source>保存标注错误的副本…</source>
         <translation>Save a copy with the errors marked…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="236"/>
+        <location filename="../../app/ui/import_wizard.py" line="237"/>
         <source>停止校验</source>
         <translation>Stop checking</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="242"/>
+        <location filename="../../app/ui/import_wizard.py" line="243"/>
         <source>只导入正确的行</source>
         <translation>Import only the valid rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="259"/>
+        <location filename="../../app/ui/import_wizard.py" line="260"/>
         <source>将导入的行</source>
         <translation>Rows to import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="230"/>
+        <location filename="../../app/ui/import_wizard.py" line="231"/>
         <source>逐行校验，不写入任何数据。</source>
         <translation>Checks every row without writing anything.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="258"/>
+        <location filename="../../app/ui/import_wizard.py" line="259"/>
         <source>错误</source>
         <translation>Errors</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="229"/>
+        <location filename="../../app/ui/import_wizard.py" line="230"/>
         <source>预览与校验</source>
         <translation>Preview and check</translation>
     </message>
@@ -3270,37 +3291,37 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../app/ui/application.py" line="189"/>
+        <location filename="../../app/ui/application.py" line="190"/>
         <source>启动本机服务器</source>
         <translation>Start the local server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="101"/>
+        <location filename="../../app/ui/application.py" line="102"/>
         <source>恢复最近的备份</source>
         <translation>Restore the latest backup</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="113"/>
+        <location filename="../../app/ui/application.py" line="114"/>
         <source>无法打开本地数据库</source>
         <translation>Cannot open the local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="99"/>
+        <location filename="../../app/ui/application.py" line="100"/>
         <source>本地数据库已损坏</source>
         <translation>The local database is damaged</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="174"/>
+        <location filename="../../app/ui/application.py" line="175"/>
         <source>正在启动本机演示服务器…</source>
         <translation>Starting the local demo server…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="105"/>
+        <location filename="../../app/ui/application.py" line="106"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/application.py" line="103"/>
+        <location filename="../../app/ui/application.py" line="104"/>
         <source>重新开始（保留未发送草稿）</source>
         <translation>Start fresh (keeping unsent drafts)</translation>
     </message>

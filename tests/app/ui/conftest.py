@@ -53,6 +53,16 @@ def memory_keyring():
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def chinese_ui_after_each_test():
+    """A test that switches the UI to English (设置 applies it live) leaves Chinese behind."""
+    yield
+    from app.ui.i18n import current_language, switch_language
+
+    if current_language() != "zh_CN":
+        switch_language("zh_CN")
+
+
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory):
     """A demo database built once (300 indicators); tests copy it."""

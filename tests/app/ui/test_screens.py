@@ -116,19 +116,24 @@ def test_reviewer_approves_and_returns_from_the_queue(qtbot, window, ctx):
     assert sync_status(db=ctx.db).queued_decisions == 2
 
 
-def test_warning_explanation_closes_the_loop_locally(qtbot, window, ctx):
+def test_warning_explanation_closes_the_loop_locally(qtbot, window, ctx, tmp_path):
     view = window.warnings
     window.show_page("warnings")
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
-    view._tabs.setCurrentIndex(1)  # red
-    qtbot.waitUntil(lambda: all(w.severity == "red" for w in view.model.records())
+    view._tabs.setCurrentIndex(2)  # yellow (a red one is the finance bureau's to rule on)
+    qtbot.waitUntil(lambda: all(w.severity == "yellow" for w in view.model.records())
                     and view.model.rowCount() > 0, timeout=5000)
     open_rows = [i for i, w in enumerate(view.model.records()) if w.status == "open"]
     view._table.selectRow(open_rows[0])
     target = view.current()
     view._explanation.setPlainText("已补充纸质审批单")
+    proof = tmp_path / "审批单.pdf"
+    proof.write_bytes(b"%PDF-1.4\n%proof\n%%EOF\n")
+    view.add_files([proof])  # a yellow warning's explanation needs its proof attached
     view._explain.click()
-    qtbot.waitUntil(lambda: any(w.id == target.id and w.status == "explained"
+    # queued as warning.explain: 待发送 until the server answers (app.services.warnings)
+    qtbot.waitUntil(lambda: any(w.id == target.id and (w.status == "explained"
+                                                        or w.details.get("pending"))
                                 for w in list_warnings(db=ctx.db)), timeout=5000)
 
 
@@ -338,6 +343,9 @@ def test_settings_validate_and_store_the_language(qtbot, ctx, tmp_path):
     assert view.save()
     assert settings.value("language") == "en"
     assert settings.value("server_url") == "https://jincai.example.gov.cn"
+    from app.ui.i18n import current_language
+
+    assert current_language() == "en"  # applied at once (the conftest switches back)
 
 
 def test_sign_out_marks_the_account_and_asks_for_sign_in_again(qtbot, window, ctx):
