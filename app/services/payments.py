@@ -282,6 +282,16 @@ def issue_voucher(*, transport: Any, application_id: str) -> dict:
                                      what="生成支付凭证"))
 
 
+class PaymentCancelled(ServiceError):
+    code = "cancelled"
+
+
+def _check_cancel(cancelled: Callable[[], bool] | None) -> None:
+    """A cancelled export writes no file (the batch stays on the server: download it again)."""
+    if cancelled is not None and cancelled():
+        raise PaymentCancelled("已取消，未保存文件。")
+
+
 def _write_atomically(dest: Path, content: bytes) -> None:
     """The bank file appears whole or not at all (a half-written file sent to a bank is worse
     than none)."""
@@ -300,7 +310,8 @@ def _write_atomically(dest: Path, content: bytes) -> None:
 
 def export_bank_file(*, transport: Any, fmt: str, dest: str | os.PathLike,
                      bank: str | None = None, resend: list[str] | None = None,
-                     request_id: str | None = None) -> ExportResult:
+                     request_id: str | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> ExportResult:
     """Export every voucher not yet sent (or ``resend``) as one recorded batch and save the
     file at ``dest``. The request id makes a retry return the same batch, never a second one."""
     fmt = (fmt or "").lower()
@@ -321,6 +332,7 @@ def export_bank_file(*, transport: Any, fmt: str, dest: str | os.PathLike,
     expected = r.headers.get("X-Jincai-Sha256")
     if expected and expected != sha:  # the bytes the bank gets must be the bytes recorded
         raise PaymentsOffline("下载的支付文件不完整（校验值不符），请重新导出（将得到同一批次）。")
+    _check_cancel(cancelled)
     _write_atomically(dest, content)
     return ExportResult(batch_no=r.headers.get("X-Jincai-Batch-No", ""), path=dest,
                         voucher_count=int(r.headers.get("X-Jincai-Voucher-Count") or 0),
@@ -328,7 +340,8 @@ def export_bank_file(*, transport: Any, fmt: str, dest: str | os.PathLike,
                         profile=r.headers.get("X-Jincai-Profile", ""))
 
 
-def download_batch_file(*, transport: Any, batch_no: str, dest: str | os.PathLike) -> ExportResult:
+def download_batch_file(*, transport: Any, batch_no: str, dest: str | os.PathLike,
+                        cancelled: Callable[[], bool] | None = None) -> ExportResult:
     """The file of an exported batch again, byte for byte (a file lost on the way to the bank,
     or an export whose answer never arrived)."""
     batch_no = (batch_no or "").strip()
@@ -341,6 +354,7 @@ def download_batch_file(*, transport: Any, batch_no: str, dest: str | os.PathLik
     if r.headers.get("X-Jincai-Sha256") not in (None, sha):
         raise PaymentsOffline("下载的支付文件不完整（校验值不符），请重新下载。")
     dest = Path(dest)
+    _check_cancel(cancelled)
     _write_atomically(dest, content)
     return ExportResult(batch_no=r.headers.get("X-Jincai-Batch-No", batch_no), path=dest,
                         voucher_count=int(r.headers.get("X-Jincai-Voucher-Count") or 0),
@@ -364,11 +378,16 @@ def import_writeback(*, transport: Any, path: str | os.PathLike, bank: str | Non
     params = {"file_name": path.name}
     if bank:
         params["bank"] = bank
+    attempts = 0
+
+    def send() -> Any:
+        nonlocal attempts
+        attempts += 1
+        return _json(transport, "POST", f"{API}/payments/writeback-import", content=data,
+                     params=params, headers={"Content-Type": "application/octet-stream"},
+                     timeout=IMPORT_TIMEOUT_S, what="导入回单文件")
     try:
-        d = _retry_once(lambda: _json(
-            transport, "POST", f"{API}/payments/writeback-import", content=data, params=params,
-            headers={"Content-Type": "application/octet-stream"}, timeout=IMPORT_TIMEOUT_S,
-            what="导入回单文件"))
+        d = _retry_once(send)
     except PaymentRefused as exc:
         raw = exc.server_details.get("errors")
         if isinstance(raw, list):
@@ -378,7 +397,12 @@ def import_writeback(*, transport: Any, path: str | os.PathLike, bank: str | Non
             raise WritebackRefused(exc.message, errors, status=exc.status, code=exc.code,
                                    details=exc.server_details) from None
         raise
-    return WritebackResult(message=str(d.get("message") or ""), lines=int(d.get("lines") or 0),
+    message = str(d.get("message") or "")
+    if attempts > 1 and d.get("already_imported"):
+        # the first attempt's answer was lost on the way back: say what actually happened
+        message = (f"回单文件已导入（{int(d.get('lines') or 0)} 条）：第一次请求的应答因网络中断丢失，"
+                   "重试时服务器确认已入账，未重复入账。请刷新查看凭证状态。")
+    return WritebackResult(message=message, lines=int(d.get("lines") or 0),
                            paid=int(d.get("paid") or 0), bounced=int(d.get("bounced") or 0),
                            unmatched=int(d.get("unmatched") or 0),
                            duplicates=int(d.get("duplicates") or 0),

@@ -469,8 +469,9 @@ class PaymentsView(QWidget):
             if isinstance(exc, svc.PaymentRefused):  # the server recorded nothing: a new id next
                 self._export_request_id = None
 
-        self._run(lambda t, _c: svc.export_bank_file(transport=t, fmt=fmt, dest=path, bank=bank,
-                                                     request_id=rid),
+        self._run(lambda t, c: svc.export_bank_file(transport=t, fmt=fmt, dest=path, bank=bank,
+                                                    request_id=rid,
+                                                    cancelled=lambda: c.cancelled),
                   self.tr("导出银行支付文件"), done, kind="mutation", on_error=refused)
 
     def _on_redownload_triggered(self) -> None:
@@ -484,7 +485,8 @@ class PaymentsView(QWidget):
             self.redownload_batch_to(v.batch, path)
 
     def redownload_batch_to(self, batch_no: str, path: str | Path) -> None:
-        self._run(lambda t, _c: svc.download_batch_file(transport=t, batch_no=batch_no, dest=path),
+        self._run(lambda t, c: svc.download_batch_file(transport=t, batch_no=batch_no, dest=path,
+                                                       cancelled=lambda: c.cancelled),
                   self.tr("下载批次文件"),
                   lambda r: self._done(self.tr("批次 {0} 的文件已保存到 {1}（与导出时逐字节相同）。").format(
                       r.batch_no, str(r.path)), reload=False))

@@ -243,6 +243,74 @@ def test_bureau_looks_and_keyboard_drives_the_desk(qtbot, runner, tmp_path, worl
     db.close()
 
 
+class _LostAnswers:
+    """A transport whose first ``lose`` answers never arrive: the server did the work, the client
+    sees a dropped connection (the case retries must survive without double-spending)."""
+
+    def __init__(self, inner, lose: int = 1):
+        self.inner, self.lose, self.calls = inner, lose, 0
+
+    def call(self, method, path, **kw):
+        from app.sync.transport import TransportError
+
+        self.calls += 1
+        r = self.inner.call(method, path, **kw)
+        if self.lose > 0:
+            self.lose -= 1
+            raise TransportError(f"{method} {path}: ReadTimeout (answer lost)")
+        return r
+
+
+def test_retries_never_double_spend(tmp_path, world):
+    from app.sync.http import HttpTransport, sign_in
+    from tests.server.conftest import PASSWORD
+
+    db = open_database(tmp_path / "c" / "jincai.sqlite3", backup=False)
+    sign_in(db=db, server_url=URL, username="treas", password=PASSWORD, device_id="dev-r",
+            client=world.client)
+    real = HttpTransport(server_url=URL, username="treas", device_id="dev-r", client=world.client)
+    for app_id in world.app_ids:  # issuing is idempotent: a lost answer is asked again
+        lossy = _LostAnswers(real)
+        v = svc.issue_voucher(transport=lossy, application_id=app_id)
+        assert lossy.calls == 2 and v["status"] == "issued"
+    assert len(svc.load_desk(transport=real).vouchers) == 2
+    # export: the answer is lost, the retry carries the same request id → the same batch
+    lossy = _LostAnswers(real)
+    out = svc.export_bank_file(transport=lossy, fmt="xml", dest=tmp_path / "pay.xml")
+    assert lossy.calls == 2 and out.voucher_count == 2
+    batches = svc.list_batches(transport=real)
+    assert [b["batch_no"] for b in batches] == [out.batch_no]
+    # a cancelled download writes nothing; the batch comes back byte for byte
+    with pytest.raises(svc.PaymentCancelled):
+        svc.download_batch_file(transport=real, batch_no=out.batch_no, dest=tmp_path / "x.xml",
+                                cancelled=lambda: True)
+    assert not (tmp_path / "x.xml").exists()
+    again = svc.download_batch_file(transport=real, batch_no=out.batch_no, dest=tmp_path / "x.xml")
+    assert (tmp_path / "x.xml").read_bytes() == (tmp_path / "pay.xml").read_bytes()
+    assert again.sha256 == out.sha256
+    # write-back import with a lost answer: retried, idempotent by bank serial
+    desk = svc.load_desk(transport=real)
+    lines = "".join(f"{v.voucher_no},{v.amount_fen // 100}.{v.amount_fen % 100:02d},2026-11-20,"
+                    f"S-{v.id},,成功\r\n" for v in desk.vouchers)
+    wb = tmp_path / "wb.csv"
+    wb.write_text(WB_HEADER + lines, encoding="utf-8")
+    result = svc.import_writeback(transport=_LostAnswers(real), path=wb)
+    assert result.already_imported  # the retry found the first attempt's work done
+    assert "未重复入账" in result.message
+    assert {v.status for v in svc.load_desk(transport=real).vouchers} == {"paid"}
+    # a refund is never retried: the lost answer is reported, the money moved once
+    v = svc.load_desk(transport=real).vouchers[0]
+    lossy = _LostAnswers(real)
+    with pytest.raises(svc.PaymentsOffline, match="退款结果未知"):
+        svc.refund(transport=lossy, voucher_id=v.id, amount_fen=100, reason="测试退款")
+    assert lossy.calls == 1
+    after = next(x for x in svc.load_desk(transport=real).vouchers if x.id == v.id)
+    assert after.refunded_fen == 100
+    with pytest.raises(svc.PaymentRefused, match="可退金额"):
+        svc.refund(transport=real, voucher_id=v.id, amount_fen=v.amount_fen, reason="再退一次")
+    db.close()
+
+
 def test_offline_says_online_is_needed(qtbot, runner, tmp_path):
     db = open_database(tmp_path / "c" / "jincai.sqlite3", backup=False)
     ctx = UiContext(db, runner, user=SignedInUser("gk", "国库", ("treasury",), None, URL,
