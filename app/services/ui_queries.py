@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from app.db import Database
 from app.models import (
@@ -375,6 +376,10 @@ class DashboardData:
     by_eco_class: list[ExecutionGroup]   # 部门经济分类 类 (3 digits)
     monthly_paid: list[tuple[str, int]]  # ('2026-01', fen) of the user's applications
     status_counts: dict[str, int]
+    by_department: list[ExecutionGroup] = field(default_factory=list)  # 部门 (unit's parent)
+    by_unit: list[ExecutionGroup] = field(default_factory=list)  # 单位
+    by_indicator: list[ExecutionGroup] = field(default_factory=list)  # the largest indicators
+    names: dict[str, str] = field(default_factory=dict)  # unit / department / indicator names
 
 
 def dashboard_data(*, db: Database, fiscal_year: int | None = None) -> DashboardData:
@@ -404,7 +409,44 @@ def dashboard_data(*, db: Database, fiscal_year: int | None = None) -> Dashboard
         counts = {k: int(v) for k, v in s.execute(
             select(PaymentApplication.local_status, func.count())
             .group_by(PaymentApplication.local_status)).all()}
-    return DashboardData(total, by_fund, by_func, by_eco, monthly, counts)
+        # 部门/单位 (bureau users see many units): a unit's department is its parent in the
+        # unit cache the sync keeps (code table "unit"); unknown units form their own group
+        from app.models import CodeTableEntry
+
+        unit = aliased(CodeTableEntry)
+        dept_key = func.coalesce(unit.parent, "")
+        join = (unit.table == "unit") & (unit.fiscal_year == 0) & (unit.code == Indicator.unit_code)
+
+        def grouped_join(key_expr: Any) -> list[ExecutionGroup]:
+            stmt = (select(key_expr, func.sum(Indicator.amount), func.sum(Indicator.paid),
+                           func.sum(Indicator.reserved))
+                    .select_from(Indicator).outerjoin(unit, join)
+                    .where(Indicator.active.is_(True)))
+            if fiscal_year is not None:
+                stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
+            rows = s.execute(stmt.group_by(key_expr).order_by(key_expr)).all()
+            return [ExecutionGroup(str(k or ""), int(a or 0), int(p or 0), int(r or 0))
+                    for k, a, p, r in rows]
+
+        by_unit = grouped(Indicator.unit_code)
+        by_dept = grouped_join(dept_key)
+        names = {f"unit:{c}": n for c, n in s.execute(
+            select(CodeTableEntry.code, CodeTableEntry.name)
+            .where(CodeTableEntry.table.in_(("unit",)), CodeTableEntry.fiscal_year == 0))}
+        names.update({f"department:{c}": n for c, n in s.execute(
+            select(CodeTableEntry.code, CodeTableEntry.name)
+            .where(CodeTableEntry.table == "department"))})
+        top = select(Indicator.id, Indicator.amount, Indicator.paid, Indicator.reserved,
+                     Indicator.pro_name).where(Indicator.active.is_(True))
+        if fiscal_year is not None:
+            top = top.where(Indicator.fiscal_year == fiscal_year)
+        by_ind = []
+        for ind_id, a, p, r, pro in s.execute(top.order_by(Indicator.amount.desc(),
+                                                           Indicator.id).limit(8)):
+            by_ind.append(ExecutionGroup(ind_id, int(a or 0), int(p or 0), int(r or 0)))
+            names[f"indicator:{ind_id}"] = pro or ""
+    return DashboardData(total, by_fund, by_func, by_eco, monthly, counts, by_dept, by_unit,
+                         by_ind, names)
 
 
 # --------------------------------------------------------------------------- accounts

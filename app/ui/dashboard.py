@@ -66,11 +66,17 @@ class DashboardView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._func_chart = self._chart_view()
         self._eco_chart = self._chart_view()
         self._trend_chart = self._chart_view()
+        self._dept_chart = self._chart_view()
+        self._dept_chart.setObjectName("departmentChart")
+        self._ind_chart = self._chart_view()
+        self._ind_chart.setObjectName("indicatorChart")
         grid = QGridLayout()
-        grid.addWidget(self._fund_chart, 0, 0)
-        grid.addWidget(self._func_chart, 0, 1)
-        grid.addWidget(self._eco_chart, 1, 0)
-        grid.addWidget(self._trend_chart, 1, 1)
+        grid.addWidget(self._dept_chart, 0, 0)
+        grid.addWidget(self._ind_chart, 0, 1)
+        grid.addWidget(self._eco_chart, 0, 2)
+        grid.addWidget(self._fund_chart, 1, 0)
+        grid.addWidget(self._func_chart, 1, 1)
+        grid.addWidget(self._trend_chart, 1, 2)
         self._image_button = QPushButton(self.tr("导出图片…"))
         self._excel_button = QPushButton(self.tr("导出 Excel…"))
         self._message = QLabel()
@@ -127,6 +133,25 @@ class DashboardView(RetranslateMixin, ChangeAwareMixin, QWidget):
             [(f"{g.key} {code_name('dep_economic', g.key, year)}" if g.key else self.tr("未细化"), g)
              for g in data.by_eco_class]))
         self._trend_chart.setChart(self._trend(data.monthly_paid))
+        self._dept_chart.setChart(self._rate_chart(*self._org_groups(data)))
+        self._ind_chart.setChart(self._rate_chart(
+            self.tr("按指标的执行率（金额最大的 8 个）"),
+            [(f"{g.key} {data.names.get('indicator:' + g.key, '')}".strip(), g)
+             for g in data.by_indicator]))
+
+    def _org_groups(self, data: DashboardData) -> tuple[str, list[tuple[str, ExecutionGroup]]]:
+        """By 部门 when the data spans several departments (bureau users), else by 单位."""
+        depts = [g for g in data.by_department if g.key]
+        if len(depts) > 1:
+            return self.tr("按部门的执行率"), [
+                (data.names.get(f"department:{g.key}") or g.key, g) for g in data.by_department]
+        return self.tr("按单位的执行率"), [
+            (data.names.get(f"unit:{g.key}") or g.key, g) for g in data.by_unit]
+
+    def chart_titles(self) -> list[str]:
+        return [v.chart().title() for v in (self._dept_chart, self._ind_chart, self._eco_chart,
+                                            self._fund_chart, self._func_chart, self._trend_chart)
+                if v.chart() is not None]
 
     def _rate_chart(self, title: str, groups: list[tuple[str, ExecutionGroup]]) -> QChart:
         chart = QChart()

@@ -856,12 +856,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DashboardView</name>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="201"/>
+        <location filename="../../app/ui/dashboard.py" line="226"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="190"/>
+        <location filename="../../app/ui/dashboard.py" line="215"/>
         <source>PNG 图片 (*.png)</source>
         <translation>PNG images (*.png)</translation>
     </message>
@@ -871,34 +871,34 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="200"/>
-        <location filename="../../app/ui/dashboard.py" line="210"/>
+        <location filename="../../app/ui/dashboard.py" line="225"/>
+        <location filename="../../app/ui/dashboard.py" line="235"/>
         <source>导出 Excel</source>
         <translation>Export to Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="75"/>
+        <location filename="../../app/ui/dashboard.py" line="81"/>
         <source>导出 Excel…</source>
         <translation>Export to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="189"/>
+        <location filename="../../app/ui/dashboard.py" line="214"/>
         <source>导出图片</source>
         <translation>Export image</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="74"/>
+        <location filename="../../app/ui/dashboard.py" line="80"/>
         <source>导出图片…</source>
         <translation>Export image…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="196"/>
+        <location filename="../../app/ui/dashboard.py" line="221"/>
         <source>导出失败</source>
         <translation>Export failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="196"/>
-        <location filename="../../app/ui/dashboard.py" line="208"/>
+        <location filename="../../app/ui/dashboard.py" line="221"/>
+        <location filename="../../app/ui/dashboard.py" line="233"/>
         <source>已导出：{0}</source>
         <translation>Exported: {0}</translation>
     </message>
@@ -908,7 +908,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="160"/>
+        <location filename="../../app/ui/dashboard.py" line="185"/>
         <source>我的支付申请月度金额（万元）</source>
         <translation>My applications per month (10,000 yuan)</translation>
     </message>
@@ -923,7 +923,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Execution</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="136"/>
+        <location filename="../../app/ui/dashboard.py" line="161"/>
         <source>执行率 %</source>
         <translation>Execution %</translation>
     </message>
@@ -933,37 +933,52 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Total budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="123"/>
+        <location filename="../../app/ui/dashboard.py" line="129"/>
         <source>按功能分类（类）的执行率</source>
         <translation>Execution by functional class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="126"/>
+        <location filename="../../app/ui/dashboard.py" line="148"/>
+        <source>按单位的执行率</source>
+        <translation>Execution rate by unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="138"/>
+        <source>按指标的执行率（金额最大的 8 个）</source>
+        <translation>Execution rate by indicator (8 largest)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="132"/>
         <source>按经济分类（类）的执行率</source>
         <translation>Execution by economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="121"/>
+        <location filename="../../app/ui/dashboard.py" line="127"/>
         <source>按资金性质的执行率</source>
         <translation>Execution by fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="127"/>
+        <location filename="../../app/ui/dashboard.py" line="146"/>
+        <source>按部门的执行率</source>
+        <translation>Execution rate by department</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dashboard.py" line="133"/>
         <source>未细化</source>
         <translation>Not detailed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="205"/>
+        <location filename="../../app/ui/dashboard.py" line="230"/>
         <source>正在导出…</source>
         <translation>Exporting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="107"/>
+        <location filename="../../app/ui/dashboard.py" line="113"/>
         <source>统计</source>
         <translation>Statistics</translation>
     </message>
     <message>
-        <location filename="../../app/ui/dashboard.py" line="163"/>
+        <location filename="../../app/ui/dashboard.py" line="188"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
@@ -1893,7 +1908,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentsView</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="488"/>
+        <location filename="../../app/ui/payments_view.py" line="490"/>
         <source>下载批次文件</source>
         <translation>Downloading the batch file</translation>
     </message>
@@ -1909,17 +1924,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     </message>
     <message>
         <location filename="../../app/ui/payments_view.py" line="450"/>
-        <location filename="../../app/ui/payments_view.py" line="481"/>
+        <location filename="../../app/ui/payments_view.py" line="482"/>
         <source>保存银行支付文件</source>
         <translation>Save the bank payment file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="550"/>
+        <location filename="../../app/ui/payments_view.py" line="552"/>
         <source>凭证 {0} 已更正，前后版本均已留存。</source>
         <translation>Voucher {0} corrected; both versions are kept.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="526"/>
+        <location filename="../../app/ui/payments_view.py" line="528"/>
         <source>凭证 {0} 已退款 {1} 元，指标额度已恢复。</source>
         <translation>Voucher {0}: {1} yuan refunded, the indicator balance is restored.</translation>
     </message>
@@ -1934,7 +1949,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Vouchers without write-back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="575"/>
+        <location filename="../../app/ui/payments_view.py" line="577"/>
         <source>凭证无回单 {0} 张，合计 {1} 元（其中未发送银行 {2} 张）；回单无凭证 {3} 笔，合计 {4} 元。</source>
         <translation>{0} vouchers without write-back, total {1} yuan ({2} not yet sent to the bank); {3} write-backs without voucher, total {4} yuan.</translation>
     </message>
@@ -1949,7 +1964,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="494"/>
+        <location filename="../../app/ui/payments_view.py" line="496"/>
         <source>回单文件 (*.csv *.xml);;所有文件 (*)</source>
         <translation>Write-back files (*.csv *.xml);;All files (*)</translation>
     </message>
@@ -1970,12 +1985,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Export reconciliation to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="596"/>
+        <location filename="../../app/ui/payments_view.py" line="598"/>
         <source>对账报告已导出到 {0}</source>
         <translation>Reconciliation report exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="501"/>
+        <location filename="../../app/ui/payments_view.py" line="503"/>
         <source>导入回单文件</source>
         <translation>Importing the write-back file</translation>
     </message>
@@ -1985,13 +2000,13 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Import write-back file…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="585"/>
-        <location filename="../../app/ui/payments_view.py" line="595"/>
+        <location filename="../../app/ui/payments_view.py" line="587"/>
+        <location filename="../../app/ui/payments_view.py" line="597"/>
         <source>导出对账报告</source>
         <translation>Export the reconciliation report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="474"/>
+        <location filename="../../app/ui/payments_view.py" line="475"/>
         <source>导出银行支付文件</source>
         <translation>Exporting the bank payment file</translation>
     </message>
@@ -2021,7 +2036,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Awaiting voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="489"/>
+        <location filename="../../app/ui/payments_view.py" line="491"/>
         <source>批次 {0} 的文件已保存到 {1}（与导出时逐字节相同）。</source>
         <translation>The file of batch {0} was saved to {1} (byte for byte as exported).</translation>
     </message>
@@ -2041,12 +2056,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="571"/>
+        <location filename="../../app/ui/payments_view.py" line="573"/>
         <source>支付成功</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="550"/>
+        <location filename="../../app/ui/payments_view.py" line="552"/>
         <source>更正</source>
         <translation>Correct</translation>
     </message>
@@ -2056,7 +2071,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Correct…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="567"/>
+        <location filename="../../app/ui/payments_view.py" line="569"/>
         <source>未发送银行</source>
         <translation>Not sent to the bank</translation>
     </message>
@@ -2071,7 +2086,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Issue voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="559"/>
+        <location filename="../../app/ui/payments_view.py" line="561"/>
         <source>生成对账报告</source>
         <translation>Building the reconciliation report</translation>
     </message>
@@ -2081,7 +2096,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Issuing the payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="583"/>
+        <location filename="../../app/ui/payments_view.py" line="585"/>
         <source>请先生成对账报告（Ctrl+L）。</source>
         <translation>Build the reconciliation report first (Ctrl+L).</translation>
     </message>
@@ -2096,17 +2111,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Wait for the current operation to finish (or press Esc to cancel).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="479"/>
+        <location filename="../../app/ui/payments_view.py" line="480"/>
         <source>请选择一张已发送银行的凭证，重新下载它所在批次的文件。</source>
         <translation>Select a voucher already sent to the bank to download its batch file again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="506"/>
+        <location filename="../../app/ui/payments_view.py" line="508"/>
         <source>请选择一张已支付且尚有可退金额的凭证。</source>
         <translation>Select a paid voucher with an amount left to refund.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="532"/>
+        <location filename="../../app/ui/payments_view.py" line="534"/>
         <source>请选择一张待回单或已支付的凭证进行更正。</source>
         <translation>Select a voucher awaiting write-back or paid to correct it.</translation>
     </message>
@@ -2116,7 +2131,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Reading payment vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="526"/>
+        <location filename="../../app/ui/payments_view.py" line="528"/>
         <source>退款</source>
         <translation>Refund</translation>
     </message>
@@ -2126,17 +2141,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Refund…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="516"/>
+        <location filename="../../app/ui/payments_view.py" line="518"/>
         <source>退款金额：{0}</source>
         <translation>Refund amount: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="571"/>
+        <location filename="../../app/ui/payments_view.py" line="573"/>
         <source>退票</source>
         <translation>Bounced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="493"/>
+        <location filename="../../app/ui/payments_view.py" line="495"/>
         <source>选择回单文件</source>
         <translation>Choose the write-back file</translation>
     </message>
@@ -2153,7 +2168,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/payments_view.py" line="385"/>
         <location filename="../../app/ui/payments_view.py" line="390"/>
-        <location filename="../../app/ui/payments_view.py" line="556"/>
+        <location filename="../../app/ui/payments_view.py" line="558"/>
         <source>需要联网：支付业务在服务器上办理，当前离线。</source>
         <translation>Online access needed: payments are handled on the server, and you are offline.</translation>
     </message>
