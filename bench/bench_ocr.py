@@ -5,7 +5,8 @@
 Sections (``JINCAI_BENCH_OCR`` = comma-separated subset; default ``engines,speed,baseline``):
 
 - ``engines`` — the full pipeline (QR first, preprocessing, extraction) on kinds × conditions ×
-  ``JINCAI_BENCH_OCR_N`` seeds (default 1, first seed 101): the default engine on every sample,
+  ``JINCAI_BENCH_OCR_N`` seeds (default 1, first seed ``JINCAI_BENCH_OCR_SEED`` = 501, seeds
+  nobody tuned on): the default engine on every sample,
   the other engines on the conditions in ``JINCAI_BENCH_OCR_OTHER`` (default clean and both
   camera conditions; Tesseract is slow). Accuracy per kind, per condition, clean vs camera-like;
   seconds/page median and max; which fields were wrong;
@@ -108,7 +109,10 @@ def run() -> list[dict]:
     load_start = _load()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="jincai-ocr-bench-") as tmp:
-        samples = generate_set(Path(tmp), KINDS, CONDITIONS, per_cell=n, first_seed=101)
+        # seeds 1-3 are the tests', 101-102 and 301-302 were looked at while tuning the
+        # extractor: the benchmark reads seeds nobody tuned on
+        first = int(os.environ.get("JINCAI_BENCH_OCR_SEED", "501"))
+        samples = generate_set(Path(tmp), KINDS, CONDITIONS, per_cell=n, first_seed=first)
         for name in ENGINES:  # start the workers (model loading is not per-page cost)
             get_worker(name).start()
 
@@ -175,7 +179,7 @@ def run() -> list[dict]:
 
         if "speed" in sections:
             speed_set = [s for s in samples if s.condition in ("clean", "camera_heavy")
-                         and s.seed == 101]
+                         and s.seed == first]
             new_opts = OcrOptions(engine=DEFAULT_ENGINE, keep_images=False)
             old_opts = OcrOptions(engine=DEFAULT_ENGINE, keep_images=False,
                                   engine_options=dict(PREVIOUS_RAPID))
@@ -201,7 +205,7 @@ def run() -> list[dict]:
 
         if "psm" in sections:
             psm_set = [s for s in samples if s.condition in ("clean", "camera_mild")
-                       and s.seed == 101]
+                       and s.seed == first]
             for psm in (3, 4, 6, 11, 12):
                 res = _run_set(psm_set, OcrOptions(engine="tesseract", keep_images=False,
                                                    engine_options={"psm": psm}))

@@ -154,3 +154,27 @@ def test_payment_prefill_for_a_bank_receipt():
     assert payment_prefill(r) == {"amount_fen": 40975248, "payee_name": "深圳市中科软件技术有限公司",
                                   "payee_account": "9891986696428040295"}
 
+
+
+def test_server_duplicate_check_and_offline_pending(panel, qtbot, tmp_path):
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    write_invoice_xml("digital_normal", 24, first)
+    v2 = write_invoice_xml("digital_normal", 25, second)
+    # no signed-in user: offline — the local check ran, the server check is pending
+    panel.add_files([first])
+    qtbot.waitUntil(lambda: len(panel.results()) == 1, timeout=30000)
+    assert "服务器查重待联网" in _rows(panel)[0].text() and "校验通过" in _rows(panel)[0].text()
+    assert panel.results()[0].server_check == "pending"
+    # online: the server says the second invoice is used by another unit
+    asked = []
+
+    def server(keys):
+        asked.append(keys)
+        return [{"key": k, "used": k == v2.truth["invoice_number"]} for k in keys]
+
+    panel.set_server_check(server)
+    panel.add_files([second])
+    qtbot.waitUntil(lambda: len(panel.results()) == 2, timeout=30000)
+    assert asked == [[v2.truth["invoice_number"]]]
+    assert "疑似重复" in _rows(panel)[1].text()
+    assert "服务器上另一单位的支付申请" in panel.results()[1].duplicate_of
