@@ -7,6 +7,7 @@ vouchers of its departments; only the treasury acts (the server enforces it eith
 """
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,7 @@ class PaymentsView(QWidget):
         layout.addWidget(self._strip)
         ctx.sig_online_changed.connect(self._on_ctx_online_changed)
         self._loaded_once = False
+        self._loaded_at = 0.0
         self._update_actions()
 
     # ---------------------------------------------------------------- helpers
@@ -375,7 +377,8 @@ class PaymentsView(QWidget):
     # ---------------------------------------------------------------- loading
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._loaded_once:
+        # other treasury users and bank files change the desk: re-read when shown after a while
+        if not self._loaded_once or (time.monotonic() - self._loaded_at > 60 and not self.is_busy()):
             self.refresh()
 
     def _on_ctx_online_changed(self, online: bool) -> None:
@@ -392,6 +395,7 @@ class PaymentsView(QWidget):
         self._run(lambda t, _c: svc.load_desk(transport=t), self.tr("读取支付凭证"), self._on_desk_loaded)
 
     def _on_desk_loaded(self, desk: svc.Desk) -> None:
+        self._loaded_at = time.monotonic()
         current = self.current_voucher()
         self.desk = desk
         self.vouchers.set_records(desk.vouchers)

@@ -198,6 +198,17 @@ def test_treasury_exports_csv_and_imports_write_backs(qtbot, runner, tmp_path, w
     paid_after = world.api("admin").get(f"{T}/indicators/PV-1").json()
     assert paid_after != paid_before
 
+    # 更正: the economic code is re-booked, both versions are kept, no money moves
+    assert view.current_voucher().voucher_no == small
+    _act(qtbot, view, view.correct_current, reason="经济分类填错，更正为办公费", dep_eco_code="30201")
+    [c] = svc.corrections(transport=view._transport_factory(db), voucher_id=view.voucher_by_no(small).id)
+    assert c["before"]["dep_eco_code"] == "30299" and c["after"]["dep_eco_code"] == "30201"
+    def money(d):
+        return {k: v for k, v in d.items() if k not in ("updated_at", "seq")}
+    assert money(world.api("admin").get(f"{T}/indicators/PV-1").json()) == money(paid_after)
+    message = _act(qtbot, view, view.correct_current, reason="x", dep_eco_code="30202", ok=False)
+    assert "更正原因" in message
+
     # reconciliation: a write-back for an unknown voucher lands in 回单无凭证
     orphan = tmp_path / "回单-未知.csv"
     orphan.write_text(WB_HEADER + "PZ2026330700000099999999,50.00,2026-11-21,SER-9,,成功\r\n",
