@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.services import payments as svc
 from app.ui.context import UiContext
 from app.ui.formatting import money
+from app.ui.i18n import RetranslateMixin
 from app.ui.record_model import Column, RecordTableModel
 
 DESK_ROLES = ("treasury", "bureau_division", "admin")
@@ -59,9 +60,13 @@ def _daxie(fen: int) -> str:
 
 
 class VoucherTableModel(RecordTableModel):
+    def status_text(self, status: str) -> str:
+        # translated as drawn, so a live language switch re-reads it
+        names = {"issued": self.tr("待回单"), "paid": self.tr("已支付"),
+                 "bounced": self.tr("已退票"), "refunded": self.tr("已退款")}
+        return names.get(status, status)
+
     def __init__(self, parent: Any = None) -> None:
-        statuses = {"issued": self.tr("待回单"), "paid": self.tr("已支付"),
-                    "bounced": self.tr("已退票"), "refunded": self.tr("已退款")}
         super().__init__([
             Column(self.tr("凭证号"), lambda v: v.voucher_no),
             Column(self.tr("单位"), lambda v: v.unit_name, tooltip=lambda v: v.unit_code),
@@ -69,7 +74,7 @@ class VoucherTableModel(RecordTableModel):
                    tooltip=lambda v: f"{v.payee_name} {v.payee_account}\n{v.use_des}"),
             Column(self.tr("金额"), lambda v: money(v.amount_fen), align_right=True,
                    tooltip=lambda v: _daxie(v.amount_fen)),
-            Column(self.tr("状态"), lambda v: statuses.get(v.status, v.status_name),
+            Column(self.tr("状态"), lambda v: self.status_text(v.status),
                    color=lambda v: STATUS_COLORS.get(v.status),
                    tooltip=lambda v: (self.tr("已退款 {0} 元").format(money(v.refunded_fen))
                                       if v.refunded_fen else v.bank_serial or None)),
@@ -135,7 +140,7 @@ class CorrectionDialog(QDialog):
         form.addRow(buttons)
 
 
-class PaymentsView(QWidget):
+class PaymentsView(RetranslateMixin, QWidget):
     """The 支付 page. Programmatic entry points (``export_bank_file_to``,
     ``import_writeback_from``, ``refund_current``, ``correct_current``) are what the buttons
     call after asking for a file or figures, so they can be driven without dialogs."""
@@ -397,15 +402,7 @@ class PaymentsView(QWidget):
     def _on_desk_loaded(self, desk: svc.Desk) -> None:
         self._loaded_at = time.monotonic()
         current = self.current_voucher()
-        self.desk = desk
-        self.vouchers.set_records(desk.vouchers)
-        self.awaiting.set_records(desk.awaiting)
-        counts: dict[str, int] = {}
-        for v in desk.vouchers:
-            counts[v.status] = counts.get(v.status, 0) + 1
-        self.summary.setText(self.tr("凭证 {0} 张：待回单 {1}，已支付 {2}，已退票 {3}，已退款 {4}；待生成凭证 {5} 笔").format(
-            len(desk.vouchers), counts.get("issued", 0), counts.get("paid", 0),
-            counts.get("bounced", 0), counts.get("refunded", 0), len(desk.awaiting)))
+        self._render_desk(desk)
         if current is not None:
             for row, v in enumerate(desk.vouchers):
                 if v.id == current.id:
@@ -415,10 +412,24 @@ class PaymentsView(QWidget):
             self.voucher_table.selectRow(0)
         if desk.awaiting and self.awaiting_table.currentIndex().row() < 0:
             self.awaiting_table.selectRow(0)
-        if not desk.can_act:
-            self.show_message(self.tr("业务处室可查看本处室所管单位的支付凭证；生成凭证、导出、回单、退款与更正由国库支付中心办理。"))
         self._update_actions()
         self.sig_loaded.emit()
+
+    def _render_desk(self, desk: svc.Desk) -> None:
+        self.desk = desk
+        self.vouchers.set_records(desk.vouchers)
+        self.awaiting.set_records(desk.awaiting)
+        self._render_summary(desk)
+
+    def _render_summary(self, desk: svc.Desk) -> None:
+        counts: dict[str, int] = {}
+        for v in desk.vouchers:
+            counts[v.status] = counts.get(v.status, 0) + 1
+        self.summary.setText(self.tr("凭证 {0} 张：待回单 {1}，已支付 {2}，已退票 {3}，已退款 {4}；待生成凭证 {5} 笔").format(
+            len(desk.vouchers), counts.get("issued", 0), counts.get("paid", 0),
+            counts.get("bounced", 0), counts.get("refunded", 0), len(desk.awaiting)))
+        if not desk.can_act:
+            self.show_message(self.tr("业务处室可查看本处室所管单位的支付凭证；生成凭证、导出、回单、退款与更正由国库支付中心办理。"))
 
     def voucher_by_no(self, voucher_no: str) -> svc.VoucherRow | None:
         return next((v for v in self.vouchers.records() if v.voucher_no == voucher_no), None)
@@ -565,7 +576,18 @@ class PaymentsView(QWidget):
         self._run(lambda t, _c: svc.reconciliation(transport=t), self.tr("生成对账报告"),
                   self._on_reconciliation_loaded)
 
+    def retranslate_dynamic(self) -> None:
+        """Composed texts again from what is loaded (no second trip to the server)."""
+        if self.desk is not None:
+            self._render_summary(self.desk)
+        if self.report is not None:
+            self._render_report(self.report)
+
     def _on_reconciliation_loaded(self, report: svc.Reconciliation) -> None:
+        self._render_report(report)
+        self.sig_action_finished.emit(True, "reconciliation")
+
+    def _render_report(self, report: svc.Reconciliation) -> None:
         self.report = report
         self.unmatched_vouchers.clear()
         self.orphan_writebacks.clear()
@@ -582,7 +604,6 @@ class PaymentsView(QWidget):
             s.get("vouchers_without_writeback", 0), money(s.get("pending_fen", 0)),
             s.get("not_sent_to_bank", 0), s.get("writebacks_without_voucher", 0),
             money(s.get("orphan_fen", 0))))
-        self.sig_action_finished.emit(True, "reconciliation")
 
     def _on_reconcile_excel_triggered(self) -> None:
         if self.report is None:
