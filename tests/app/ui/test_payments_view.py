@@ -240,6 +240,9 @@ def test_bureau_looks_and_keyboard_drives_the_desk(qtbot, runner, tmp_path, worl
     # the server says no too, whatever the client shows
     r = world.api("bur_a").post(f"{T}/applications/{world.app_ids[0]}/voucher")
     assert r.status_code == 403
+    # scoped: the other department's division sees none of A1's payments
+    other = world.api("bur_b").get(f"{T}/payments/vouchers").json()
+    assert other["awaiting_voucher"] == [] and other["vouchers"] == [] and not other["can_act"]
     with qtbot.waitActive(view):  # QAction shortcuts fire in the active window only
         view.show()
         view.activateWindow()
