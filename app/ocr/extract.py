@@ -113,7 +113,14 @@ def amount_to_fen(text: str) -> int | None:
         return None
 
 
+#: variant and traditional forms of the 大写 numerals that recognisers return (参 for 叁 is the
+#: common one; 貳/陸/萬/億/圓 are the traditional forms): the same numeral, read differently
+_DAXIE_VARIANTS = str.maketrans({"参": "叁", "貳": "贰", "陸": "陆", "萬": "万", "億": "亿",
+                                 "圓": "元"})
+
+
 def clean_daxie(text: str) -> str | None:
+    text = text.translate(_DAXIE_VARIANTS)
     text = text.replace("圆", "元").replace("⊗", "").replace("ⓧ", "")
     text = re.sub(r"^[^零壹贰叁肆伍陆柒捌玖拾佰仟万亿]*", "", text)
     m = DAXIE_RE.search(text)

@@ -136,3 +136,20 @@ def test_amounts_found_when_the_labels_were_misread():
     f = extract_fields(lines, "vat_normal")
     assert f["amount_fen"].value == 7050936 and f["tax_fen"].value == 211528
     assert f["total_fen"].value == 7262464
+
+
+def test_spaced_labels_halves_and_misread_marks_still_read():
+    """Cases seen in the benchmark: "名" and "称:" in overlapping boxes or "称:" missed, a blot
+    before 称, "(小)" with 写 lost, ¥ read as V, 参 for 叁 — read, and a wrong 大写 still fails."""
+    lines = [ln for ln in VAT_LINES if ln.text not in ("称:", "(小写)", "¥72624.64")]
+    lines = [ln if "柒万" not in ln.text else L("参万贰仟陆佰贰拾肆元陆角肆分", 382, 826)
+             for ln in lines]
+    lines += [L("(小) V72624.64", 1412, 825)]
+    f = extract_fields(lines, "vat_normal")
+    assert f["buyer_name"].value == "韶关市武江区农业农村局"  # lone "名" is the label
+    assert f["total_fen"].value == 7262464
+    assert f["total_daxie"].value == "叁万贰仟陆佰贰拾肆元陆角肆分"  # 参 read for 叁 ...
+    checks = {c.name: c.ok for c in run_checks(f, "vat_normal", today=date(2025, 1, 1))}
+    assert checks["total_daxie_matches"] is False  # ... and 叁万 ≠ 柒万 still fails
+    overlapping = [ln for ln in VAT_LINES if ln.text != "称:"] + [L("☑称:", 160, 263, 60)]
+    assert extract_fields(overlapping, "vat_normal")["buyer_name"].value == "韶关市武江区农业农村局"
