@@ -7,6 +7,7 @@ caller's scope, so the check never leaks another unit's data.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from server.services.org import Principal
 
 #: keys per request (a batch capture of vouchers asks for all of them at once)
 MAX_KEYS = 200
+_KEY_RE = re.compile(r"[0-9]{20}|[0-9]{10}:[0-9]{8}|[0-9]{12}:[0-9]{8}|[0-9]{8}:[0-9]{10}")
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,10 @@ def normalise_key(raw: str, index: int) -> str:
         raise ApiError(422, "invalid_invoice_key", f"{where}格式不正确：{exc.message}。"
                        "应为“发票代码:发票号码”或 20 位数电发票号码。",
                        {"index": index}) from None
-    # same digits, nothing else: a key with letters or stray characters is not silently cleaned
-    if key != text or not key.replace(":", "").isdigit() or len(key) > 40:
+    # the canonical form only (a key with spaces, letters or stray characters is not silently
+    # cleaned): the 20-digit 数电 number, or code:number — 10/12-digit invoice codes with 8-digit
+    # numbers, 8-digit 财政票据 codes with 10-digit numbers
+    if key != text or not _KEY_RE.fullmatch(key):
         raise ApiError(422, "invalid_invoice_key", f"{where}格式不正确："
                        "应为“发票代码:发票号码”或 20 位数电发票号码（只含数字）。", {"index": index})
     return key

@@ -80,6 +80,9 @@ def test_detached_invoice_is_free_again(world, used):
     (["12345678"], "第 1 个发票键"),                       # 8 digits without a code
     ([DIGITAL, "0440319001:ABC"], "第 2 个发票键"),          # letters in the number
     ([" 2533 2000 0000 8765 4321"], "第 1 个发票键"),       # not in the canonical form
+    (["1:"], "第 1 个发票键"),                              # a code without a number
+    (["044031900111:1234567"], "第 1 个发票键"),            # 7-digit number
+    (["٢٥٣٣٢٠٠٠٠٠٠٠٨٧٦٥٤٣٢١"], "第 1 个发票键"),          # not ASCII digits
     ([], None),
     (["1" * 20] * 201, None),
 ])
