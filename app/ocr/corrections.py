@@ -67,21 +67,42 @@ def recheck(result: VoucherResult, *, recorded: dict[str, bool] | None = None) -
             if n in result.fields and check.name not in result.fields[n].failed:
                 result.fields[n].failed.append(check.name)
 
+    qr = _qr_values(result.qr_payload)
     for name, corr in result.corrections.items():
-        if corr.get("original_source") == "qr" and corr.get("value") != corr.get("original"):
+        if name in qr and name != "_digital_amount":
+            expected = qr[name]
+        elif corr.get("original_source") == "qr":
+            expected = corr.get("original")
+        else:
+            continue
+        if corr.get("value") != expected:
             label = FIELD_LABELS.get(name, name)
             fail(Check(f"qr_{name}", False, (name,),
                        f"更正后的{label}“{_shown(name, corr.get('value'))}”与二维码中的"
-                       f"“{_shown(name, corr.get('original'))}”不一致，请核对原件。"))
+                       f"“{_shown(name, expected)}”不一致，请核对原件。"))
+    digital_amount = qr.get("_digital_amount")
+    if digital_amount is not None and {"amount_fen", "total_fen"} & set(result.corrections):
+        # a 数电 QR carries the net amount or the total, depending on the issuer
+        shown = {n: result.fields[n].value for n in ("amount_fen", "total_fen")
+                 if n in result.fields}
+        if shown and digital_amount not in shown.values():
+            fail(Check("qr_amount", False, tuple(shown),
+                       f"二维码中的金额 {digital_amount / 100:,.2f} 元与更正后的票面金额都不一致，"
+                       "请核对原件。"))
     failed_qr = {n for n, ok in (recorded or {}).items() if n.startswith("qr_") and not ok}
     failed_qr |= {c.name for c in previous.values() if c.name.startswith("qr_") and not c.ok}
+    failed_qr -= {c.name for c in checks}  # decided again above from the QR itself
     for check_name in sorted(failed_qr):
-        name = check_name[3:]
-        if name in result.corrections or name not in result.fields:
-            continue
         old = previous.get(check_name)
-        fail(Check(check_name, False, (name,), old.message if old else
-                   f"识别时二维码中的{FIELD_LABELS.get(name, name)}与票面不一致，请核对原件。"))
+        # qr_<field>, or qr_amount (a 数电 QR amount that matched neither net nor total)
+        names = old.fields if old else ((check_name[3:],) if check_name[3:] in FIELD_LABELS
+                                        else ("amount_fen", "total_fen"))
+        names = tuple(n for n in names if n in result.fields)
+        if not names or any(n in result.corrections for n in names):
+            continue  # corrected since: the new value was checked above
+        label = "、".join(FIELD_LABELS.get(n, n) for n in names)
+        fail(Check(check_name, False, names, old.message if old else
+                   f"识别时二维码中的{label}与票面不一致，请核对原件。"))
     result.checks = checks
     return result
 
@@ -91,6 +112,28 @@ def from_stored(obj: dict[str, Any]) -> VoucherResult:
     result = VoucherResult.from_json(obj)
     recorded = obj.get("checks") if isinstance(obj.get("checks"), dict) else None
     return recheck(result, recorded=recorded)
+
+
+def _qr_values(payload: str | None) -> dict[str, Any]:
+    """Field values the invoice QR states (empty when there is no readable invoice QR)."""
+    if not payload:
+        return {}
+    from fiscal.ids import IdError, parse_invoice_qr
+
+    try:
+        inv = parse_invoice_qr(payload)
+    except (IdError, ValueError):
+        return {}
+    out: dict[str, Any] = {"invoice_number": inv.number, "issue_date": inv.issue_date.isoformat()}
+    if inv.code:
+        out["invoice_code"] = inv.code
+    if inv.check_code:
+        out["check_code"] = inv.check_code
+    if inv.is_digital:
+        out["_digital_amount"] = inv.amount_fen
+    else:
+        out["amount_fen"] = inv.amount_fen
+    return out
 
 
 def _shown(name: str, value: Any) -> str:

@@ -132,3 +132,18 @@ def test_saved_with_the_attachment_and_reopened_in_the_review_screen(db, tmp_pat
         save_ocr_result(db=db, attachment_id=view.id, ocr_result=again.result.to_json())
     assert get_ocr_result(db=db, attachment_id=view.id) == before
     assert hashlib.sha256(src.read_bytes()).hexdigest() == view.sha256
+
+
+def test_a_recorded_qr_amount_mismatch_survives_until_the_amounts_are_corrected():
+    r = invoice()
+    stored = r.to_json()
+    stored["checks"]["qr_amount"] = False  # the QR amount matched neither net nor total
+    back = from_stored(stored)
+    assert "qr_amount" in failed(back)
+    assert "qr_amount" in back.fields["total_fen"].failed
+    # the QR (01,32,…,100.00,…) states the net amount 100.00: correcting the total to another
+    # value is checked against the QR itself, and the net amount still matches it
+    apply_correction(back, "total_fen", 11301, by="kj001")
+    assert "qr_amount" not in failed(back) and "amount_plus_tax" in failed(back)
+    apply_correction(back, "amount_fen", 10001, by="kj001")  # now neither matches the QR
+    assert "qr_amount" in failed(back)
