@@ -204,7 +204,7 @@ class PaymentsView(RetranslateMixin, QWidget):
         bar.addWidget(self.bank_combo)
 
         self.vouchers = VoucherTableModel(self)
-        self.voucher_table = self._table(self.vouchers, "voucherTable", (190, 150, 170, 110, 70, 150))
+        self.voucher_table = self._table(self.vouchers, "voucherTable", (190, 150, 170, 110, 120, 150))
         self.awaiting = AwaitingTableModel(self)
         self.awaiting_table = self._table(self.awaiting, "awaitingTable", (170, 150, 170, 110))
         self.unmatched_vouchers = QListWidget()
