@@ -123,7 +123,9 @@ def _finalize(session: Session) -> None:
             row = {"seq": audit_seq, "ts": now, "prev_hash": prev, **data}
             row["hash"] = prev = event_hash(row)
             rows.append(row)
-        session.execute(insert(AuditEvent), rows)
+        # the table, not the ORM entity: one executemany for all events (the ORM's bulk insert
+        # splits the batch wherever the set of non-NULL columns changes)
+        session.execute(insert(AuditEvent.__table__), rows)
     session.execute(update(t).where(t.c.id == 1)
                     .values(sync_seq=seq, audit_seq=audit_seq, audit_hash=prev))
     session.flush()

@@ -5,10 +5,11 @@ import hashlib
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -24,6 +25,7 @@ from server.models import (
     Indicator,
     Tombstone,
     Unit,
+    utcnow,
 )
 from server.services import applications as apps
 from server.services import codes
@@ -168,12 +170,25 @@ def _known(session: Session, principal: Principal, keys: list[str]) -> dict[str,
 
 def push(session: Session, *, principal: Principal, commands: list[PushCommand]) -> dict:
     """Each command's effect and its stored answer commit (or roll back) together: the command
-    runs in a SAVEPOINT with its idempotency record, and a refused command rolls back only its
-    own savepoint. If the database itself fails a group (a deadlock, a busy SQLite file), the
-    group is rolled back whole and its commands re-run one transaction each."""
+    runs in a SAVEPOINT (a refused one rolls back only its own), its answer is written with the
+    group's other answers just before the group commits. If the database fails a group (a
+    deadlock, a busy SQLite file, the same key stored meanwhile by a concurrent retry) the group
+    is rolled back whole and its commands re-run one transaction each."""
     results: list[dict | None] = [None] * len(commands)
-    known = _known(session, principal, [c.idempotency_key for c in commands])
+    known: dict[str, Any] = _known(session, principal, [c.idempotency_key for c in commands])
+    pending: list[dict] = []  # idempotency records of the open group
     i, group_start, group_began, grouping = 0, 0, time.monotonic(), True
+
+    def redo_one_by_one() -> int:
+        nonlocal known, grouping
+        session.rollback()
+        pending.clear()
+        for k in range(group_start, i + 1 if i < len(commands) else i):
+            results[k] = None
+        known = _known(session, principal, [c.idempotency_key for c in commands])
+        grouping = False
+        return group_start
+
     while i < len(commands):
         cmd = commands[i]
         if cmd.type not in SUPPORTED_COMMANDS:  # answered, not stored: a later server may know it
@@ -185,64 +200,75 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
                 results[i] = _replay(rec, cmd, rh)
             else:
                 try:
-                    results[i], rec = _one(session, principal, cmd, rh)
+                    answer, row = _one(session, principal, cmd, rh)
                 except DBAPIError:
-                    if not grouping or i == group_start:
+                    if not grouping:
                         raise
-                    # nothing of this group has committed: redo it command by command
-                    session.rollback()
-                    for k in range(group_start, i):
-                        results[k] = None
-                    known = _known(session, principal, [c.idempotency_key for c in commands])
-                    i, grouping = group_start, False
+                    i = redo_one_by_one()  # nothing of this group has committed
                     continue
-                if rec is not None:
-                    known[cmd.idempotency_key] = rec  # the same key again later in this chunk
+                results[i] = answer
+                pending.append(row)
+                known[cmd.idempotency_key] = _Stored(rh, row["response"])  # same key again later
         i += 1
         if not grouping or i - group_start >= GROUP_COMMANDS or \
-                time.monotonic() - group_began >= GROUP_SECONDS:
-            session.commit()
+                time.monotonic() - group_began >= GROUP_SECONDS or i == len(commands):
+            try:
+                if pending:
+                    session.execute(insert(IdempotencyRecord.__table__), pending)
+                session.commit()
+            except IntegrityError:
+                if grouping:
+                    i = redo_one_by_one()
+                    continue
+                # one command alone: its key was stored by a concurrent request meanwhile
+                session.rollback()
+                key = commands[i - 1].idempotency_key
+                other = session.execute(select(IdempotencyRecord).where(
+                    IdempotencyRecord.user_id == principal.user.id,
+                    IdempotencyRecord.key == key)).scalar_one()
+                results[i - 1] = _replay(other, commands[i - 1], pending[0]["request_hash"])
+            except DBAPIError:
+                if not grouping:
+                    raise
+                i = redo_one_by_one()
+                continue
+            pending.clear()
             group_start, group_began = i, time.monotonic()
     upper = session.execute(select(ChainHead.sync_seq).where(ChainHead.id == 1)).scalar_one()
     session.commit()
     return {"results": results, "server_seq": upper}
 
 
+@dataclass
+class _Stored:
+    """An answer stored earlier in the same (uncommitted) group, for a repeated key."""
+    request_hash: str
+    response: str
+
+
 def _one(session: Session, principal: Principal, cmd: PushCommand,
-         rh: str) -> tuple[dict, IdempotencyRecord | None]:
-    """Run one command in a savepoint and store its answer with it; returns the answer and the
-    stored record (None when another request stored this key first)."""
+         rh: str) -> tuple[dict, dict]:
+    """Run one command in a savepoint; returns its answer and the idempotency record to store."""
     sp = session.begin_nested()
     try:
         status, data = _run(session, principal, cmd)
+        sp.commit()
         result = {"idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
                   "code": None, "message": None, "data": data}
     except ApiError as exc:
         sp.rollback()
-        sp = session.begin_nested()
         result = {"idempotency_key": cmd.idempotency_key, "status": "error",
                   "http_status": exc.status, "code": exc.code, "message": exc.message,
                   "data": {"details": exc.details} if exc.details is not None else None}
     except BaseException:
-        sp.rollback()
+        if sp.is_active:
+            sp.rollback()
         raise
     stored = json.loads(json.dumps(result, default=str, ensure_ascii=False))
-    rec = IdempotencyRecord(user_id=principal.user.id, key=cmd.idempotency_key, request_hash=rh,
-                            http_status=result["http_status"],
-                            response=json.dumps(stored, ensure_ascii=False))
-    session.add(rec)
-    try:
-        sp.commit()  # flushes the record inside the savepoint
-    except IntegrityError:  # the same key raced in from another request: answer with its result
-        sp.rollback()
-        other = session.execute(select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == principal.user.id,
-            IdempotencyRecord.key == cmd.idempotency_key)).scalar_one()
-        return _replay(other, cmd, rh), None
-    except BaseException:
-        sp.rollback()
-        raise
-    return stored | {"replayed": False}, rec
+    row = {"user_id": principal.user.id, "key": cmd.idempotency_key, "request_hash": rh,
+           "http_status": result["http_status"], "response": json.dumps(stored, ensure_ascii=False),
+           "created_at": utcnow()}
+    return stored | {"replayed": False}, row
 
 
 def _replay(rec: IdempotencyRecord, cmd: PushCommand, rh: str) -> dict:

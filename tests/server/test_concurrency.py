@@ -165,3 +165,38 @@ def test_identical_draft_creations_racing(live):
     rs = asyncio.run(go())
     assert sorted(r.status_code for r in rs) == [200] * 9 + [201], [r.text for r in rs]
     assert len({r.json()["app_no"] for r in rs}) == 1
+
+
+def test_same_push_sent_four_times_at_once(live):
+    """A client whose push timed out sends the same chunk again while the first is still
+    running: each command runs once, every copy gets the same answers, the books stay clean."""
+    from sqlalchemy import func, select
+
+    from server.models import Application, IdempotencyRecord
+
+    _indicator(live, "RACE-4", 1_000_00)
+    ids = [new_id() for _ in range(12)]
+    cmds = [{"idempotency_key": f"dup-{a}-s", "type": "application.save_draft", "entity_id": a,
+             "payload": draft("RACE-4", 10_00)} for a in ids]
+    cmds += [{"idempotency_key": f"dup-{a}-u", "type": "application.submit", "entity_id": a}
+             for a in ids]
+
+    async def go():
+        async with httpx.AsyncClient(base_url=live["base"], timeout=120, headers={
+                **live["tokens"]["acc"], "X-Jincai-Protocol": "1"}) as c:
+            return await asyncio.gather(*(c.post("/api/v1/sync/push", json={"commands": cmds})
+                                          for _ in range(4)))
+    rs = asyncio.run(go())
+    assert all(r.status_code == 200 for r in rs), [r.text[:300] for r in rs]
+    answers = [[(x["status"], x["http_status"], (x["data"] or {}).get("app_no"))
+                for x in r.json()["results"]] for r in rs]
+    assert all(a == answers[0] for a in answers)  # replays answer exactly as the original
+    assert [s for s, *_ in answers[0]] == ["ok"] * 24
+    with live["sm"]() as s:
+        assert s.scalar(select(func.count()).select_from(Application)
+                        .where(Application.indicator_id == "RACE-4")) == 12
+        assert s.scalar(select(func.count()).select_from(IdempotencyRecord)
+                        .where(IdempotencyRecord.key.like("dup-%"))) == 24
+    ind = httpx.get(f"{live['base']}/api/v1/indicators/RACE-4", headers=live["tokens"]["acc"]).json()
+    assert ind["reserved_fen"] == 12 * 10_00
+    _books_are_clean(live)
