@@ -327,7 +327,7 @@ RE_NAME = re.compile(r"名.{0,2}?称|户\s*名|全\s*称|^[名称]\s*[:：]?$")
 RE_TAX_ID = re.compile(r"纳.{0,2}人.{0,3}号|统一社会信用代码")
 RE_DAXIE = re.compile(r"[(（]\s*大\s*写\s*[)）]|大写")
 # "(小写)" with the 写 lost in a blurred photo still reads "(小)"
-RE_XIAOXIE = re.compile(r"[(（]\s*小\s*写?\s*[)）]|小写")
+RE_XIAOXIE = re.compile(r"[(（]\s*小\s*[写\w]?\s*[)）]|小写")  # "(小5)": 写 misread
 RE_TOTAL_ROW = re.compile(r"^[合含]\s*计$|^[合含]\s*计\s|[合含]\s*计\s*[¥YV]")
 RE_ACCOUNT = re.compile(r"账\s*号")
 RE_SERIAL = re.compile(r"流水号|交易序号|回单编号")
