@@ -85,18 +85,19 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         try:
             rows = importlib.import_module(module_name).run()
-        except Exception:  # a broken benchmark is reported, the others still run
+        except Exception:  # noqa: BLE001 - a broken benchmark is reported, the others still run
             failures += 1
             traceback.print_exc()
             rows = [{"benchmark": name, "value": "failed", "unit": "", "note": "see console"}]
         elapsed = time.perf_counter() - started
         table = render_rows(rows)
         print("\n".join(table), flush=True)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         sections[name] = f"Run {stamp} in {elapsed:.1f} s on {machine_description()}.\n\n" + "\n".join(table)
     body = ["# Benchmarks", "",
-            "Written by `make bench` (`python -m bench`); every figure below was measured on the machine "
-            "named in its section. Ratios compare against a baseline measured in the same run.", ""]
+            ("Written by `make bench` (`python -m bench`); every figure below was measured on the "
+             "machine named in its section. Ratios compare against a baseline measured in the same "
+             "run."), ""]
     for name in sorted(sections):
         body += [f"## {name}", "", sections[name], ""]
     OUTPUT.write_text("\n".join(body), encoding="utf-8")

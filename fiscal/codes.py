@@ -17,8 +17,8 @@ from fiscal.resources import load_json, resource_path
 __all__ = [
     "CodeItem",
     "CodeTable",
-    "CodeTables",
     "CodeTableError",
+    "CodeTables",
     "available_years",
     "code_tables",
     "split_code_text",

@@ -13,14 +13,14 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
-    "AmountError",
     "MAX_FEN",
+    "AmountError",
+    "format_amount",
     "parse_amount",
+    "parse_daxie",
+    "to_daxie",
     "wan_to_fen",
     "yuan_to_fen",
-    "format_amount",
-    "to_daxie",
-    "parse_daxie",
 ]
 
 #: Largest amount the product handles: 9999亿9999万9999元9角9分 (the range of 大写 with 亿).
@@ -58,8 +58,7 @@ def _normalise_number_text(text: str) -> str:
         if cleaned.upper().startswith(prefix):
             cleaned = cleaned[len(prefix):]
             break
-    if cleaned.endswith("元"):
-        cleaned = cleaned[:-1]
+    cleaned = cleaned.removesuffix("元")
     return sign + cleaned
 
 
@@ -102,7 +101,7 @@ def _to_decimal(value: object) -> Decimal:
     raise TypeError(f"unsupported amount type {type(value).__name__}")
 
 
-def parse_amount(text: str | int | float | Decimal, *, allow_negative: bool = False) -> int:
+def parse_amount(text: str | float | Decimal, *, allow_negative: bool = False) -> int:
     """Read an amount in 元 and return integer fen.
 
     Accepts ``1,234.56``, ``¥1,234.56``, ``￥1234.5``, ``人民币100元``, full-width digits and
@@ -137,12 +136,11 @@ def parse_amount(text: str | int | float | Decimal, *, allow_negative: bool = Fa
     return _check_range(fen, text, allow_negative)
 
 
-def wan_to_fen(value: str | int | float | Decimal, *, allow_negative: bool = False) -> int:
+def wan_to_fen(value: str | float | Decimal, *, allow_negative: bool = False) -> int:
     """Convert an amount in 万元 (up to 6 decimals, i.e. exact to the fen) to integer fen."""
     if isinstance(value, str):
         cleaned = _normalise_number_text(value)
-        if cleaned.endswith("万"):
-            cleaned = cleaned[:-1]
+        cleaned = cleaned.removesuffix("万")
         cleaned = cleaned.replace(",", "")
         try:
             number = Decimal(cleaned)
@@ -317,7 +315,7 @@ def parse_daxie(text: str, *, strict: bool = True) -> int:
         if not fraction_text:
             raise _daxie_error("malformed", original, "没有数额")
 
-    yuan, digit_positions, zero_before = _parse_integer_daxie(integer_text, original, strict)
+    yuan, digit_positions, _zero_before = _parse_integer_daxie(integer_text, original, strict)
     jiao, fen_digit = _parse_fraction_daxie(
         fraction_text, original, strict=strict, yuan=yuan, has_yuan="元" in body,
         yuan_ones_zero=bool(digit_positions) and digit_positions[-1] > 0,
@@ -375,10 +373,9 @@ def _parse_integer_daxie(text: str, original: str, strict: bool) -> tuple[int, l
                 raise _daxie_error("malformed", original, "两个数字之间缺少数位（拾/佰/仟）")
             pending_digit = _DIGIT_VALUE[char]
         elif char in _UNIT_POWER:
-            if pending_digit is None:
-                # A bare 拾 (拾元整) means 壹拾 and is only read at the very start.
-                if not (char == "拾" and index == 0):
-                    raise _daxie_error("malformed", original, f"“{char}”前面缺少数字")
+            # A bare 拾 (拾元整) means 壹拾 and is only read at the very start.
+            if pending_digit is None and not (char == "拾" and index == 0):
+                raise _daxie_error("malformed", original, f"“{char}”前面缺少数字")
             close_digit(_UNIT_POWER[char])
         elif char in "万亿":
             if pending_digit is not None:
@@ -431,10 +428,9 @@ def _parse_fraction_daxie(
         raise _daxie_error("misplaced_zero", original, "“零”后面应是数字")
     if zero_before_jiao and zero_before_fen:
         raise _daxie_error("superfluous_zero", original, "角分部分写了两个“零”")
-    if zero_before_fen and jiao:
+    if zero_before_fen and jiao and strict:
         # 伍角零贰分: nothing is missing between 角 and 分
-        if strict:
-            raise _daxie_error("superfluous_zero", original, "“角”和“分”之间不应写“零”")
+        raise _daxie_error("superfluous_zero", original, "“角”和“分”之间不应写“零”")
     if strict and yuan:
         zero_written = bool(zero_before_jiao or zero_before_fen)
         if jiao:

@@ -23,7 +23,7 @@ def test_wheel_ships_every_resource(tmp_path) -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("needs the git checkout to know which resources are shipped")
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT),
-                            "-w", str(tmp_path)], capture_output=True, text=True)
+                            "-w", str(tmp_path)], capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = tmp_path.glob("jincai_desk-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

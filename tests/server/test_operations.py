@@ -197,6 +197,7 @@ def test_readers_do_not_block_the_writer(world):
 
 def test_migrations_downgrade_and_upgrade_again(cli_env):
     from alembic import command
+
     from server.db import make_engine
     from server.migrate import alembic_config, current, expected_heads, upgrade
     head = expected_heads()
