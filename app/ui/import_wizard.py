@@ -87,10 +87,14 @@ class ImportTask(QRunnable):
 
     def run(self) -> None:  # pool thread: no widgets here
         try:
+            kwargs = dict(self._kwargs)
+            prepare = kwargs.pop("prepare", None)
+            if prepare is not None:  # sinks open connections / read the store: not on the UI thread
+                kwargs.update(prepare())
             result = self._import_fn(
                 self._path, self._kind, cancel=self._cancel.is_set,
                 progress=lambda done, total: self.signals.sig_progress.emit(self.task_id, done, total),
-                **self._kwargs)
+                **kwargs)
         except Exception as exc:  # noqa: BLE001 - reported to the user, never raised into Qt
             self.signals.sig_failed.emit(self.task_id, f"{type(exc).__name__}: {exc}")
             return
@@ -436,9 +440,12 @@ class ImportWizard(QWizard):
         page.summary.setText(self.tr("正在校验…"))
         page.annotate_button.setEnabled(False)
         page.cancel_button.setEnabled(True)
-        sink = self._sink()
+        def prepare() -> dict:  # in the worker: building a sink may open a TLS client (~0.6 s)
+            sink = self._sink()
+            return {"existing": self._existing(sink), "indicators": self._indicators()}
+
         self._start(self._on_preview_finished, page.progress, dry_run=True, preview=PREVIEW_ROWS,
-                    existing=self._existing(sink), indicators=self._indicators())
+                    prepare=prepare)
         page.completeChanged.emit()
 
     def start_import(self) -> None:
@@ -446,9 +453,11 @@ class ImportWizard(QWizard):
         page = self.import_page
         page.summary.setText(self.tr("正在导入…"))
         page.cancel_button.setEnabled(True)
-        sink = self._sink()
-        self._start(self._on_import_finished, page.progress, sink=sink, existing=self._existing(sink),
-                    indicators=self._indicators())
+        def prepare() -> dict:
+            sink = self._sink()
+            return {"sink": sink, "existing": self._existing(sink), "indicators": self._indicators()}
+
+        self._start(self._on_import_finished, page.progress, prepare=prepare)
         page.completeChanged.emit()
 
     def can_import(self) -> bool:

@@ -21,6 +21,7 @@ class StallMonitor(QObject):
         self.warn_ms = warn_ms
         self.max_stall_ms = 0.0
         self.samples = 0
+        self.stalls: list[float] = []  # every gap's stall (ms), for percentiles
         self._last = 0.0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -30,6 +31,7 @@ class StallMonitor(QObject):
     def start(self) -> None:
         self.max_stall_ms = 0.0
         self.samples = 0
+        self.stalls = []
         self._last = time.perf_counter()
         self._timer.start()
 
@@ -42,6 +44,14 @@ class StallMonitor(QObject):
         stall = (now - self._last) * 1000 - self.interval_ms
         self._last = now
         self.samples += 1
+        self.stalls.append(stall)
         self.max_stall_ms = max(self.max_stall_ms, stall)
         if self.warn_ms and stall > self.warn_ms:
             log.warning("UI thread stalled for %.0f ms", stall)
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0–100) of the stalls seen since :meth:`start`."""
+        if not self.stalls:
+            return 0.0
+        ordered = sorted(self.stalls)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
