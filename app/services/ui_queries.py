@@ -322,6 +322,13 @@ class SyncStatus:
     open_tasks: int
     open_warnings: int
     conflicts: int = 0
+    update: Any = None  # app.services.updates.UpdateNotice: a newer client the server advertised
+
+
+def _pending_update(db: Database) -> Any:
+    from app.services.updates import pending_update
+
+    return pending_update(db.data_dir) if db.path else None
 
 
 def sync_status(*, db: Database) -> SyncStatus:
@@ -349,7 +356,7 @@ def sync_status(*, db: Database) -> SyncStatus:
             last_sync_at=st.last_sync_at if st else None, stage=st.stage if st else "idle",
             last_error=st.last_error if st else None, server_url=st.server_url if st else None,
             open_tasks=int(tasks) - int(decisions), open_warnings=int(warns),
-            conflicts=int(conflicts),
+            conflicts=int(conflicts), update=_pending_update(db),
         )
 
 

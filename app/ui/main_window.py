@@ -140,10 +140,18 @@ class MainWindow(RetranslateMixin, QMainWindow):
         self._stack.setCurrentIndex(row)
         self.sig_page_changed.emit(self.PAGES[row][0])
 
+    #: returns app.services.updates.UpdateNotice or None (the shell sets it: it knows the store)
+    update_notice_fn = None
+
+    def about_text(self) -> str:
+        text = (self.tr("金财桌面端 Jincai Desk") + f"\n{self.tr('版本')} {__version__}\n"
+                + self.tr("国库集中支付客户端"))
+        notice = self.update_notice_fn() if self.update_notice_fn is not None else None
+        if notice is not None:
+            from app.ui.tasks import ui_is_english
+
+            text += "\n\n" + (notice.message_en() if ui_is_english() else notice.message())
+        return text
+
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("关于金财桌面端"),
-            self.tr("金财桌面端 Jincai Desk") + f"\n{self.tr('版本')} {__version__}\n"
-            + self.tr("国库集中支付客户端"),
-        )
+        QMessageBox.about(self, self.tr("关于金财桌面端"), self.about_text())

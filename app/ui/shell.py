@@ -98,6 +98,11 @@ class DeskWindow(MainWindow):
         self.sig_page_changed.connect(self._on_page_changed)
         ctx.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
         self._build_menus()
+        if ctx.db.path:
+            from app.services.updates import pending_update
+
+            data_dir = ctx.db.data_dir
+            self.update_notice_fn = lambda: pending_update(data_dir)  # a small JSON file
         from app.ui.stall_monitor import StallMonitor
 
         self.stall_monitor = StallMonitor(self, interval_ms=50, warn_ms=300)

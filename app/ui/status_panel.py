@@ -22,7 +22,7 @@ from app.services.ui_queries import SyncStatus, sync_now, sync_status
 from app.ui.context import UiContext
 from app.ui.formatting import local_time
 from app.ui.i18n import RetranslateMixin
-from app.ui.tasks import Task
+from app.ui.tasks import Task, ui_is_english
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,17 @@ class SyncStatusPanel(RetranslateMixin, QWidget):
         self.conflicts_button.setObjectName("conflictsButton")
         self.conflicts_button.setStyleSheet("color:#c0392b; font-weight:bold;")
         self.conflicts_button.setVisible(False)
+        self.update_label = QLabel()  # a newer client the server advertised (issue #9)
+        self.update_label.setObjectName("updateNotice")
+        self.update_label.setOpenExternalLinks(True)
+        self.update_label.setVisible(False)
         self.cancel_button = QToolButton()
         self.cancel_button.setText(self.tr("取消"))
         self.cancel_button.setVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.user_label, self._sep(), self.connection, self._sep(), self.last_sync,
+        for w in (self.update_label, self.user_label, self._sep(), self.connection, self._sep(),
+                  self.last_sync,
                   self._sep(), self.outbox, self.conflicts_button, self.progress, self.cancel_button, self.sync_button):
             layout.addWidget(w)
         self.sync_button.clicked.connect(self.start_sync)
@@ -131,6 +136,19 @@ class SyncStatusPanel(RetranslateMixin, QWidget):
             self.ctx.notify(self.tr("有 {0} 个新的审批任务。").format(
                 st.open_tasks - self._known_tasks), "info")
         self._known_tasks = st.open_tasks
+        self._show_update(st.update)
+
+    def _show_update(self, notice: Any) -> None:
+        """Polite: a small link in the status bar, the whole message in its tool tip."""
+        self.update_label.setVisible(notice is not None)
+        if notice is None:
+            return
+        from html import escape
+
+        text = self.tr("新版本 {0} 可用").format(escape(notice.latest_version))
+        url = notice.download_url
+        self.update_label.setText(f"<a href='{escape(url, quote=True)}'>{text}</a>" if url else text)
+        self.update_label.setToolTip(notice.message_en() if ui_is_english() else notice.message())
 
     def open_conflicts(self) -> None:
         from app.ui.conflicts_dialog import ConflictsDialog

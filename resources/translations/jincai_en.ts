@@ -497,27 +497,27 @@
 <context>
     <name>AwaitingTableModel</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="85"/>
+        <location filename="../../app/ui/payments_view.py" line="91"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="86"/>
+        <location filename="../../app/ui/payments_view.py" line="92"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="89"/>
+        <location filename="../../app/ui/payments_view.py" line="95"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="84"/>
+        <location filename="../../app/ui/payments_view.py" line="90"/>
         <source>申请号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="87"/>
+        <location filename="../../app/ui/payments_view.py" line="93"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
@@ -823,32 +823,32 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>CorrectionDialog</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="125"/>
+        <location filename="../../app/ui/payments_view.py" line="131"/>
         <source>支付凭证</source>
         <translation>Payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="127"/>
+        <location filename="../../app/ui/payments_view.py" line="133"/>
         <source>新功能分类</source>
         <translation>New functional code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="126"/>
+        <location filename="../../app/ui/payments_view.py" line="132"/>
         <source>新指标（不改留空）</source>
         <translation>New indicator (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="128"/>
+        <location filename="../../app/ui/payments_view.py" line="134"/>
         <source>新部门经济分类</source>
         <translation>New departmental economic code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="129"/>
+        <location filename="../../app/ui/payments_view.py" line="135"/>
         <source>更正原因</source>
         <translation>Reason for the correction</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="116"/>
+        <location filename="../../app/ui/payments_view.py" line="122"/>
         <source>更正（调整书）</source>
         <translation>Correction (adjustment note)</translation>
     </message>
@@ -986,65 +986,65 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="153"/>
+        <location filename="../../app/ui/shell.py" line="158"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="230"/>
+        <location filename="../../app/ui/shell.py" line="235"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="226"/>
+        <location filename="../../app/ui/shell.py" line="231"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="228"/>
+        <location filename="../../app/ui/shell.py" line="233"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="177"/>
-        <location filename="../../app/ui/shell.py" line="235"/>
+        <location filename="../../app/ui/shell.py" line="182"/>
+        <location filename="../../app/ui/shell.py" line="240"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="180"/>
+        <location filename="../../app/ui/shell.py" line="185"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="278"/>
+        <location filename="../../app/ui/shell.py" line="283"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="234"/>
+        <location filename="../../app/ui/shell.py" line="239"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="274"/>
-        <location filename="../../app/ui/shell.py" line="280"/>
+        <location filename="../../app/ui/shell.py" line="279"/>
+        <location filename="../../app/ui/shell.py" line="285"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="193"/>
-        <location filename="../../app/ui/shell.py" line="244"/>
+        <location filename="../../app/ui/shell.py" line="198"/>
+        <location filename="../../app/ui/shell.py" line="249"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="227"/>
+        <location filename="../../app/ui/shell.py" line="232"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="231"/>
+        <location filename="../../app/ui/shell.py" line="236"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
@@ -1059,58 +1059,58 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="171"/>
+        <location filename="../../app/ui/shell.py" line="176"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="173"/>
+        <location filename="../../app/ui/shell.py" line="178"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="232"/>
+        <location filename="../../app/ui/shell.py" line="237"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="222"/>
+        <location filename="../../app/ui/shell.py" line="227"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
+        <location filename="../../app/ui/shell.py" line="187"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="233"/>
+        <location filename="../../app/ui/shell.py" line="238"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="228"/>
+        <location filename="../../app/ui/shell.py" line="233"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="229"/>
+        <location filename="../../app/ui/shell.py" line="234"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="194"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="184"/>
-        <location filename="../../app/ui/shell.py" line="236"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="241"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="112"/>
+        <location filename="../../app/ui/shell.py" line="117"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -1118,47 +1118,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ExcelPanel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="592"/>
+        <location filename="../../app/ui/import_wizard.py" line="601"/>
         <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="645"/>
+        <location filename="../../app/ui/import_wizard.py" line="654"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="602"/>
+        <location filename="../../app/ui/import_wizard.py" line="611"/>
         <source>下载模板…</source>
         <translation>Download template…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="644"/>
+        <location filename="../../app/ui/import_wizard.py" line="653"/>
         <source>保存模板</source>
         <translation>Save template</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="593"/>
+        <location filename="../../app/ui/import_wizard.py" line="602"/>
         <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
         <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="605"/>
+        <location filename="../../app/ui/import_wizard.py" line="614"/>
         <source>导入…</source>
         <translation>Import…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="650"/>
+        <location filename="../../app/ui/import_wizard.py" line="659"/>
         <source>已生成模板：</source>
         <translation>Template written:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="653"/>
+        <location filename="../../app/ui/import_wizard.py" line="662"/>
         <source>无法生成模板：</source>
         <translation>Cannot write the template:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="638"/>
+        <location filename="../../app/ui/import_wizard.py" line="647"/>
         <source>正在生成模板…</source>
         <translation>Writing template…</translation>
     </message>
@@ -1166,72 +1166,72 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="338"/>
+        <location filename="../../app/ui/import_wizard.py" line="342"/>
         <source>Excel 导入</source>
         <translation>Excel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="351"/>
+        <location filename="../../app/ui/import_wizard.py" line="355"/>
         <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
         <translation>JSON-lines staging file (not yet connected to the local database)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="363"/>
+        <location filename="../../app/ui/import_wizard.py" line="367"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="362"/>
+        <location filename="../../app/ui/import_wizard.py" line="366"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="365"/>
+        <location filename="../../app/ui/import_wizard.py" line="369"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="513"/>
+        <location filename="../../app/ui/import_wizard.py" line="522"/>
         <source>可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），或勾选“只导入正确的行”，跳过有错误的行。</source>
         <translation>Correct the file and import it again (“Save a copy with the errors marked” marks every wrong cell), or tick “Import only the valid rows” to skip the rows with errors.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="489"/>
+        <location filename="../../app/ui/import_wizard.py" line="498"/>
         <source>处理时出错，未导入任何数据：</source>
         <translation>An error occurred; nothing was imported:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="364"/>
+        <location filename="../../app/ui/import_wizard.py" line="368"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="537"/>
+        <location filename="../../app/ui/import_wizard.py" line="546"/>
         <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
         <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="354"/>
+        <location filename="../../app/ui/import_wizard.py" line="358"/>
         <source>服务器或本地数据库（按导入类型）</source>
         <translation>The server or the local database (by kind of import)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="352"/>
+        <location filename="../../app/ui/import_wizard.py" line="356"/>
         <source>本地数据库</source>
         <translation>Local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="447"/>
+        <location filename="../../app/ui/import_wizard.py" line="454"/>
         <source>正在导入…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="436"/>
+        <location filename="../../app/ui/import_wizard.py" line="440"/>
         <source>正在校验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="516"/>
+        <location filename="../../app/ui/import_wizard.py" line="525"/>
         <source>点击“下一步”开始导入。</source>
         <translation>Click “Next” to start the import.</translation>
     </message>
@@ -1391,7 +1391,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>About</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="146"/>
+        <location filename="../../app/ui/main_window.py" line="157"/>
         <source>关于金财桌面端</source>
         <translation>About Jincai Desk</translation>
     </message>
@@ -1622,17 +1622,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="264"/>
+        <location filename="../../app/ui/status_panel.py" line="282"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="237"/>
+        <location filename="../../app/ui/status_panel.py" line="255"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="261"/>
+        <location filename="../../app/ui/status_panel.py" line="279"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -1908,272 +1908,272 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentsView</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="490"/>
+        <location filename="../../app/ui/payments_view.py" line="505"/>
         <source>下载批次文件</source>
         <translation>Downloading the batch file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="415"/>
+        <location filename="../../app/ui/payments_view.py" line="432"/>
         <source>业务处室可查看本处室所管单位的支付凭证；生成凭证、导出、回单、退款与更正由国库支付中心办理。</source>
         <translation>A bureau division can view the vouchers of the units it oversees; vouchers, exports, write-backs, refunds and corrections are handled by the treasury payment centre.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="197"/>
+        <location filename="../../app/ui/payments_view.py" line="203"/>
         <source>代理银行</source>
         <translation>Agent bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="450"/>
-        <location filename="../../app/ui/payments_view.py" line="482"/>
+        <location filename="../../app/ui/payments_view.py" line="465"/>
+        <location filename="../../app/ui/payments_view.py" line="497"/>
         <source>保存银行支付文件</source>
         <translation>Save the bank payment file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="552"/>
+        <location filename="../../app/ui/payments_view.py" line="567"/>
         <source>凭证 {0} 已更正，前后版本均已留存。</source>
         <translation>Voucher {0} corrected; both versions are kept.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="528"/>
+        <location filename="../../app/ui/payments_view.py" line="543"/>
         <source>凭证 {0} 已退款 {1} 元，指标额度已恢复。</source>
         <translation>Voucher {0}: {1} yuan refunded, the indicator balance is restored.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="402"/>
+        <location filename="../../app/ui/payments_view.py" line="428"/>
         <source>凭证 {0} 张：待回单 {1}，已支付 {2}，已退票 {3}，已退款 {4}；待生成凭证 {5} 笔</source>
         <translation>{0} vouchers: {1} awaiting write-back, {2} paid, {3} bounced, {4} refunded; {5} applications awaiting a voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="214"/>
+        <location filename="../../app/ui/payments_view.py" line="220"/>
         <source>凭证无回单</source>
         <translation>Vouchers without write-back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="577"/>
+        <location filename="../../app/ui/payments_view.py" line="603"/>
         <source>凭证无回单 {0} 张，合计 {1} 元（其中未发送银行 {2} 张）；回单无凭证 {3} 笔，合计 {4} 元。</source>
         <translation>{0} vouchers without write-back, total {1} yuan ({2} not yet sent to the bank); {3} write-backs without voucher, total {4} yuan.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="171"/>
+        <location filename="../../app/ui/payments_view.py" line="177"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="237"/>
+        <location filename="../../app/ui/payments_view.py" line="243"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="496"/>
+        <location filename="../../app/ui/payments_view.py" line="511"/>
         <source>回单文件 (*.csv *.xml);;所有文件 (*)</source>
         <translation>Write-back files (*.csv *.xml);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="215"/>
+        <location filename="../../app/ui/payments_view.py" line="221"/>
         <source>回单无凭证</source>
         <translation>Write-backs without voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="179"/>
-        <location filename="../../app/ui/payments_view.py" line="224"/>
+        <location filename="../../app/ui/payments_view.py" line="185"/>
+        <location filename="../../app/ui/payments_view.py" line="230"/>
         <source>对账</source>
         <translation>Reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="180"/>
+        <location filename="../../app/ui/payments_view.py" line="186"/>
         <source>对账导出 Excel…</source>
         <translation>Export reconciliation to Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="598"/>
+        <location filename="../../app/ui/payments_view.py" line="623"/>
         <source>对账报告已导出到 {0}</source>
         <translation>Reconciliation report exported to {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="503"/>
+        <location filename="../../app/ui/payments_view.py" line="518"/>
         <source>导入回单文件</source>
         <translation>Importing the write-back file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="176"/>
+        <location filename="../../app/ui/payments_view.py" line="182"/>
         <source>导入回单文件…</source>
         <translation>Import write-back file…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="587"/>
-        <location filename="../../app/ui/payments_view.py" line="597"/>
+        <location filename="../../app/ui/payments_view.py" line="612"/>
+        <location filename="../../app/ui/payments_view.py" line="622"/>
         <source>导出对账报告</source>
         <translation>Export the reconciliation report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="475"/>
+        <location filename="../../app/ui/payments_view.py" line="490"/>
         <source>导出银行支付文件</source>
         <translation>Exporting the bank payment file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="173"/>
+        <location filename="../../app/ui/payments_view.py" line="179"/>
         <source>导出银行文件…</source>
         <translation>Export bank file…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="371"/>
+        <location filename="../../app/ui/payments_view.py" line="378"/>
         <source>已取消。服务器上已完成的部分不会撤销：导出的批次可用“重新下载批次文件”取回，回单文件可以重新导入（已导入的流水会被跳过）。</source>
         <translation>Cancelled. What the server already finished is not undone: an exported batch can be fetched with "Download batch file again", a write-back file can be imported again (lines already imported are skipped).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="465"/>
+        <location filename="../../app/ui/payments_view.py" line="480"/>
         <source>已导出批次 {0}：{1} 张凭证，合计 {2} 元，已保存到 {3}</source>
         <translation>Batch {0} exported: {1} vouchers, total {2} yuan, saved to {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="441"/>
+        <location filename="../../app/ui/payments_view.py" line="456"/>
         <source>已生成支付凭证 {0}（{1} 元）。</source>
         <translation>Payment voucher {0} issued ({1} yuan).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="223"/>
+        <location filename="../../app/ui/payments_view.py" line="229"/>
         <source>待生成凭证</source>
         <translation>Awaiting voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="491"/>
+        <location filename="../../app/ui/payments_view.py" line="506"/>
         <source>批次 {0} 的文件已保存到 {1}（与导出时逐字节相同）。</source>
         <translation>The file of batch {0} was saved to {1} (byte for byte as exported).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="208"/>
+        <location filename="../../app/ui/payments_view.py" line="214"/>
         <source>按 Ctrl+L 生成对账报告。</source>
         <translation>Press Ctrl+L to build the reconciliation report.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="260"/>
+        <location filename="../../app/ui/payments_view.py" line="266"/>
         <source>支付</source>
         <translation>Payments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="222"/>
+        <location filename="../../app/ui/payments_view.py" line="228"/>
         <source>支付凭证</source>
         <translation>Payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="573"/>
+        <location filename="../../app/ui/payments_view.py" line="599"/>
         <source>支付成功</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="552"/>
+        <location filename="../../app/ui/payments_view.py" line="567"/>
         <source>更正</source>
         <translation>Correct</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="178"/>
+        <location filename="../../app/ui/payments_view.py" line="184"/>
         <source>更正…</source>
         <translation>Correct…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="569"/>
+        <location filename="../../app/ui/payments_view.py" line="595"/>
         <source>未发送银行</source>
         <translation>Not sent to the bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="195"/>
+        <location filename="../../app/ui/payments_view.py" line="201"/>
         <source>格式</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="172"/>
+        <location filename="../../app/ui/payments_view.py" line="178"/>
         <source>生成凭证</source>
         <translation>Issue voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="561"/>
+        <location filename="../../app/ui/payments_view.py" line="576"/>
         <source>生成对账报告</source>
         <translation>Building the reconciliation report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="440"/>
+        <location filename="../../app/ui/payments_view.py" line="455"/>
         <source>生成支付凭证</source>
         <translation>Issuing the payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="585"/>
+        <location filename="../../app/ui/payments_view.py" line="610"/>
         <source>请先生成对账报告（Ctrl+L）。</source>
         <translation>Build the reconciliation report first (Ctrl+L).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="434"/>
+        <location filename="../../app/ui/payments_view.py" line="449"/>
         <source>请在“待生成凭证”中选择一笔已审批通过的申请。</source>
         <translation>Select an approved application under "Awaiting voucher".</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="319"/>
+        <location filename="../../app/ui/payments_view.py" line="326"/>
         <source>请等待当前操作完成（或按 Esc 取消）。</source>
         <translation>Wait for the current operation to finish (or press Esc to cancel).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="480"/>
+        <location filename="../../app/ui/payments_view.py" line="495"/>
         <source>请选择一张已发送银行的凭证，重新下载它所在批次的文件。</source>
         <translation>Select a voucher already sent to the bank to download its batch file again.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="508"/>
+        <location filename="../../app/ui/payments_view.py" line="523"/>
         <source>请选择一张已支付且尚有可退金额的凭证。</source>
         <translation>Select a paid voucher with an amount left to refund.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="534"/>
+        <location filename="../../app/ui/payments_view.py" line="549"/>
         <source>请选择一张待回单或已支付的凭证进行更正。</source>
         <translation>Select a voucher awaiting write-back or paid to correct it.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="392"/>
+        <location filename="../../app/ui/payments_view.py" line="400"/>
         <source>读取支付凭证</source>
         <translation>Reading payment vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="528"/>
+        <location filename="../../app/ui/payments_view.py" line="543"/>
         <source>退款</source>
         <translation>Refund</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="177"/>
+        <location filename="../../app/ui/payments_view.py" line="183"/>
         <source>退款…</source>
         <translation>Refund…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="518"/>
+        <location filename="../../app/ui/payments_view.py" line="533"/>
         <source>退款金额：{0}</source>
         <translation>Refund amount: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="573"/>
+        <location filename="../../app/ui/payments_view.py" line="599"/>
         <source>退票</source>
         <translation>Bounced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="495"/>
+        <location filename="../../app/ui/payments_view.py" line="510"/>
         <source>选择回单文件</source>
         <translation>Choose the write-back file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="174"/>
+        <location filename="../../app/ui/payments_view.py" line="180"/>
         <source>重新下载批次文件…</source>
         <translation>Download batch file again…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="451"/>
+        <location filename="../../app/ui/payments_view.py" line="466"/>
         <source>银行支付文件 (*.{0})</source>
         <translation>Bank payment file (*.{0})</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="385"/>
-        <location filename="../../app/ui/payments_view.py" line="390"/>
-        <location filename="../../app/ui/payments_view.py" line="558"/>
+        <location filename="../../app/ui/payments_view.py" line="393"/>
+        <location filename="../../app/ui/payments_view.py" line="398"/>
+        <location filename="../../app/ui/payments_view.py" line="573"/>
         <source>需要联网：支付业务在服务器上办理，当前离线。</source>
         <translation>Online access needed: payments are handled on the server, and you are offline.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="164"/>
+        <location filename="../../app/ui/payments_view.py" line="170"/>
         <source>默认格式</source>
         <translation>Default format</translation>
     </message>
@@ -2360,12 +2360,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>RecordPreviewTableModel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="177"/>
+        <location filename="../../app/ui/import_wizard.py" line="181"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="177"/>
+        <location filename="../../app/ui/import_wizard.py" line="181"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
@@ -2373,32 +2373,32 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>RefundDialog</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="103"/>
+        <location filename="../../app/ui/payments_view.py" line="109"/>
         <source>可退金额</source>
         <translation>Refundable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="100"/>
+        <location filename="../../app/ui/payments_view.py" line="106"/>
         <source>如：收款人账户有误，银行退回</source>
         <translation>e.g. wrong payee account, returned by the bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="102"/>
+        <location filename="../../app/ui/payments_view.py" line="108"/>
         <source>支付凭证</source>
         <translation>Payment voucher</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="96"/>
+        <location filename="../../app/ui/payments_view.py" line="102"/>
         <source>退款</source>
         <translation>Refund</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="105"/>
+        <location filename="../../app/ui/payments_view.py" line="111"/>
         <source>退款原因</source>
         <translation>Reason for the refund</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="104"/>
+        <location filename="../../app/ui/payments_view.py" line="110"/>
         <source>退款金额（元）</source>
         <translation>Refund amount (yuan)</translation>
     </message>
@@ -2595,27 +2595,27 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>SyncStatusPanel</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="122"/>
+        <location filename="../../app/ui/status_panel.py" line="127"/>
         <source>{0} 条待发送命令</source>
         <translation>{0} commands waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="119"/>
+        <location filename="../../app/ui/status_panel.py" line="124"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="127"/>
+        <location filename="../../app/ui/status_panel.py" line="132"/>
         <source>冲突 {0}</source>
         <translation>Conflicts {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="67"/>
+        <location filename="../../app/ui/status_panel.py" line="71"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="166"/>
+        <location filename="../../app/ui/status_panel.py" line="184"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
@@ -2625,62 +2625,67 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="201"/>
+        <location filename="../../app/ui/status_panel.py" line="219"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="193"/>
+        <location filename="../../app/ui/status_panel.py" line="211"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="190"/>
+        <location filename="../../app/ui/status_panel.py" line="208"/>
         <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
         <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="206"/>
+        <location filename="../../app/ui/status_panel.py" line="224"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="108"/>
+        <location filename="../../app/ui/status_panel.py" line="113"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="120"/>
+        <location filename="../../app/ui/status_panel.py" line="125"/>
         <source>尚未同步</source>
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="123"/>
+        <location filename="../../app/ui/status_panel.py" line="128"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="200"/>
+        <location filename="../../app/ui/status_panel.py" line="148"/>
+        <source>新版本 {0} 可用</source>
+        <translation>Version {0} available</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="218"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="131"/>
+        <location filename="../../app/ui/status_panel.py" line="136"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="128"/>
+        <location filename="../../app/ui/status_panel.py" line="133"/>
         <source>服务器在您修改期间也改动了这些记录，请选择保留哪一方</source>
         <translation>The server changed these records while you were editing them: choose which version to keep</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="108"/>
+        <location filename="../../app/ui/status_panel.py" line="113"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="115"/>
+        <location filename="../../app/ui/status_panel.py" line="120"/>
         <source>读取同步状态</source>
         <translation>Reading sync status</translation>
     </message>
@@ -2955,67 +2960,67 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>VoucherTableModel</name>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="65"/>
+        <location filename="../../app/ui/payments_view.py" line="71"/>
         <source>凭证号</source>
         <translation>Voucher no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="66"/>
+        <location filename="../../app/ui/payments_view.py" line="72"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="62"/>
+        <location filename="../../app/ui/payments_view.py" line="65"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="63"/>
+        <location filename="../../app/ui/payments_view.py" line="66"/>
         <source>已退款</source>
         <translation>Refunded</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="73"/>
+        <location filename="../../app/ui/payments_view.py" line="79"/>
         <source>已退款 {0} 元</source>
         <translation>{0} yuan refunded</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="63"/>
+        <location filename="../../app/ui/payments_view.py" line="66"/>
         <source>已退票</source>
         <translation>Bounced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="62"/>
+        <location filename="../../app/ui/payments_view.py" line="65"/>
         <source>待回单</source>
         <translation>Awaiting write-back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="75"/>
+        <location filename="../../app/ui/payments_view.py" line="81"/>
         <source>批次</source>
         <translation>Batch</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="67"/>
+        <location filename="../../app/ui/payments_view.py" line="73"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="75"/>
+        <location filename="../../app/ui/payments_view.py" line="81"/>
         <source>未发送</source>
         <translation>Not sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="71"/>
+        <location filename="../../app/ui/payments_view.py" line="77"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="77"/>
+        <location filename="../../app/ui/payments_view.py" line="83"/>
         <source>申请号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payments_view.py" line="69"/>
+        <location filename="../../app/ui/payments_view.py" line="75"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
@@ -3184,52 +3189,52 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_FilePage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="221"/>
+        <location filename="../../app/ui/import_wizard.py" line="225"/>
         <source>Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)</source>
         <translation>Excel workbooks (*.xlsx *.xlsm *.xls *.ods);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="202"/>
+        <location filename="../../app/ui/import_wizard.py" line="206"/>
         <source>只导入正确的行（默认：任何一行有错则全部不导入）</source>
         <translation>Import only the valid rows (default: nothing is imported if any row has an error)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="212"/>
+        <location filename="../../app/ui/import_wizard.py" line="216"/>
         <source>导入目标</source>
         <translation>Import target</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="209"/>
+        <location filename="../../app/ui/import_wizard.py" line="213"/>
         <source>数据类型</source>
         <translation>Data type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="208"/>
+        <location filename="../../app/ui/import_wizard.py" line="212"/>
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="190"/>
+        <location filename="../../app/ui/import_wizard.py" line="194"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="220"/>
+        <location filename="../../app/ui/import_wizard.py" line="224"/>
         <source>选择 Excel 文件</source>
         <translation>Choose an Excel file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="186"/>
+        <location filename="../../app/ui/import_wizard.py" line="190"/>
         <source>选择文件</source>
         <translation>Choose file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="187"/>
+        <location filename="../../app/ui/import_wizard.py" line="191"/>
         <source>选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。</source>
         <translation>Choose the Excel workbook (.xlsx, .xls, .ods) and the kind of data to import.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="210"/>
+        <location filename="../../app/ui/import_wizard.py" line="214"/>
         <source>预算年度</source>
         <translation>Fiscal year</translation>
     </message>
@@ -3237,12 +3242,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_ImportPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="294"/>
+        <location filename="../../app/ui/import_wizard.py" line="298"/>
         <source>取消导入</source>
         <translation>Cancel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="288"/>
+        <location filename="../../app/ui/import_wizard.py" line="292"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
@@ -3250,47 +3255,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_PreviewPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="279"/>
+        <location filename="../../app/ui/import_wizard.py" line="283"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="277"/>
+        <location filename="../../app/ui/import_wizard.py" line="281"/>
         <source>保存标注副本</source>
         <translation>Save annotated copy</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="239"/>
+        <location filename="../../app/ui/import_wizard.py" line="243"/>
         <source>保存标注错误的副本…</source>
         <translation>Save a copy with the errors marked…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="237"/>
+        <location filename="../../app/ui/import_wizard.py" line="241"/>
         <source>停止校验</source>
         <translation>Stop checking</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="243"/>
+        <location filename="../../app/ui/import_wizard.py" line="247"/>
         <source>只导入正确的行</source>
         <translation>Import only the valid rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="260"/>
+        <location filename="../../app/ui/import_wizard.py" line="264"/>
         <source>将导入的行</source>
         <translation>Rows to import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="231"/>
+        <location filename="../../app/ui/import_wizard.py" line="235"/>
         <source>逐行校验，不写入任何数据。</source>
         <translation>Checks every row without writing anything.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="259"/>
+        <location filename="../../app/ui/import_wizard.py" line="263"/>
         <source>错误</source>
         <translation>Errors</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="230"/>
+        <location filename="../../app/ui/import_wizard.py" line="234"/>
         <source>预览与校验</source>
         <translation>Preview and check</translation>
     </message>
