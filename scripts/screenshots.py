@@ -34,6 +34,70 @@ def settle(app, runner, seconds: float = 0.3) -> None:  # type: ignore[no-untype
     app.processEvents()
 
 
+def _stage_voucher(db) -> str | None:  # type: ignore[no-untyped-def]
+    """Attach a rendered 增值税普通发票 (the OCR tests' generator) with its read fields to the
+    application of an open review task, as the accountant's capture would have."""
+    try:
+        sys.path.insert(0, str(ROOT))
+        from PIL import Image
+
+        from tests.app.ocr.generator import render
+    except ImportError as exc:
+        print(f"   (no voucher staged: {exc})")
+        return None
+    from app.models import Attachment, PaymentApplication
+    from app.services.approvals import list_approval_tasks
+    from app.services.attachments import store_file
+
+    with db.read() as s:
+        local = {a for (a,) in s.query(PaymentApplication.id)}
+    tasks = [t for t in list_approval_tasks(db=db, include_decided=False)
+             if t.application_id in local]
+    if not tasks:
+        return None
+    task = tasks[min(4, len(tasks) - 1)]
+    voucher = render("vat_normal", 7)
+    path = Path(tempfile.mkdtemp()) / "invoice.png"
+    Image.fromarray(voucher.image).save(path)
+    sha, size = store_file(db=db, source=path)
+    fields = {k: {"value": v, "source": "ocr"} for k, v in voucher.truth.items()
+              if isinstance(v, (str, int)) and k not in ("kind",)}
+    result = {"kind": "vat_normal", "fields": fields,
+              "checks": {"invoice_number_format": True, "issue_date_valid": True}}
+    with db.transaction() as s:
+        s.add(Attachment(application_id=task.application_id, sha256=sha, file_name="发票.png",
+                         media_type="image/png", size=size, role="invoice", ocr_result=result,
+                         uploaded=True))
+    return task.application_id
+
+
+def _spread_over_departments(db) -> None:  # type: ignore[no-untyped-def]
+    """A bureau's view: the demo indicators spread over units of three departments."""
+    from sqlalchemy import select, update
+
+    from app.models import CodeTableEntry, Indicator
+
+    units = (("101001", "市教育局", "D10"), ("101002", "市第一中学", "D10"),
+             ("201001", "市卫生健康委", "D20"), ("201002", "市人民医院", "D20"),
+             ("301001", "市交通运输局", "D30"))
+    with db.transaction() as s:
+        for code, name, dept in units:
+            row = s.get(CodeTableEntry, ("unit", 0, code))
+            if row is None:
+                s.add(CodeTableEntry(table="unit", fiscal_year=0, code=code, name=name,
+                                     parent=dept))
+            else:
+                row.name, row.parent = name, dept
+        for code, name in (("D10", "教育部门"), ("D20", "卫生健康部门"), ("D30", "交通部门")):
+            s.add(CodeTableEntry(table="department", fiscal_year=0, code=code, name=name))
+        ids = list(s.scalars(select(Indicator.id).order_by(Indicator.id)))
+        for n, unit in enumerate(u for u, _n, _d in units):
+            chunk = ids[n::len(units)]
+            for i in range(0, len(chunk), 500):
+                s.execute(update(Indicator).where(Indicator.id.in_(chunk[i:i + 500]))
+                          .values(unit_code=unit, paid=Indicator.amount * (3 + 2 * n) // 13))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -146,7 +210,14 @@ def main() -> int:
 
     # 5. reviewer queue, warnings, dashboard, settings, the others' screens
     window.show_page("approvals")
-    window.approvals.table().selectRow(4)
+    staged = _stage_voucher(db)  # a scanned invoice on one task's application
+    window.approvals.refresh()
+    settle(app, runner)
+    model = window.approvals.model
+    row_no = next((r for r in range(model.rowCount())
+                   if staged and model.record(r).application_id == staged), 4)
+    window.approvals.table().selectRow(row_no)
+    settle(app, runner, 0.6)
     save(window, "07-approvals")
     window.show_page("warnings")
     save(window, "08-warnings")
@@ -203,6 +274,13 @@ def main() -> int:
         shoot_payments(app=app, runner=runner, save=save, settle=settle)
     except Exception as exc:  # noqa: BLE001 - the other screenshots are kept
         print(f"   (支付 screen not rendered: {type(exc).__name__}: {exc})", flush=True)
+
+    # 9. a bureau user's 统计: execution rate by department
+    _spread_over_departments(db)
+    window.show_page("dashboard")
+    window.dashboard.refresh()
+    settle(app, runner, 0.8)
+    save(window, "17-dashboard-departments")
 
     window.status_panel._timer.stop()
     window.close()
