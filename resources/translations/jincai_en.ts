@@ -595,7 +595,7 @@
     <message>
         <location filename="../../app/ui/capture_panel.py" line="423"/>
         <source> · 服务器查重待联网</source>
-        <translation type="unfinished"></translation>
+        <translation> · server duplicate check pending (offline)</translation>
     </message>
     <message>
         <location filename="../../app/ui/capture_panel.py" line="413"/>
@@ -2809,7 +2809,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_review.py" line="289"/>
         <source>人工更正（原：{0}）</source>
-        <translation type="unfinished"></translation>
+        <translation>Corrected (was: {0})</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="207"/>
@@ -2854,7 +2854,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_review.py" line="343"/>
         <source>已人工更正。原识别值：{0}（{1}）；更正人：{2}；时间：{3}</source>
-        <translation type="unfinished"></translation>
+        <translation>Corrected by hand. Value read: {0} ({1}); corrected by {2} at {3}</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="378"/>
@@ -2874,7 +2874,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_review.py" line="344"/>
         <source>未知</source>
-        <translation type="unfinished"></translation>
+        <translation>unknown</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="330"/>
@@ -2884,7 +2884,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_review.py" line="290"/>
         <source>未识别</source>
-        <translation type="unfinished"></translation>
+        <translation>not read</translation>
     </message>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="196"/>
@@ -2954,7 +2954,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     <message>
         <location filename="../../app/ui/voucher_review.py" line="342"/>
         <source>（未识别）</source>
-        <translation type="unfinished"></translation>
+        <translation>(not read)</translation>
     </message>
 </context>
 <context>
@@ -3303,7 +3303,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>language</name>
     <message>
-        <location filename="../../app/ui/tasks.py" line="49"/>
+        <location filename="../../app/ui/tasks.py" line="50"/>
         <source>zh_CN</source>
         <translation>en</translation>
     </message>
@@ -3397,22 +3397,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../app/ui/tasks.py" line="65"/>
+        <location filename="../../app/ui/tasks.py" line="66"/>
         <source>找不到文件：{0}</source>
         <translation>File not found: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="66"/>
+        <location filename="../../app/ui/tasks.py" line="67"/>
         <source>操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。</source>
         <translation>The operation failed: internal error ({0}). Details are in the log; please contact your administrator.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="61"/>
+        <location filename="../../app/ui/tasks.py" line="62"/>
         <source>操作超时，请稍后重试。</source>
         <translation>The operation timed out; please try again later.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="63"/>
+        <location filename="../../app/ui/tasks.py" line="64"/>
         <source>网络或文件访问失败（{0}），请检查后重试。</source>
         <translation>Network or file access failed ({0}); please check and try again.</translation>
     </message>
