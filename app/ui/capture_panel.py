@@ -180,11 +180,18 @@ class CapturePanel(QWidget):
     def _server_check(self, keys: list[str]) -> list[dict] | None:
         """Runs in the batch thread: the server's answer for these invoice keys, or None when
         offline (the checker then says the server check is pending)."""
+        from app.sync.credentials import normalise_server_url
+
         ctx = self.ctx
         user = getattr(ctx, "user", None)
         if ctx is None or not getattr(ctx, "online", False) or user is None or not user.server_url:
             return None
         with self._transport_lock:
+            if self._transport is not None and (self._transport.username != user.username
+                                                or self._transport.server_url
+                                                != normalise_server_url(user.server_url)):
+                self._transport.close()  # another user signed in since
+                self._transport = None
             if self._transport is None:
                 from app.sync.credentials import device_id
                 from app.sync.http import HttpTransport
