@@ -158,7 +158,11 @@ def run() -> list[dict]:
                      "unit": "ms", "baseline": idle_max,
                      "ratio": ph["max_ms"] / idle_max if idle_max else None,
                      "note": f"target < {TARGET_MS:g} ms: {verdict}; phase {ph['seconds']:.1f} s, "
-                             f"{ph['samples']:,} timer ticks; baseline = idle loop"})
+                             f"{ph['samples']:,} timer ticks, {ph['over_50']} stalls > 50 ms, the "
+                             f"longest at {ph['max_at']:.1f} s"
+                             + (f" (preview done at {ph['preview_done']:.1f} s, import + sync back "
+                                f"at {ph['import_done']:.1f} s)" if "import_done" in ph else "")
+                             + "; baseline = idle loop"})
         rows.append({"benchmark": f"p99 main-thread stall: {key}", "value": ph["p99_ms"],
                      "unit": "ms", "baseline": idle_p99,
                      "ratio": ph["p99_ms"] / idle_p99 if idle_p99 else None,
@@ -245,6 +249,7 @@ def _client(base: str, work: str, xlsx: str) -> dict:
         seconds = time.perf_counter() - t0
         monitor.stop()
         return {"max_ms": round(monitor.max_stall_ms, 2), "p99_ms": round(monitor.percentile(99), 2),
+                "max_at": round(monitor.max_at, 2), "over_50": sum(1 for x in monitor.stalls if x > 50),
                 "samples": monitor.samples, "seconds": seconds, "finished": bool(done())}
 
     spin(lambda: False, 3.0)  # the window settles (first queries, fonts)
@@ -268,10 +273,15 @@ def _client(base: str, work: str, xlsx: str) -> dict:
     results: dict = {}
     wizard = panel.open_wizard("indicators", xlsx)
     wizard.file_page.year_spin.setValue(2026)
-    wizard.sig_preview_ready.connect(lambda r: results.setdefault("preview", r))
-    wizard.sig_imported.connect(lambda r: results.setdefault("imported", r))
+    marks: dict[str, float] = {}  # when each step ended, seconds after the phase started
+    t_start = [0.0]
+    wizard.sig_preview_ready.connect(lambda r: (results.setdefault("preview", r), marks.setdefault(
+        "preview_done", round(time.perf_counter() - t_start[0], 2))))
+    wizard.sig_imported.connect(lambda r: (results.setdefault("imported", r), marks.setdefault(
+        "import_done", round(time.perf_counter() - t_start[0], 2))))
 
     def start_import() -> None:
+        t_start[0] = time.perf_counter()
         wizard.next()  # preview (dry run over the whole file)
 
     def import_done() -> bool:
@@ -286,10 +296,11 @@ def _client(base: str, work: str, xlsx: str) -> dict:
                 and not runner.is_busy())
 
     imp = phase(start_import, import_done, 3600)
-    print(f"import: {imp} {results}", file=sys.stderr, flush=True)
+    print(f"import: {imp} {marks}", file=sys.stderr, flush=True)
     res = results.get("imported")
     imp["imported"] = getattr(res, "imported_rows", None)
     imp["failure"] = wizard.failure
+    imp.update(marks)
     window.close()
     runner.cancel_all()
     runner.wait_idle(10_000)

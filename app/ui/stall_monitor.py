@@ -22,6 +22,8 @@ class StallMonitor(QObject):
         self.max_stall_ms = 0.0
         self.samples = 0
         self.stalls: list[float] = []  # every gap's stall (ms), for percentiles
+        self.max_at = 0.0  # seconds after start() when the longest stall ended
+        self._started = 0.0
         self._last = 0.0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -32,7 +34,8 @@ class StallMonitor(QObject):
         self.max_stall_ms = 0.0
         self.samples = 0
         self.stalls = []
-        self._last = time.perf_counter()
+        self.max_at = 0.0
+        self._last = self._started = time.perf_counter()
         self._timer.start()
 
     def stop(self) -> float:
@@ -45,7 +48,9 @@ class StallMonitor(QObject):
         self._last = now
         self.samples += 1
         self.stalls.append(stall)
-        self.max_stall_ms = max(self.max_stall_ms, stall)
+        if stall > self.max_stall_ms:
+            self.max_stall_ms = stall
+            self.max_at = now - self._started
         if self.warn_ms and stall > self.warn_ms:
             log.warning("UI thread stalled for %.0f ms", stall)
 

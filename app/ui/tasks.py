@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -188,6 +189,9 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 2) -> None:
         super().__init__(parent)
+        # workers run Python (sync apply, import parsing) and share the GIL with the UI thread:
+        # a 1 ms switch interval (default 5 ms) hands it back to the UI thread sooner
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._relay = _Relay(self)
