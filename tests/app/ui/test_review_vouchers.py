@@ -27,12 +27,17 @@ from app.ui.voucher_images import FAILED_BG
 URL = "http://testserver"
 
 
-@pytest.fixture
-def world(tmp_path):
-    from tests.server.conftest import build_world, indicator, make_database
+from tests.server.conftest import DB_PARAMS  # after the importorskip
+
+
+@pytest.fixture(params=DB_PARAMS)
+def world(request, tmp_path):
+    from tests.server.conftest import build_world, drop_database, indicator, make_database
     from tests.server.test_approvals import add_user
 
-    w = build_world(make_database("sqlite", tmp_path / "server"))
+    (tmp_path / "server").mkdir()
+    database = make_database(request.param, tmp_path / "server")
+    w = build_world(database)
     add_user(w, "acc2_a1", "accountant", "A1")  # the unit's first reviewer (复核)
     r = w.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
         indicator("RV-1", "A1", 100_000_00, fund_type_code="1")]})
@@ -40,6 +45,7 @@ def world(tmp_path):
     yield w
     w.client.close()
     w.app.state.engine.dispose()
+    drop_database(database)
 
 
 def _invoice_png(path) -> bytes:
