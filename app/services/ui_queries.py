@@ -39,7 +39,7 @@ from app.models import (
 from app.services.applications import DraftInput
 from app.services.approvals import ApprovalTaskView, list_approval_tasks
 from app.services.budget import pending_condition
-from app.services.errors import InvalidField, NotFound, ServiceError
+from app.services.errors import InvalidField, NotFound
 from app.services.results import Changes, RuleNote
 
 log = logging.getLogger(__name__)
@@ -1032,9 +1032,8 @@ def list_attachments(*, db: Database, application_id: str, amount: int | None = 
 
 def fetch_attachment(*, db: Database, sha256: str, server_url: str | None,
                      username: str | None, client: Any = None) -> Path:
-    """The local file of a voucher, downloaded from the server by its SHA-256 (and verified)
-    when this machine does not have it yet. Uses ``app.services.attachments.ensure_local``
-    when that exists, else a plain verified download here."""
+    """The local file of a voucher, downloaded from the server by its SHA-256 (verified by
+    :func:`app.services.attachments.ensure_local`) when this machine does not have it yet."""
     from app.services import attachments
 
     local = attachments.blob_path(db, sha256)
@@ -1049,41 +1048,9 @@ def fetch_attachment(*, db: Database, sha256: str, server_url: str | None,
     transport = HttpTransport(server_url=server_url, username=username, client=client,
                               device_id=device_id(db.data_dir if db.path else data_dir()))
     try:
-        ensure_local = getattr(attachments, "ensure_local", None)
-        if ensure_local is not None:
-            return Path(ensure_local(db=db, sha256=sha256, transport=transport))
-        return _download_blob(db=db, sha256=sha256, transport=transport)
+        return Path(attachments.ensure_local(db=db, sha256=sha256, transport=transport))
     finally:
         transport.close()
-
-
-def _download_blob(*, db: Database, sha256: str, transport: Any) -> Path:
-    import hashlib
-    import os
-    import tempfile
-
-    from app.services import attachments
-
-    r = transport.call("GET", f"/api/v1/attachments/{sha256}/content", timeout=120)
-    if r.status_code == 404:
-        raise NotFound("服务器上还没有这个附件的文件（上传它的设备尚未同步完成）。",
-                       field="attachment")
-    if r.status_code >= 400:
-        raise ServiceError(f"下载附件失败（服务器答复 {r.status_code}），请稍后重试。",
-                           field="attachment")
-    body = r.content
-    if hashlib.sha256(body).hexdigest() != sha256:  # never keep a file under a wrong name
-        raise ServiceError("下载的附件内容与其校验值（SHA-256）不符，已丢弃，请重试。",
-                           field="attachment")
-    db.files_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=db.files_dir, prefix=".download-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-        stored, _size = attachments.store_file(db=db, source=Path(tmp))
-    finally:
-        os.unlink(tmp)
-    return attachments.blob_path(db, stored)
 
 
 @dataclass(frozen=True, slots=True)
