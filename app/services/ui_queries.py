@@ -1030,6 +1030,31 @@ def list_attachments(*, db: Database, application_id: str, amount: int | None = 
     return out
 
 
+def recognize_attachment(*, db: Database, attachment_id: str) -> bool:
+    """Read the fields of a voucher that came without them (OCR results stay on the machine
+    that captured the voucher; a reviewer elsewhere has only the image): runs app.ocr on the
+    local file and stores the result with the attachment. Slow (seconds): task runner only.
+    Returns False when there is nothing to do (no local image, or a result already)."""
+    from app.models import Attachment
+    from app.services.attachments import blob_path, save_ocr_result
+
+    with db.read() as s:
+        att = s.get(Attachment, attachment_id)
+        if att is None:
+            raise NotFound(f"找不到附件 {attachment_id}。")
+        sha, media, done = att.sha256, att.media_type, att.ocr_result is not None
+    path = blob_path(db, sha)
+    if done or not path.exists() or not (media.startswith("image/") or media == "application/pdf"):
+        return False
+    from app.ocr.pipeline import OcrOptions, recognize_file
+
+    results = recognize_file(path, OcrOptions(keep_images=False))
+    if not results:
+        return False
+    save_ocr_result(db=db, attachment_id=attachment_id, ocr_result=results[0].to_json())
+    return True
+
+
 def fetch_attachment(*, db: Database, sha256: str, server_url: str | None,
                      username: str | None, client: Any = None) -> Path:
     """The local file of a voucher, downloaded from the server by its SHA-256 (verified by

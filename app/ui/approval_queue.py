@@ -3,6 +3,7 @@ warnings) and approve / return / reject with a comment. Decisions are stored loc
 sent at the next sync (offline they simply wait); the server may still refuse one."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -34,6 +35,7 @@ from app.services.ui_queries import (
     approval_context,
     decide_task,
     decide_tasks,
+    recognize_attachment,
 )
 from app.ui.context import UiContext
 from app.ui.formatting import code_label, fund_type_name, fund_types, local_time, money, status_name
@@ -43,6 +45,8 @@ from app.ui.record_model import Column, RecordTableModel
 from app.ui.tasks import ChangeAwareMixin
 from app.ui.voucher_images import VoucherImagesPanel
 from fiscal.money import AmountError, parse_amount, to_daxie
+
+log = logging.getLogger(__name__)
 
 LEVEL_COLORS = {"red": "#c0392b", "yellow": "#b7950b", "blue": "#2874a6"}
 
@@ -152,6 +156,8 @@ class ApprovalQueueView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._message.setTextFormat(Qt.TextFormat.PlainText)
         self.vouchers = VoucherImagesPanel(ctx.runner, fetch=getattr(ctx, "fetch_attachment", None))
         self.vouchers.setObjectName("approvalVouchers")
+        self.vouchers.sig_images_ready.connect(self._on_vouchers_images_ready)
+        self._ocr_tried: set[str] = set()  # attachments read here once (success or not)
         detail_split = QSplitter(Qt.Orientation.Vertical)
         detail_split.addWidget(self._detail)
         detail_split.addWidget(self.vouchers)
@@ -308,12 +314,43 @@ class ApprovalQueueView(RetranslateMixin, ChangeAwareMixin, QWidget):
         html.append(f"<p style='color:#666'>{self.tr('凭证')}：{self.tr('{0} 个附件（见下方）').format(len(ctx.attachments))}"
                     f" · {self.tr('收到时间')} {local_time(t.created_at)}</p>")
         self._detail.setHtml("".join(html))
-        if [a.sha256 for a in ctx.attachments] != [a.sha256 for a in self.vouchers.rows()] or any(
-                a.checks != b.checks for a, b in zip(ctx.attachments, self.vouchers.rows(), strict=False)):
+        if list(ctx.attachments) != self.vouchers.rows():  # new files, fields or checks
             self.vouchers.set_attachments(ctx.attachments)
         undecided = t.is_open
         for b in (self._approve, self._return, self._reject):
             b.setEnabled(undecided)
+
+    def _on_vouchers_images_ready(self) -> None:
+        """Images that came without their fields (captured on another machine): read them here,
+        in the task runner, then show the fields and the checks beside the image."""
+        ctx = self._context
+        if ctx is None:
+            return
+        todo = [a.id for a in ctx.attachments if not a.ocr_fields and a.is_image
+                and self.vouchers.local_path(a) and a.id not in self._ocr_tried]
+        if not todo:
+            return
+        self._ocr_tried.update(todo)
+        db, task_id = self.ctx.db, ctx.task.id
+        self.vouchers.set_busy(self.tr("正在识别凭证字段…"))
+
+        def work(c: Any) -> ApprovalContext:
+            for att_id in todo:
+                c.check()
+                try:
+                    recognize_attachment(db=db, attachment_id=att_id)
+                except Exception:  # the image still shows; the log has why
+                    log.exception("OCR of attachment %s failed", att_id)
+            return approval_context(db=db, task_id=task_id)
+
+        def done(new: ApprovalContext) -> None:
+            self.vouchers.set_busy(None)
+            if self._context is not None and self._context.task.id == new.task.id:
+                self._show_context(new)
+
+        self.ctx.runner.query(work, on_success=done,
+                              on_failure=lambda _m, _e: self.vouchers.set_busy(None),
+                              key=f"voucher-ocr-{id(self)}", label=self.tr("识别凭证"))
 
     def decide(self, decision: str) -> None:
         task = self.current()

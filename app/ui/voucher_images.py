@@ -169,6 +169,7 @@ class VoucherImagesPanel(QWidget):
         self._paths: dict[str, str] = {}  # sha256 → local file (after a download)
         self._errors: dict[str, str] = {}
         self._missing: dict[str, str] = {}  # why a file is not here yet
+        self._busy: str | None = None
         self.thumbs = QListWidget()
         self.thumbs.setObjectName("voucherThumbnails")
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
@@ -230,6 +231,11 @@ class VoucherImagesPanel(QWidget):
         else:
             self._show_fields(-1)
         self._load_missing()
+
+    def set_busy(self, text: str | None) -> None:
+        """A line under the checks while something runs for these vouchers (OCR)."""
+        self._busy = text
+        self._show_fields(self.thumbs.currentRow())
 
     def rows(self) -> list[AttachmentRow]:
         return list(self._rows)
@@ -379,7 +385,9 @@ class VoucherImagesPanel(QWidget):
             self.fields.setItem(0, 1, QTableWidgetItem(""))
         bad = [m for _n, ok, m in row.checks if not ok]
         good = sum(1 for _n, ok, _m in row.checks if ok)
-        if bad:
+        if self._busy:
+            self.checks.setText(f"<span style='color:#7f8c8d'>{self._busy}</span>")
+        elif bad:
             items = "".join(f"<li>{translate_message(m)}</li>" for m in bad)
             self.checks.setText(f"<span style='color:{FAILED_FG}'><b>"
                                 + self.tr("{0} 项校验未通过").format(len(bad))

@@ -88,7 +88,13 @@ def test_reviewer_sees_the_voucher_image_from_another_machine(qtbot, runner, tmp
     app_id = new_id()
     r = acc.put(f"/api/v1/applications/{app_id}", json=draft("RV-1", 3_000_00))
     assert r.status_code == 201, r.text
-    content = _invoice_png(tmp_path / "invoice.png")
+    from PIL import Image
+
+    from tests.app.ocr.generator import render
+
+    voucher = render("vat_normal", 11)  # a 增值税普通发票 as the OCR tests render them
+    Image.fromarray(voucher.image).save(tmp_path / "invoice.png")
+    content = (tmp_path / "invoice.png").read_bytes()
     sha = hashlib.sha256(content).hexdigest()
     assert acc.put(f"/api/v1/attachments/{sha}", content=content,
                    headers={"Content-Type": "image/png"}).status_code in (200, 201)
@@ -129,12 +135,19 @@ def test_reviewer_sees_the_voucher_image_from_another_machine(qtbot, runner, tmp
     icon = panel.thumbs.item(0).icon().pixmap(panel.thumbs.iconSize())
     assert not icon.isNull() and icon.width() > 50
 
+    # the fields travel only with the capturing machine: read here, beside the image
+    qtbot.waitUntil(lambda: panel.fields.rowCount() > 3, timeout=120_000)
+    labels = {panel.fields.item(r, 0).text(): panel.fields.item(r, 1).text()
+              for r in range(panel.fields.rowCount())}
+    assert labels.get("发票号码") == voucher.truth["invoice_number"], labels
+    assert "票面价税合计" in panel.checks.text()  # the invoice total differs from the 3,000.00 applied
+
     # click enlarges: the full image in a zoomable view
     panel.thumbs.setCurrentRow(0)
     dialog = panel.open_current()
     assert dialog is not None
     qtbot.addWidget(dialog)
-    assert dialog.item.pixmap().width() == 800
+    assert dialog.item.pixmap().width() == voucher.image.shape[1]
     qtbot.waitExposed(dialog)
     dialog.fit()
     before = dialog.view.transform().m11()
