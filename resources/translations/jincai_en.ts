@@ -65,285 +65,295 @@
 <context>
     <name>ApprovalQueueView</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="308"/>
+        <location filename="../../app/ui/approval_queue.py" line="314"/>
         <source>{0} 个附件（见下方）</source>
         <translation>{0} attachments (below)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="240"/>
+        <location filename="../../app/ui/approval_queue.py" line="246"/>
         <source>{0} 项，合计 {1} 元</source>
         <translation>{0} items, total {1} yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="103"/>
+        <location filename="../../app/ui/approval_queue.py" line="107"/>
         <source>不限等待时间</source>
         <translation>Any age</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <location filename="../../app/ui/approval_queue.py" line="277"/>
         <source>元</source>
         <translation>yuan</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="93"/>
+        <location filename="../../app/ui/approval_queue.py" line="97"/>
         <source>全部资金性质</source>
         <translation>All fund types</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="97"/>
+        <location filename="../../app/ui/approval_queue.py" line="101"/>
         <source>全部预警级别</source>
         <translation>All warning levels</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="285"/>
+        <location filename="../../app/ui/approval_queue.py" line="291"/>
         <source>冻结</source>
         <translation>Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="308"/>
+        <location filename="../../app/ui/approval_queue.py" line="314"/>
         <source>凭证</source>
         <translation>Vouchers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="267"/>
+        <location filename="../../app/ui/approval_queue.py" line="273"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="87"/>
+        <location filename="../../app/ui/approval_queue.py" line="91"/>
         <source>单位、收款人、用途、编号</source>
         <translation>Unit, payee, purpose, number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="301"/>
-        <location filename="../../app/ui/approval_queue.py" line="327"/>
+        <location filename="../../app/ui/approval_queue.py" line="307"/>
+        <location filename="../../app/ui/approval_queue.py" line="364"/>
         <source>同意</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="143"/>
+        <location filename="../../app/ui/approval_queue.py" line="147"/>
         <source>同意 (Alt+A)</source>
         <translation>Approve (Alt+A)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="353"/>
+        <location filename="../../app/ui/approval_queue.py" line="390"/>
         <source>同意 {0} 项，合计 {1} 元？</source>
         <translation>Approve {0} items, {1} yuan in total?</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="284"/>
+        <location filename="../../app/ui/approval_queue.py" line="290"/>
         <source>在途</source>
         <translation>In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="342"/>
+        <location filename="../../app/ui/approval_queue.py" line="379"/>
         <source>审批</source>
         <translation>Approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="140"/>
+        <location filename="../../app/ui/approval_queue.py" line="144"/>
         <source>审批意见（退回、拒绝时必填）</source>
         <translation>Comment (required to return or reject)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="331"/>
+        <location filename="../../app/ui/approval_queue.py" line="368"/>
         <source>已{0}{1}</source>
         <translation>{0}{1}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="303"/>
+        <location filename="../../app/ui/approval_queue.py" line="309"/>
         <source>已发送</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="360"/>
+        <location filename="../../app/ui/approval_queue.py" line="397"/>
         <source>已批量同意 {0} 项。</source>
         <translation>Approved {0} items.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="283"/>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="303"/>
+        <location filename="../../app/ui/approval_queue.py" line="309"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="306"/>
+        <location filename="../../app/ui/approval_queue.py" line="312"/>
         <source>我的意见</source>
         <translation>My decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="353"/>
+        <location filename="../../app/ui/approval_queue.py" line="390"/>
         <source>批量同意</source>
         <translation>Batch approve</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="125"/>
+        <location filename="../../app/ui/approval_queue.py" line="129"/>
         <source>批量同意（无预警的选中项）</source>
         <translation>Batch approve (selected items without warnings)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="361"/>
+        <location filename="../../app/ui/approval_queue.py" line="398"/>
         <source>批量审批</source>
         <translation>Batch approval</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="302"/>
-        <location filename="../../app/ui/approval_queue.py" line="328"/>
+        <location filename="../../app/ui/approval_queue.py" line="308"/>
+        <location filename="../../app/ui/approval_queue.py" line="365"/>
         <source>拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="147"/>
+        <location filename="../../app/ui/approval_queue.py" line="151"/>
         <source>拒绝 (Alt+J)</source>
         <translation>Reject (Alt+J)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="283"/>
+        <location filename="../../app/ui/approval_queue.py" line="289"/>
         <source>指标</source>
         <translation>Indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="309"/>
+        <location filename="../../app/ui/approval_queue.py" line="315"/>
         <source>收到时间</source>
         <translation>Received</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="269"/>
+        <location filename="../../app/ui/approval_queue.py" line="275"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="106"/>
+        <location filename="../../app/ui/approval_queue.py" line="110"/>
         <source>显示已审批</source>
         <translation>Show decided</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="90"/>
+        <location filename="../../app/ui/approval_queue.py" line="94"/>
         <source>最低金额</source>
         <translation>Minimum amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="304"/>
+        <location filename="../../app/ui/approval_queue.py" line="310"/>
         <source>服务器已接受</source>
         <translation>Accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="298"/>
+        <location filename="../../app/ui/approval_queue.py" line="304"/>
         <source>服务器退回了上次的意见</source>
         <translation>The server refused the previous decision</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="289"/>
+        <location filename="../../app/ui/approval_queue.py" line="295"/>
         <source>本机没有该指标的数据，预算情况以服务器为准。</source>
         <translation>This computer has no copy of the indicator; the server's figures apply.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="286"/>
+        <location filename="../../app/ui/approval_queue.py" line="292"/>
         <source>本次</source>
         <translation>This payment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="245"/>
+        <location filename="../../app/ui/approval_queue.py" line="335"/>
+        <source>正在识别凭证字段…</source>
+        <translation>Reading the voucher's fields…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="251"/>
         <source>没有待审批的任务。</source>
         <translation>No pending approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="273"/>
+        <location filename="../../app/ui/approval_queue.py" line="279"/>
         <source>用途</source>
         <translation>Purpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="103"/>
+        <location filename="../../app/ui/approval_queue.py" line="107"/>
         <source>等待超过 1 天</source>
         <translation>Waiting over 1 day</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="104"/>
+        <location filename="../../app/ui/approval_queue.py" line="108"/>
         <source>等待超过 3 天</source>
         <translation>Waiting over 3 days</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="98"/>
+        <location filename="../../app/ui/approval_queue.py" line="102"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="268"/>
+        <location filename="../../app/ui/approval_queue.py" line="274"/>
         <source>经办人</source>
         <translation>Accountant</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="274"/>
+        <location filename="../../app/ui/approval_queue.py" line="280"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="275"/>
+        <location filename="../../app/ui/approval_queue.py" line="281"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="99"/>
+        <location filename="../../app/ui/approval_queue.py" line="103"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="234"/>
+        <location filename="../../app/ui/approval_queue.py" line="353"/>
+        <source>识别凭证</source>
+        <translation>Reading vouchers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/approval_queue.py" line="240"/>
         <source>读取审批任务</source>
         <translation>Reading approval tasks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="259"/>
+        <location filename="../../app/ui/approval_queue.py" line="265"/>
         <source>读取审批详情</source>
         <translation>Reading approval details</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="301"/>
-        <location filename="../../app/ui/approval_queue.py" line="327"/>
+        <location filename="../../app/ui/approval_queue.py" line="307"/>
+        <location filename="../../app/ui/approval_queue.py" line="364"/>
         <source>退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="145"/>
+        <location filename="../../app/ui/approval_queue.py" line="149"/>
         <source>退回 (Alt+R)</source>
         <translation>Return (Alt+R)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="350"/>
+        <location filename="../../app/ui/approval_queue.py" line="387"/>
         <source>选中项中没有可批量同意的任务（有预警的须逐笔审批）。</source>
         <translation>No selected task can be batch approved (tasks with warnings are decided one by one).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="271"/>
+        <location filename="../../app/ui/approval_queue.py" line="277"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="281"/>
+        <location filename="../../app/ui/approval_queue.py" line="287"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="291"/>
+        <location filename="../../app/ui/approval_queue.py" line="297"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="98"/>
+        <location filename="../../app/ui/approval_queue.py" line="102"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="329"/>
+        <location filename="../../app/ui/approval_queue.py" line="366"/>
         <source>，将在同步时发送。</source>
         <translation>; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="329"/>
+        <location filename="../../app/ui/approval_queue.py" line="366"/>
         <source>，正在发送。</source>
         <translation>; sending now.</translation>
     </message>
@@ -351,62 +361,62 @@
 <context>
     <name>ApprovalTaskTableModel</name>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="62"/>
+        <location filename="../../app/ui/approval_queue.py" line="66"/>
         <source>单位</source>
         <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="64"/>
+        <location filename="../../app/ui/approval_queue.py" line="68"/>
         <source>收款人</source>
         <translation>Payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="69"/>
+        <location filename="../../app/ui/approval_queue.py" line="73"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="67"/>
+        <location filename="../../app/ui/approval_queue.py" line="71"/>
         <source>环节</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="63"/>
+        <location filename="../../app/ui/approval_queue.py" line="67"/>
         <source>申请编号</source>
         <translation>Application no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="68"/>
+        <location filename="../../app/ui/approval_queue.py" line="72"/>
         <source>等待</source>
         <translation>Waiting</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="73"/>
+        <location filename="../../app/ui/approval_queue.py" line="77"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="73"/>
+        <location filename="../../app/ui/approval_queue.py" line="77"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="66"/>
+        <location filename="../../app/ui/approval_queue.py" line="70"/>
         <source>资金性质</source>
         <translation>Fund type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="65"/>
+        <location filename="../../app/ui/approval_queue.py" line="69"/>
         <source>金额</source>
         <translation>Amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="60"/>
+        <location filename="../../app/ui/approval_queue.py" line="64"/>
         <source>预警</source>
         <translation>Warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/approval_queue.py" line="73"/>
+        <location filename="../../app/ui/approval_queue.py" line="77"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -593,27 +603,27 @@
 <context>
     <name>CapturePanel</name>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="423"/>
+        <location filename="../../app/ui/capture_panel.py" line="430"/>
         <source> · 服务器查重待联网</source>
         <translation> · server duplicate check pending (offline)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="413"/>
+        <location filename="../../app/ui/capture_panel.py" line="420"/>
         <source> 第{0}页</source>
         <translation> page {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="417"/>
+        <location filename="../../app/ui/capture_panel.py" line="424"/>
         <source>{0} 项校验未通过</source>
         <translation>{0} checks failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="310"/>
+        <location filename="../../app/ui/capture_panel.py" line="317"/>
         <source>停止预览</source>
         <translation>Stop preview</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="341"/>
+        <location filename="../../app/ui/capture_panel.py" line="348"/>
         <source>凭证 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;所有文件 (*)</source>
         <translation>Vouchers (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf *.xml);;All files (*)</translation>
     </message>
@@ -633,24 +643,24 @@
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="456"/>
+        <location filename="../../app/ui/capture_panel.py" line="463"/>
         <source>已保存更正。</source>
         <translation>Corrections saved.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="246"/>
+        <location filename="../../app/ui/capture_panel.py" line="253"/>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="217"/>
+        <location filename="../../app/ui/capture_panel.py" line="224"/>
         <source>已跳过 {0} 个不支持的文件（支持 JPEG、PNG、TIFF、PDF、XML）。</source>
         <translation>Skipped {0} unsupported files (JPEG, PNG, TIFF, PDF and XML are supported).</translation>
     </message>
     <message>
         <location filename="../../app/ui/capture_panel.py" line="95"/>
-        <location filename="../../app/ui/capture_panel.py" line="306"/>
-        <location filename="../../app/ui/capture_panel.py" line="333"/>
+        <location filename="../../app/ui/capture_panel.py" line="313"/>
+        <location filename="../../app/ui/capture_panel.py" line="340"/>
         <source>开始预览</source>
         <translation>Start preview</translation>
     </message>
@@ -665,12 +675,12 @@
         <translation>Capture (Space)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="328"/>
+        <location filename="../../app/ui/capture_panel.py" line="335"/>
         <source>拍摄 {0}</source>
         <translation>Capture {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="392"/>
+        <location filename="../../app/ui/capture_panel.py" line="399"/>
         <source>排队识别…</source>
         <translation>Queued for reading…</translation>
     </message>
@@ -680,34 +690,34 @@
         <translation>This batch (drop files here)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="421"/>
+        <location filename="../../app/ui/capture_panel.py" line="428"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="236"/>
+        <location filename="../../app/ui/capture_panel.py" line="243"/>
         <source>正在监视：{0}</source>
         <translation>Watching: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="398"/>
+        <location filename="../../app/ui/capture_panel.py" line="405"/>
         <source>正在识别，剩余 {0} 张…</source>
         <translation>Reading, {0} left…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="281"/>
+        <location filename="../../app/ui/capture_panel.py" line="288"/>
         <source>没有检测到摄像头/高拍仪</source>
         <translation>No camera / document camera found</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="289"/>
+        <location filename="../../app/ui/capture_panel.py" line="296"/>
         <source>没有检测到摄像头或高拍仪。
 可以“打开文件…”、把文件拖到这里，或“监视文件夹”接收扫描软件保存的图片。</source>
         <translation>No camera or document camera found.
 Use “Open files…”, drop files here, or “Watch folder” to pick up images saved by scanning software.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="415"/>
+        <location filename="../../app/ui/capture_panel.py" line="422"/>
         <source>疑似重复</source>
         <translation>Possible duplicate</translation>
     </message>
@@ -722,7 +732,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Device</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="444"/>
+        <location filename="../../app/ui/capture_panel.py" line="451"/>
         <source>识别完成：{0} 张凭证。点选一张查看并核对。</source>
         <translation>Done: {0} vouchers read. Select one to review it.</translation>
     </message>
@@ -732,17 +742,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>OCR engine</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="340"/>
+        <location filename="../../app/ui/capture_panel.py" line="347"/>
         <source>选择凭证文件</source>
         <translation>Choose voucher files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="350"/>
+        <location filename="../../app/ui/capture_panel.py" line="357"/>
         <source>选择扫描软件保存图片的文件夹</source>
         <translation>Choose the folder where the scanning software saves images</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="419"/>
+        <location filename="../../app/ui/capture_panel.py" line="426"/>
         <source>需核对</source>
         <translation>Check needed</translation>
     </message>
@@ -757,7 +767,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation> (recommended)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/capture_panel.py" line="279"/>
+        <location filename="../../app/ui/capture_panel.py" line="286"/>
         <source>（默认）</source>
         <translation> (default)</translation>
     </message>
@@ -2729,67 +2739,67 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>VoucherImagesPanel</name>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="385"/>
+        <location filename="../../app/ui/voucher_images.py" line="393"/>
         <source>{0} 项校验未通过</source>
         <translation>{0} checks failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="300"/>
+        <location filename="../../app/ui/voucher_images.py" line="306"/>
         <source>下载凭证影像</source>
         <translation>Downloading voucher images</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="389"/>
+        <location filename="../../app/ui/voucher_images.py" line="397"/>
         <source>全部 {0} 项校验通过</source>
         <translation>All {0} checks passed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="325"/>
+        <location filename="../../app/ui/voucher_images.py" line="331"/>
         <source>图像下载失败</source>
         <translation>Image download failed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="328"/>
+        <location filename="../../app/ui/voucher_images.py" line="334"/>
         <source>图像尚未下载</source>
         <translation>Image not downloaded yet</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="330"/>
+        <location filename="../../app/ui/voucher_images.py" line="336"/>
         <source>图像尚未下载：联网后自动从服务器下载。</source>
         <translation>Image not downloaded yet: it is fetched from the server when you are online.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="194"/>
+        <location filename="../../app/ui/voucher_images.py" line="195"/>
         <source>放大查看</source>
         <translation>Enlarge</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="344"/>
+        <location filename="../../app/ui/voucher_images.py" line="350"/>
         <source>识别字段</source>
         <translation>Field</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="344"/>
+        <location filename="../../app/ui/voucher_images.py" line="350"/>
         <source>识别结果</source>
         <translation>OCR result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="373"/>
+        <location filename="../../app/ui/voucher_images.py" line="379"/>
         <source>该字段未通过校验</source>
         <translation>This field failed a check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="354"/>
+        <location filename="../../app/ui/voucher_images.py" line="360"/>
         <source>这笔申请没有附件。</source>
         <translation>This application has no attachments.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="361"/>
+        <location filename="../../app/ui/voucher_images.py" line="367"/>
         <source>（图像尚未下载）</source>
         <translation> (image not downloaded yet)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/voucher_images.py" line="378"/>
+        <location filename="../../app/ui/voucher_images.py" line="384"/>
         <source>（没有识别结果）</source>
         <translation>(no OCR result)</translation>
     </message>
