@@ -16,6 +16,8 @@ Sections (``JINCAI_BENCH_OCR`` = comma-separated subset; default ``engines,speed
 - ``baseline`` — what a new user gets from Tesseract alone: the raw image, ``--psm 6``, no QR,
   no preprocessing (our extractor still reads its text), on the clean and camera-like pages.
   Accuracy rows carry it in the baseline column;
+- ``profile`` — where a page's time goes (QR, preprocessing, detection, recognition) and how
+  many text boxes a page has;
 - ``psm`` (not run by default) — Tesseract page-segmentation modes (how
   :data:`app.ocr.engines.tesseract.PSM` was chosen).
 
@@ -92,6 +94,45 @@ def _wrong_fields(rows) -> str:
     return "; ".join(parts) or "none"
 
 
+def _profile(samples) -> list[dict]:
+    """Where a page's time goes with the default engine, in this process (one page at a time):
+    QR decoding, preprocessing, text detection, recognition, and how many text boxes."""
+    import cv2
+
+    from app.ocr import preprocess
+    from app.ocr import qr as qrmod
+    from app.ocr.engines.rapid import RapidOcrEngine
+    from app.ocr.loader import load_pages
+
+    engine = RapidOcrEngine()
+    ocr = engine._engine()
+    parts: dict[str, list[float]] = collections.defaultdict(list)
+    for s in samples:
+        image = load_pages(s.path)[0].image
+        t = time.perf_counter()
+        codes = qrmod.find_qr_codes(image)
+        parts["QR decoding"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        page = preprocess.preprocess(image, orientation_hint=codes[0].quarters if codes else None)
+        parts["preprocessing"].append(time.perf_counter() - t)
+        gray = RapidOcrEngine.input_image(page)
+        out = ocr(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR) if gray.ndim == 2 else gray)
+        det, _cls, rec = (x or 0.0 for x in out.elapse_list)
+        parts["text detection"].append(det)
+        parts["recognition"].append(rec)
+        parts["text boxes"].append(len(out.boxes) if out.boxes is not None else 0)
+    rows = []
+    for name, values in parts.items():
+        boxes = name == "text boxes"
+        rows.append({"benchmark": f"ocr profile (rapidocr, clean + camera_heavy, {len(samples)} "
+                                  f"pages): {name}" + ("" if boxes else " s/page"),
+                     "value": round(statistics.mean(values), 1 if boxes else 2),
+                     "unit": "boxes" if boxes else "s", "baseline": None, "ratio": None,
+                     "note": "mean; engine in this process, one onnxruntime thread"
+                             if name == "recognition" else "mean"})
+    return rows
+
+
 def _load() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
@@ -102,7 +143,7 @@ def run() -> list[dict]:
     from app.ocr.pipeline import OcrOptions
     from tests.app.ocr.generator import CONDITIONS, KINDS, generate_set
 
-    sections = set(os.environ.get("JINCAI_BENCH_OCR", "engines,speed,baseline").split(","))
+    sections = set(os.environ.get("JINCAI_BENCH_OCR", "engines,speed,baseline,profile").split(","))
     n = int(os.environ.get("JINCAI_BENCH_OCR_N", "1"))
     other_conditions = tuple(os.environ.get("JINCAI_BENCH_OCR_OTHER",
                                             "clean,camera_mild,camera_heavy").split(","))
@@ -203,6 +244,10 @@ def run() -> list[dict]:
                                       "current vs previous settings",
                          "value": round(new_acc, 1), "unit": "%", "baseline": round(old_acc, 1),
                          "ratio": round(new_acc / old_acc, 2) if old_acc else None, "note": ""})
+
+        if "profile" in sections:
+            rows += _profile([s for s in samples if s.condition in ("clean", "camera_heavy")
+                              and s.seed == first])
 
         if "psm" in sections:
             psm_set = [s for s in samples if s.condition in ("clean", "camera_mild")
