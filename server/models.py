@@ -343,6 +343,9 @@ class ChainHead(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # who created/edited an application (approvals.parties: separation of duties) is read from
+    # its events; without this index every such read scanned the whole chain
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     ts: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, exactly as hashed
     actor_id: Mapped[int | None] = mapped_column(Integer)

@@ -19,10 +19,12 @@ from server import chain
 from server.errors import ApiError
 from server.models import (
     Application,
+    ApplicationApproval,
     ChainHead,
     CodeTableVersion,
     IdempotencyRecord,
     Indicator,
+    MonitorWarning,
     Tombstone,
     Unit,
     utcnow,
@@ -78,7 +80,18 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                                 .where(CodeTableVersion.seq > since, CodeTableVersion.seq <= upper)
                                 .order_by(CodeTableVersion.seq).limit(fetch)).scalars().all()
     changes += [(v.seq, "code_tables", str(v.fiscal_year), "upsert", v) for v in code_rows]
-    changes += approvals_sync.pull_rows(session, principal, since, upper, fetch)
+    # Approval tasks are costly to build (the caller's right to decide now), so find where this
+    # page ends from plain sequence numbers first and build only the tasks up to there.
+    aq = select(ApplicationApproval.seq).where(ApplicationApproval.seq > since,
+                                               ApplicationApproval.seq <= upper)
+    wq = select(MonitorWarning.seq).where(MonitorWarning.seq > since, MonitorWarning.seq <= upper)
+    seqs = [c[0] for c in changes]
+    seqs += session.execute(_scoped(aq, ApplicationApproval.unit_id, principal)
+                            .order_by(ApplicationApproval.seq).limit(fetch)).scalars().all()
+    seqs += session.execute(_scoped(wq, MonitorWarning.unit_id, principal)
+                            .order_by(MonitorWarning.seq).limit(fetch)).scalars().all()
+    bound = sorted(seqs)[limit] if len(seqs) > limit else upper  # the first seq beyond the page
+    changes += approvals_sync.pull_rows(session, principal, since, bound, fetch)
     changes.sort(key=lambda c: c[0])
     has_more = len(changes) > limit
     page = changes[:limit]
