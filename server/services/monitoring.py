@@ -167,6 +167,14 @@ def _status_set(target: Application, value, oldvalue, _initiator) -> None:
         chain.transaction_cache(session, "monitor_dirty")[target.id] = gen["gen"]
 
 
+@event.listens_for(Indicator.amount, "set")
+@event.listens_for(Indicator.paid, "set")
+def _indicator_sums_changed(target: Indicator, value, oldvalue, _initiator) -> None:
+    session = object_session(target)
+    if session is not None and value != oldvalue:
+        chain.transaction_cache(session, "monitor_execution").clear()
+
+
 def _live_history(session: Session, q, unit_id: int, since: datetime) -> dict:
     """``{application id: (PastPayment, submitted_at)}`` of the unit's live payments since
     ``since``. The first submission of a transaction reads them; later ones in the same
@@ -236,9 +244,14 @@ def context(session: Session, app: Application | None, *, now: datetime,
             contract = fw.ContractInfo(c.contract_no, c.amount, int(paid))
     execution = None
     if unit_id is not None:
-        budget, paid = session.execute(select(func.coalesce(func.sum(Indicator.amount), 0),
-                                              func.coalesce(func.sum(Indicator.paid), 0))
-                                       .where(Indicator.unit_id == unit_id)).one()
+        # summed once per transaction (a unit may hold 100,000 indicators; submissions in the
+        # same push group change neither sum — _indicator_sums_changed drops it if one does)
+        sums = chain.transaction_cache(session, "monitor_execution")
+        if unit_id not in sums:
+            sums[unit_id] = session.execute(select(func.coalesce(func.sum(Indicator.amount), 0),
+                                                   func.coalesce(func.sum(Indicator.paid), 0))
+                                            .where(Indicator.unit_id == unit_id)).one()
+        budget, paid = sums[unit_id]
         if budget:
             execution = fw.ExecutionStats(int(budget), int(paid))
     unit = app.unit if app is not None else (session.get(Unit, unit_id) if unit_id is not None else None)
