@@ -69,14 +69,27 @@ def payment_facts(app: Application, ind: Indicator | None,
 
 
 def payer_account(session: Session, unit_id: int) -> str | None:
-    """The unit's 零余额账户 (payments leave from it), when registered."""
-    return session.execute(select(UnitAccount.account_no).where(
-        UnitAccount.unit_id == unit_id, UnitAccount.kind == "zero_balance",
-        UnitAccount.active.is_(True)).order_by(UnitAccount.id)).scalars().first()
+    """The unit's 零余额账户 (payments leave from it), when registered. Read once per
+    transaction (a push group submits many applications of one unit; accounts are only
+    changed by the administrators' own requests)."""
+    cache = chain.transaction_cache(session, "monitor_payer_account")
+    if unit_id not in cache:
+        cache[unit_id] = session.execute(select(UnitAccount.account_no).where(
+            UnitAccount.unit_id == unit_id, UnitAccount.kind == "zero_balance",
+            UnitAccount.active.is_(True)).order_by(UnitAccount.id)).scalars().first()
+    return cache[unit_id]
 
 
 def _accounts(session: Session, unit: Unit) -> tuple[fw.AccountInfo, ...]:
-    """The unit's own 实有资金账户 and those of the other units of the same 主管部门 (sibling)."""
+    """The unit's own 实有资金账户 and those of the other units of the same 主管部门 (sibling);
+    read once per transaction, like :func:`payer_account`."""
+    cache = chain.transaction_cache(session, "monitor_accounts")
+    if unit.id not in cache:
+        cache[unit.id] = _read_accounts(session, unit)
+    return cache[unit.id]
+
+
+def _read_accounts(session: Session, unit: Unit) -> tuple[fw.AccountInfo, ...]:
     rows = session.execute(select(UnitAccount, Unit).join(Unit, UnitAccount.unit_id == Unit.id).where(
         Unit.department_id == unit.department_id, UnitAccount.active.is_(True),
         UnitAccount.kind != "zero_balance")).all()
@@ -549,6 +562,8 @@ def put_accounts(session: Session, *, principal: Principal, unit_code: str,
         row.active = bool(it.get("active", True))
         row.updated_at = now
         out.append(row)
+    chain.transaction_cache(session, "monitor_accounts").clear()  # read again after this
+    chain.transaction_cache(session, "monitor_payer_account").clear()
     session.flush()
     chain.audit(session, actor=principal.actor, action="monitor_data.accounts", entity_type="unit",
                 entity_id=unit.code, unit_id=unit.id,
