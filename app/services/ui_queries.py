@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.db import Database
@@ -284,14 +284,49 @@ class WarningView:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+# "Needs action": the disposition loop is not finished. Mirrored warnings carry the server's
+# states (fiscal.warnings.DispositionState); rows made before that say 'open' / 'explained'
+# (已说明, still awaiting the bureau); 'pending_send' is a step typed here and not yet answered.
+# Closed: 认定正常 / 整改完成 and the old 'closed' / 'confirmed' / 'dismissed'.
+OPEN_WARNING_STATES = frozenset({"open", "raised", "explained", "verifying", "answered_ok",
+                                 "answered_fixed", "violation", "pending_send"})
+# Whose move it is, per side (fiscal.warnings.TRANSITIONS); the unit's 书面说明 on a raised
+# warning is for yellow ones only (EXPLAIN_LEVELS), a red one waits for the bureau.
+_SIDE_STATES = {"bureau": frozenset({"open", "raised", "explained", "answered_ok",
+                                     "answered_fixed"}),
+                "unit": frozenset({"verifying", "violation"})}
+
+
+def _needs_action(side: str | None) -> Any:
+    if side is None:
+        return MonitoringWarning.status.in_(sorted(OPEN_WARNING_STATES))
+    if side not in _SIDE_STATES:
+        raise InvalidField(f"未知的处理方 {side!r}（应为 bureau 或 unit）。", field="side")
+    clause = MonitoringWarning.status.in_(sorted(_SIDE_STATES[side]))
+    if side == "unit":
+        clause = or_(clause, and_(MonitoringWarning.status.in_(("open", "raised")),
+                                  MonitoringWarning.severity == "yellow"))
+    return clause
+
+
+def warning_needs_action(w: WarningView, side: str | None = None) -> bool:
+    """The same test as ``list_warnings(open_only=True, side=...)`` for one loaded warning."""
+    if side is None:
+        return w.status in OPEN_WARNING_STATES
+    return w.status in _SIDE_STATES[side] or (
+        side == "unit" and w.status in ("open", "raised") and w.severity == "yellow")
+
+
 def list_warnings(*, db: Database, severity: str | None = None,
-                  open_only: bool = False) -> list[WarningView]:
+                  open_only: bool = False, side: str | None = None) -> list[WarningView]:
+    """Warnings, red first. ``open_only``: those whose disposition is not finished; with
+    ``side`` ('bureau' | 'unit'): only those where it is that side's move."""
     order = case({"red": 0, "yellow": 1, "blue": 2}, value=MonitoringWarning.severity, else_=3)
     stmt = select(MonitoringWarning).order_by(order, MonitoringWarning.created_at.desc())
     if severity:
         stmt = stmt.where(MonitoringWarning.severity == severity)
     if open_only:
-        stmt = stmt.where(MonitoringWarning.status == "open")
+        stmt = stmt.where(_needs_action(side))
     with db.read() as s:
         return [WarningView(w.id, w.rule_code, w.rule_name, w.severity, w.application_id,
                             w.indicator_id, w.message, w.status, w.created_at,
@@ -345,7 +380,7 @@ def sync_status(*, db: Database) -> SyncStatus:
         tasks = s.scalar(select(func.count()).select_from(ApprovalTask)
                          .where(ApprovalTask.status == "pending")) or 0
         warns = s.scalar(select(func.count()).select_from(MonitoringWarning)
-                         .where(MonitoringWarning.status == "open")) or 0
+                         .where(_needs_action(None))) or 0
         from app.models import Conflict
 
         conflicts = s.scalar(select(func.count()).select_from(Conflict)

@@ -67,6 +67,41 @@ def allowed_actions(row: MonitoringWarning) -> tuple[str, ...]:
                  if a is not fw.DispositionAction.EXPLAIN or level in fw.EXPLAIN_LEVELS)
 
 
+def side_for_roles(roles: Sequence[str]) -> str:
+    """Which side of the loop a signed-in user acts on, as the server decides it
+    (server/services/monitoring._side): 财政 roles and the admin rule, everyone else answers."""
+    from fiscal.schemas.auth import BUREAU_ROLES
+
+    return "bureau" if any(r in BUREAU_ROLES or r == "admin" for r in roles) else "unit"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOption:
+    action: str
+    name: str                 # 认定正常 / 需要核实 / … (fiscal.warnings.ACTION_NAMES)
+    note_required: bool
+    attachment_required: bool  # a unit answer on a red/yellow warning
+    files_allowed: bool        # the bureau's rulings carry no files
+
+
+def actions_for(warning: Any, side: str) -> tuple[ActionOption, ...]:
+    """The steps ``side`` may take on a warning now (a :class:`MonitoringWarning` or anything
+    with its ``status`` / ``severity`` / ``details``), in the state machine's order."""
+    side_e = fw.Side(side)
+    level = _LEVELS.get(warning.severity, fw.Level.YELLOW)
+    out = []
+    for a in allowed_actions(warning):
+        action = fw.DispositionAction(a)
+        who = next(w for (_s, act), (_n, w) in fw.TRANSITIONS.items() if act is action)
+        if who is not side_e:
+            continue
+        unit = who is fw.Side.UNIT
+        out.append(ActionOption(action.value, fw.ACTION_NAMES[action],
+                                action in fw.NOTE_REQUIRED,
+                                unit and level in fw.ATTACHMENT_LEVELS, unit))
+    return tuple(out)
+
+
 def media_type(path: Path) -> str | None:
     """The attachment types the server accepts, by content as the server judges them
     (server/services/attachments.sniff): JPEG, PNG, TIFF, PDF, OFD, XML; else None."""
