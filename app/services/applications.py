@@ -372,6 +372,15 @@ def queue_application(*, db: Database, application_id: str) -> QueueResult:
             idempotency_key=keys[0], kind="application.save_draft", entity_type="application",
             entity_id=app.id, payload=payload,
         ))
+        # the vouchers are linked on the server after the draft exists and before it is
+        # submitted (the server refuses a duplicate invoice there: the submission then waits)
+        from app.services.attachments import attachment_link
+        for att in sorted(app.attachments, key=lambda a: (a.created_at, a.sha256)):
+            s.add(OutboxCommand(
+                idempotency_key=f"{app.id}:att{n}:{att.sha256[:16]}",  # ≤ 64 characters
+                kind="application.attach", entity_type="application", entity_id=app.id,
+                payload=attachment_link(att),
+            ))
         s.add(OutboxCommand(
             idempotency_key=keys[1], kind="application.submit", entity_type="application",
             entity_id=app.id, payload={},

@@ -2,6 +2,8 @@
 to applications; OCR results and the invoice duplicate key are stored with the link."""
 from __future__ import annotations
 
+import re
+
 import hashlib
 import os
 import shutil
@@ -235,3 +237,39 @@ def ensure_local(*, db: Database, sha256: str, transport: Any = None) -> Path:
         if own:
             transport.close()
     return target
+
+
+_INVOICE_CODE = re.compile(r"^(\d{10}|\d{12})$")
+_INVOICE_NUMBER = re.compile(r"^(\d{8}|\d{20})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def attachment_link(att: Attachment) -> dict[str, Any]:
+    """The ``application.attach`` payload (fiscal.schemas.applications.AttachmentLink) of a
+    local attachment: the file by hash, its role and, for an invoice, what the server needs for
+    its duplicate check (code/number from the local invoice key, the total and date as read)."""
+    link: dict[str, Any] = {"sha256": att.sha256, "role": att.role if att.role in ROLES else "other"}
+    if link["role"] != "invoice" or not att.invoice_key:
+        return link
+    code, _, number = att.invoice_key.rpartition(":")
+    if not _INVOICE_NUMBER.match(number) or (code and not _INVOICE_CODE.match(code)) or (
+            not code and len(number) != 20):
+        return link  # a key the wire cannot carry: the server then has no invoice to check
+    invoice: dict[str, Any] = {"number": number, "code": code or None}
+    fields = (att.ocr_result or {}).get("fields") if isinstance(att.ocr_result, dict) else None
+    if isinstance(fields, dict):
+        def value(name: str) -> Any:
+            f = fields.get(name)
+            return f.get("value") if isinstance(f, dict) else None
+        total = value("total_fen")
+        if isinstance(total, int) and not isinstance(total, bool) and total > 0:
+            invoice["amount_fen"] = total
+        date = value("issue_date")
+        if isinstance(date, str) and _ISO_DATE.match(date):
+            invoice["issue_date"] = date
+        kind = (att.ocr_result or {}).get("kind")
+        if isinstance(kind, str) and kind:
+            invoice["kind"] = kind[:40]
+    link["invoice"] = invoice
+    return link
+

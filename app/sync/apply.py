@@ -545,7 +545,10 @@ def apply_push_result(
         app.server_message = message
         app.dirty = True
         app.queued_at = None
-        if code in ("version_conflict", "stale_version", "conflict") or http_status == 409:
+        # a refused voucher link (duplicate invoice, not a draft any more) is not an edit
+        # conflict: the message on the application says what to do
+        if cmd.kind != "application.attach" and (
+                code in ("version_conflict", "stale_version", "conflict") or http_status == 409):
             server_copy = (result.get("data") or {}).get("current") or {}
             _record_conflict(s, app, server_copy or {"id": app.id, "refused": message},
                              f"服务器拒绝：{message}", touched)

@@ -400,11 +400,23 @@ class SyncEngine:
             self._emit("push", done, max(total, done))
 
     def _upload_command_files(self, batch: list[dict[str, Any]]) -> None:
-        """Files a warning disposition refers to go up before the command that needs them."""
+        """Files a warning disposition or an ``application.attach`` refers to go up before the
+        command that needs them (the server checks the unit holds the file)."""
         from app.sync.warnings import command_files
 
         with self.db.read() as s:
             files = command_files(s, batch, self.db.files_dir)
+            attached = sorted({c["payload"].get("sha256") for c in batch
+                               if c["type"] == "application.attach"} - {None})
+            if attached:
+                media = dict(s.execute(select(Attachment.sha256, Attachment.media_type)
+                                       .where(Attachment.sha256.in_(attached))).all())
+                for sha in attached:
+                    path = self.db.files_dir / sha[:2] / sha
+                    if path.exists():
+                        files.append((sha, path, media.get(sha) or "application/octet-stream"))
+                    else:  # the server answers attachment_not_found; the user sees it
+                        log.error("attachment %s is missing from %s; not uploaded", sha, path)
         for sha, path, media in files:
             try:
                 if not self._call("upload", self.transport.has_attachment, sha):
@@ -415,7 +427,12 @@ class SyncEngine:
                 # refused (attachment_not_found) with a message, instead of stopping every sync
                 if getattr(exc, "status", None) not in (413, 415, 422):
                     raise
-                log.warning("warning attachment %s refused by the server: %s", sha, exc)
+                log.warning("attachment %s refused by the server: %s", sha, exc)
+                continue
+            if sha in attached:
+                with self.db.transaction() as s:
+                    for att in s.scalars(select(Attachment).where(Attachment.sha256 == sha)):
+                        att.uploaded = True
 
     def _stage_upload(self) -> None:
         with self.db.read() as s:
