@@ -2,10 +2,9 @@
 to applications; OCR results and the invoice duplicate key are stored with the link."""
 from __future__ import annotations
 
-import re
-
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
