@@ -51,7 +51,7 @@ ACTIONS = (("mark_normal", "Alt+N"), ("request_verify", "Alt+V"), ("mark_violati
 class WarningTableModel(RecordTableModel):
     def __init__(self, parent: Any = None) -> None:
         levels = {"red": self.tr("红色"), "yellow": self.tr("黄色"), "blue": self.tr("蓝色")}
-        statuses = status_names(self)
+        statuses = self.status_names()
         super().__init__([
             Column(self.tr("级别"), lambda w: levels.get(w.severity, w.severity),
                    color=lambda w: LEVEL_COLORS.get(w.severity)),
@@ -63,14 +63,15 @@ class WarningTableModel(RecordTableModel):
             Column(self.tr("时间"), lambda w: local_time(w.created_at)),
         ], parent)
 
-
-def status_names(obj: Any) -> dict[str, str]:
-    tr = obj.tr
-    return {"open": tr("待处置"), "explained": tr("已书面说明（待认定）"), "closed": tr("已关闭"),
-            "confirmed": tr("已确认"), "dismissed": tr("已排除"), "raised": tr("待处理"),
-            "normal": tr("认定正常"), "verifying": tr("需要核实"),
-            "answered_ok": tr("核实无误（待复核）"), "answered_fixed": tr("已整改（待复核）"),
-            "violation": tr("认定违规"), "rectified": tr("整改完成"), "pending_send": tr("待发送")}
+    def status_names(self) -> dict[str, str]:
+        """Local rows' old statuses and the server's disposition states (fiscal.warnings)."""
+        return {"open": self.tr("待处置"), "explained": self.tr("已书面说明（待认定）"),
+                "closed": self.tr("已关闭"), "confirmed": self.tr("已确认"),
+                "dismissed": self.tr("已排除"), "raised": self.tr("待处理"),
+                "normal": self.tr("认定正常"), "verifying": self.tr("需要核实"),
+                "answered_ok": self.tr("核实无误（待复核）"),
+                "answered_fixed": self.tr("已整改（待复核）"), "violation": self.tr("认定违规"),
+                "rectified": self.tr("整改完成"), "pending_send": self.tr("待发送")}
 
 
 class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
@@ -246,11 +247,12 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
     def _detail_html(self, w: WarningView) -> str:
         d = w.details
         explanation = d.get("explanation")
-        state = status_names(self).get(w.status, WARNING_STATUS_NAMES.get(w.status, w.status))
+        state = self.model.status_names().get(w.status, WARNING_STATUS_NAMES.get(w.status, w.status))
         opts = actions_for(w, self.side)
         if opts:
-            todo = self.tr("您可以：{0}").format("、".join(self._action_name(o.action)
-                                                       for o in opts))
+            sep = self.tr("、")  # the list separator of the UI language
+            todo = self.tr("您可以：{0}").format(sep.join(self._action_name(o.action)
+                                                     for o in opts))
         elif w.status == "pending_send":
             todo = self.tr("已处理，等待同步发送。")
         else:

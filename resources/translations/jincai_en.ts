@@ -424,82 +424,92 @@
 <context>
     <name>AttachmentsPanel</name>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="140"/>
+        <location filename="../../app/ui/attachments_panel.py" line="216"/>
         <source>{0}（无识别结果）</source>
         <translation>{0} (no OCR result)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <location filename="../../app/ui/attachments_panel.py" line="170"/>
         <source>付款依据</source>
         <translation>Payment basis</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="97"/>
+        <location filename="../../app/ui/attachments_panel.py" line="171"/>
         <source>其他</source>
         <translation>Other</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="145"/>
+        <location filename="../../app/ui/attachments_panel.py" line="246"/>
         <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
         <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <location filename="../../app/ui/attachments_panel.py" line="170"/>
         <source>发票</source>
         <translation>Invoice</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="96"/>
+        <location filename="../../app/ui/attachments_panel.py" line="170"/>
         <source>合同</source>
         <translation>Contract</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="74"/>
+        <location filename="../../app/ui/attachments_panel.py" line="142"/>
         <source>打开</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="97"/>
+        <location filename="../../app/ui/attachments_panel.py" line="171"/>
         <source>收据/回单</source>
         <translation>Receipt</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="73"/>
+        <location filename="../../app/ui/attachments_panel.py" line="143"/>
+        <source>核对识别结果 (Enter)</source>
+        <translation>Review recognition (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="141"/>
         <source>添加附件… (Ctrl+O)</source>
         <translation>Add attachment… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="80"/>
+        <location filename="../../app/ui/attachments_panel.py" line="151"/>
         <source>类型</source>
         <translation>Kind</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="138"/>
+        <location filename="../../app/ui/attachments_panel.py" line="214"/>
         <source>识别结果：{0}</source>
         <translation>OCR: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="113"/>
+        <location filename="../../app/ui/attachments_panel.py" line="241"/>
+        <source>读取识别结果</source>
+        <translation>Reading the recognition result</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="187"/>
         <source>读取附件</source>
         <translation>Reading attachments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="126"/>
+        <location filename="../../app/ui/attachments_panel.py" line="200"/>
         <source>还没有附件。发票、合同、付款依据等可在此添加，或在“凭证采集”中拍摄识别。</source>
         <translation>No attachments yet. Add invoices, contracts and payment bases here, or photograph and read them in “Voucher capture”.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="144"/>
+        <location filename="../../app/ui/attachments_panel.py" line="245"/>
         <source>选择附件</source>
         <translation>Choose attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="58"/>
+        <location filename="../../app/ui/attachments_panel.py" line="126"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/attachments_panel.py" line="124"/>
+        <location filename="../../app/ui/attachments_panel.py" line="198"/>
         <source>（未上传）</source>
         <translation> (not uploaded)</translation>
     </message>
@@ -2805,6 +2815,29 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     </message>
 </context>
 <context>
+    <name>VoucherReviewDialog</name>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="119"/>
+        <source>保存更正</source>
+        <translation>Save corrections</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="94"/>
+        <source>关闭 (Esc)</source>
+        <translation>Close (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="111"/>
+        <source>更正已保存。</source>
+        <translation>Corrections saved.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/attachments_panel.py" line="82"/>
+        <source>核对识别结果 — {0}</source>
+        <translation>Review recognition — {0}</translation>
+    </message>
+</context>
+<context>
     <name>VoucherReviewView</name>
     <message>
         <location filename="../../app/ui/voucher_review.py" line="277"/>
@@ -3038,72 +3071,112 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningTableModel</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="43"/>
+        <location filename="../../app/ui/warnings_view.py" line="68"/>
+        <source>已书面说明（待认定）</source>
+        <translation>Explained in writing (awaiting ruling)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="69"/>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="44"/>
+        <location filename="../../app/ui/warnings_view.py" line="70"/>
         <source>已排除</source>
         <translation>Dismissed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="43"/>
+        <location filename="../../app/ui/warnings_view.py" line="73"/>
+        <source>已整改（待复核）</source>
+        <translation>Rectified (awaiting review)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="69"/>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="42"/>
-        <source>已说明</source>
-        <translation>Explained</translation>
+        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <source>待发送</source>
+        <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="42"/>
+        <location filename="../../app/ui/warnings_view.py" line="70"/>
+        <source>待处理</source>
+        <translation>To be handled</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="68"/>
         <source>待处置</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="50"/>
+        <location filename="../../app/ui/warnings_view.py" line="60"/>
         <source>指标/申请</source>
         <translation>Indicator/application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="53"/>
+        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <source>整改完成</source>
+        <translation>Rectification confirmed</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="63"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="51"/>
+        <location filename="../../app/ui/warnings_view.py" line="72"/>
+        <source>核实无误（待复核）</source>
+        <translation>Verified correct (awaiting review)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <location filename="../../app/ui/warnings_view.py" line="53"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="46"/>
+        <location filename="../../app/ui/warnings_view.py" line="56"/>
         <source>级别</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <location filename="../../app/ui/warnings_view.py" line="53"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="48"/>
+        <location filename="../../app/ui/warnings_view.py" line="58"/>
         <source>规则</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="49"/>
+        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <source>认定正常</source>
+        <translation>Ruled normal</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="73"/>
+        <source>认定违规</source>
+        <translation>Ruled a violation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="59"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="41"/>
+        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <source>需要核实</source>
+        <translation>Verification requested</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="53"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -3111,87 +3184,182 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="65"/>
+        <location filename="../../app/ui/warnings_view.py" line="348"/>
+        <source>“{0}”已保存，将随下次同步发送。</source>
+        <translation>“{0}” saved; it will be sent at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="253"/>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="176"/>
+        <source>书面说明</source>
+        <translation>Written explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="85"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <location filename="../../app/ui/warnings_view.py" line="319"/>
         <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
         <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="146"/>
-        <source>处置流程：单位说明 → 财政核实 → 关闭或确认违规。</source>
-        <translation>Disposition: the unit explains → the finance bureau verifies → closed or confirmed as a violation.</translation>
+        <location filename="../../app/ui/warnings_view.py" line="87"/>
+        <source>只看待我处理</source>
+        <translation>Only those awaiting me</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="158"/>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <source>处理</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <source>处理人</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="287"/>
+        <source>处理记录</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="104"/>
+        <source>处理说明：原因、依据与整改措施（随下次同步发送）</source>
+        <translation>Note: reason, basis and corrective measures (sent at the next sync)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="267"/>
+        <source>处置流程：财政认定正常或要求核实 → 单位反馈（核实无误/已整改，附证明材料） → 财政复核关闭或认定违规。</source>
+        <translation>Disposition: the finance bureau rules it normal or asks for verification → the unit answers (verified correct / rectified, with supporting files) → the bureau closes it or rules a violation.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="257"/>
+        <source>已处理，等待同步发送。</source>
+        <translation>Handled; waiting to be sent at the next sync.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="175"/>
+        <source>已整改</source>
+        <translation>Rectified</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="259"/>
+        <source>当前无需您处理。</source>
+        <translation>Nothing for you to do now.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="144"/>
+        <location filename="../../app/ui/warnings_view.py" line="254"/>
+        <source>您可以：{0}</source>
+        <translation>You may: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="264"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="80"/>
-        <source>情况说明：原因、依据与整改措施（随下次同步发送）</source>
-        <translation>Explanation: cause, basis and corrective action (sent at the next sync)</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/warnings_view.py" line="83"/>
+        <location filename="../../app/ui/warnings_view.py" line="127"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="196"/>
-        <source>提交预警说明</source>
-        <translation>Send warning explanation</translation>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <source>时间</source>
+        <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="161"/>
+        <location filename="../../app/ui/warnings_view.py" line="301"/>
         <source>服务器未接受</source>
         <translation>Not accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="86"/>
-        <source>添加附件…</source>
-        <translation>Add attachment…</translation>
+        <location filename="../../app/ui/warnings_view.py" line="175"/>
+        <source>核实无误</source>
+        <translation>Verified correct</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="65"/>
+        <location filename="../../app/ui/warnings_view.py" line="110"/>
+        <source>添加附件… (Ctrl+O)</source>
+        <translation>Add attachment… (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="263"/>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <source>确认整改</source>
+        <translation>Confirm rectification</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="85"/>
         <source>红色预警</source>
         <translation>Red warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="65"/>
+        <location filename="../../app/ui/warnings_view.py" line="85"/>
         <source>蓝色预警</source>
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="192"/>
-        <source>说明已保存，将随下次同步发送。</source>
-        <translation>Explanation saved; it is sent at the next sync.</translation>
+        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <source>认定正常</source>
+        <translation>Rule normal</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="126"/>
+        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <source>认定违规</source>
+        <translation>Rule violation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <source>说明</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="195"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="173"/>
-        <source>选择说明附件</source>
-        <translation>Choose a file for the explanation</translation>
+        <location filename="../../app/ui/warnings_view.py" line="318"/>
+        <source>选择证明材料</source>
+        <translation>Choose supporting files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="168"/>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <source>附件</source>
+        <translation>Attachments</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="312"/>
         <source>附件 %n 个</source>
         <translation>%n attachment(s)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="65"/>
+        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <source>需要核实</source>
+        <translation>Request verification</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="353"/>
+        <source>预警处理</source>
+        <translation>Warning disposition</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="85"/>
         <source>黄色预警</source>
         <translation>Yellow warnings</translation>
     </message>

@@ -60,3 +60,33 @@ def test_refused_explanation_shows_message_and_restores_text(ctx, db, qtbot) -> 
     assert "服务器未接受" in view._detail.toPlainText()
     assert "认定正常" in view._detail.toPlainText()
     assert view._explanation.toPlainText() == "离线写的说明"
+
+
+def test_language_switch_retranslates_the_steps_and_the_history(ctx, db, qtbot) -> None:
+    from app.ui.i18n import switch_language
+    from app.ui.warnings_view import WarningsView
+
+    history = [{"action": "request_verify", "action_name": "需要核实", "by": "bur_a",
+                "at": "2026-03-02T08:30:00+00:00", "note": "请说明依据", "attachments": []}]
+    _warning(db, "9003", history=history)
+    with db.transaction() as s:
+        s.get(MonitoringWarning, "9003").status = "verifying"
+    view = WarningsView(ctx)
+    qtbot.addWidget(view)
+    view.show()
+    _select(view, qtbot, "9003")
+    qtbot.waitUntil(lambda: "处理记录" in view._detail.toPlainText(), timeout=5000)
+    text = view._detail.toPlainText()
+    assert "bur_a" in text and "2026-03-02 16:30" in text and "请说明依据" in text
+    assert view._buttons["answer_fixed"].text() == "已整改"
+    try:
+        switch_language("en")
+        qtbot.waitUntil(lambda: "History" in view._detail.toPlainText(), timeout=5000)
+        assert view._buttons["answer_fixed"].text() == "Rectified"
+        assert view._buttons["answer_ok"].text() == "Verified correct"
+        assert "Verification requested" in view._detail.toPlainText()  # state and the step
+        assert "You may: Verified correct, Rectified" in view._detail.toPlainText()
+    finally:
+        switch_language("zh_CN")
+    qtbot.waitUntil(lambda: "处理记录" in view._detail.toPlainText(), timeout=5000)
+    assert view._buttons["answer_fixed"].text() == "已整改"
