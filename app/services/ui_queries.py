@@ -261,7 +261,7 @@ def decide_task(
 # --------------------------------------------------------------------------- warnings
 
 SEVERITY_NAMES = {"red": "红色", "yellow": "黄色", "blue": "蓝色"}
-WARNING_STATUS_NAMES = {"open": "待处置", "explained": "已说明", "closed": "已关闭",
+WARNING_STATUS_NAMES = {"open": "待处置", "explained": "已书面说明（待认定）", "closed": "已关闭",
                         "confirmed": "已确认", "dismissed": "已排除",
                         # the server's disposition states (fiscal.warnings.STATE_NAMES) and an
                         # offline disposition not yet answered (app.services.warnings)
@@ -753,13 +753,37 @@ def seed_demo_data(
                 ("blue", "B-RATE-01", "执行进度偏慢", "项目“校舍维修改造”执行率 12.0%，低于序时进度 58.0%。"),
                 ("blue", "B-YEND-01", "年末突击支出", "12 月支付占全年 41.3%。"),
             )
+            def step(action: str, name: str, by: str, hours: int, note: str = "",
+                     files: int = 0) -> dict[str, Any]:
+                return {"action": action, "action_name": name, "by": by, "note": note,
+                        "at": (now - timedelta(hours=hours)).isoformat(),
+                        "attachments": [f"{n:064x}" for n in range(1, files + 1)]}
+
+            # the server's disposition states (fiscal.warnings), some part-way through the loop
+            verify = step("request_verify", "需要核实", "wang.cz", 30, "请补充现金支付审批单。")
+            loops: tuple[tuple[str, list[dict[str, Any]], str], ...] = (
+                ("verifying", [verify], ""),
+                ("raised", [], ""),
+                ("explained", [step("explain", "书面说明", "zhang.kj", 20, "已补充合同及验收单。", 2)],
+                 "已补充合同及验收单。"),
+                ("raised", [], ""),
+                ("answered_ok", [step("request_verify", "需要核实", "wang.cz", 50, "请说明节假日支付原因。"),
+                                 step("answer_ok", "核实无误", "zhang.kj", 26,
+                                      "系国庆值班人员加班餐费，附审批单。", 1)],
+                 "系国庆值班人员加班餐费，附审批单。"),
+                ("raised", [], ""),
+                ("normal", [step("mark_normal", "认定正常", "wang.cz", 70)], ""),
+            )
             for i, (sev, code, name, msg) in enumerate(samples):
+                state, history, explanation = loops[i]
+                details: dict[str, Any] = {"history": history}
+                if explanation:
+                    details["explanation"] = explanation
                 s.add(MonitoringWarning(
                     id=f"W{year}{i + 1:05d}", rule_code=code, rule_name=name, severity=sev,
-                    indicator_id=f"ZB{year}-{i * 11 + 1:06d}", message=msg,
-                    status="open" if i % 3 else "explained",
-                    details={"explanation": "已补充合同及验收单。"} if i % 3 == 0 else {},
-                    server_version=1, server_seq=i + 1, created_at=now - timedelta(days=i),
+                    indicator_id=f"ZB{year}-{i * 11 + 1:06d}", message=msg, status=state,
+                    details=details, server_version=1 + len(history), server_seq=i + 1,
+                    created_at=now - timedelta(days=i),
                 ))
 
         for n, (level, code, name, msg, task) in enumerate(pending_task_warnings):
@@ -767,7 +791,7 @@ def seed_demo_data(
                 continue
             s.add(MonitoringWarning(
                 id=f"WT{year}{n + 1:05d}", rule_code=code, rule_name=name, severity=level,
-                application_id=task.application_id, message=msg, status="open",
+                application_id=task.application_id, message=msg, status="raised",
                 details={"task_id": task.id}, server_version=1, server_seq=100 + n,
                 created_at=task.created_at))
 

@@ -123,7 +123,7 @@ def test_warning_explanation_closes_the_loop_locally(qtbot, window, ctx, tmp_pat
     view._tabs.setCurrentIndex(2)  # yellow (a red one is the finance bureau's to rule on)
     qtbot.waitUntil(lambda: all(w.severity == "yellow" for w in view.model.records())
                     and view.model.rowCount() > 0, timeout=5000)
-    open_rows = [i for i, w in enumerate(view.model.records()) if w.status == "open"]
+    open_rows = [i for i, w in enumerate(view.model.records()) if w.status == "raised"]
     view._table.selectRow(open_rows[0])
     target = view.current()
     view._explanation.setPlainText("已补充纸质审批单")

@@ -65,8 +65,8 @@ def shown_actions(view) -> set[str]:
     return {a for a, b in view._buttons.items() if b.isVisibleTo(view) and b.isEnabled()}
 
 
-def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(two_desks, world, qtbot,
-                                                                  tmp_path) -> None:
+def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(
+        two_desks, world, qtbot, tmp_path) -> None:  # noqa: F811 (the imported fixture)
     unit_db, unit_ctx, unit_sync = two_desks["unit"]
     bureau_db, bureau_ctx, bureau_sync = two_desks["bureau"]
     _app_id, wid = _yellow(unit_db, world, unit_sync)
@@ -135,8 +135,8 @@ def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(two_desks, wor
     assert text.count("bur_a") >= 2 and "acc_a1" in text and "确认整改" in text
 
 
-def test_refused_ruling_shows_the_server_message_and_keeps_the_text(two_desks, world, qtbot
-                                                                    ) -> None:
+def test_refused_ruling_shows_the_server_message_and_keeps_the_text(
+        two_desks, world, qtbot) -> None:  # noqa: F811 (the imported fixture)
     unit_db, _unit_ctx, unit_sync = two_desks["unit"]
     bureau_db, bureau_ctx, bureau_sync = two_desks["bureau"]
     _app_id, wid = _yellow(unit_db, world, unit_sync)
