@@ -94,7 +94,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._table.verticalHeader().setVisible(False)
         self._table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._table.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((60, 150, 420, 140, 110)):
+        for col, w in enumerate((60, 150, 400, 140, 150)):
             self._table.setColumnWidth(col, w)
         self._detail = QTextBrowser()
         self._detail.setObjectName("warningDetail")
