@@ -115,16 +115,15 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._message.setWordWrap(True)
         self._buttons: dict[str, QPushButton] = {}
         for action, seq in ACTIONS:
-            b = QPushButton(self._action_name(action))
+            b = QPushButton()
             b.setObjectName(f"warningAction_{action}")
-            b.setToolTip(seq)
             b.clicked.connect(lambda _c=False, a=action: self.act(a))
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda a=action: self.act(a))
             self._buttons[action] = b
         self._explain = self._buttons["explain"]  # the unit's 书面说明 (kept name)
-        self._explain.setText(self.tr("提交说明"))
+        self._label_buttons()
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -174,6 +173,16 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
                 "mark_violation": self.tr("认定违规"), "accept_rectification": self.tr("确认整改"),
                 "answer_fixed": self.tr("已整改"), "answer_ok": self.tr("核实无误"),
                 "explain": self.tr("书面说明")}.get(action, action)
+
+    def _label_buttons(self) -> None:
+        # composed "name (shortcut)": set here again on a language switch (retranslate_dynamic)
+        for action, seq in ACTIONS:
+            name = self.tr("提交说明") if action == "explain" else self._action_name(action)
+            self._buttons[action].setText(f"{name} ({seq})")
+
+    def retranslate_dynamic(self) -> None:
+        self._label_buttons()
+        super().retranslate_dynamic()
 
     def options(self) -> tuple[ActionOption, ...]:
         w = self.current()

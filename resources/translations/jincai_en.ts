@@ -3184,17 +3184,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="348"/>
+        <location filename="../../app/ui/warnings_view.py" line="357"/>
         <source>“{0}”已保存，将随下次同步发送。</source>
         <translation>“{0}” saved; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="253"/>
+        <location filename="../../app/ui/warnings_view.py" line="262"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="176"/>
+        <location filename="../../app/ui/warnings_view.py" line="175"/>
         <source>书面说明</source>
         <translation>Written explanation</translation>
     </message>
@@ -3204,7 +3204,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="319"/>
+        <location filename="../../app/ui/warnings_view.py" line="328"/>
         <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
         <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
     </message>
@@ -3214,17 +3214,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Only those awaiting me</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>处理</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>处理人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="287"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>处理记录</source>
         <translation>History</translation>
     </message>
@@ -3234,57 +3234,57 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Note: reason, basis and corrective measures (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="267"/>
+        <location filename="../../app/ui/warnings_view.py" line="276"/>
         <source>处置流程：财政认定正常或要求核实 → 单位反馈（核实无误/已整改，附证明材料） → 财政复核关闭或认定违规。</source>
         <translation>Disposition: the finance bureau rules it normal or asks for verification → the unit answers (verified correct / rectified, with supporting files) → the bureau closes it or rules a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="257"/>
+        <location filename="../../app/ui/warnings_view.py" line="266"/>
         <source>已处理，等待同步发送。</source>
         <translation>Handled; waiting to be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="175"/>
+        <location filename="../../app/ui/warnings_view.py" line="174"/>
         <source>已整改</source>
         <translation>Rectified</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="259"/>
+        <location filename="../../app/ui/warnings_view.py" line="268"/>
         <source>当前无需您处理。</source>
         <translation>Nothing for you to do now.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="296"/>
+        <location filename="../../app/ui/warnings_view.py" line="305"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="254"/>
+        <location filename="../../app/ui/warnings_view.py" line="263"/>
         <source>您可以：{0}</source>
         <translation>You may: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="264"/>
+        <location filename="../../app/ui/warnings_view.py" line="273"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="127"/>
+        <location filename="../../app/ui/warnings_view.py" line="180"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="301"/>
+        <location filename="../../app/ui/warnings_view.py" line="310"/>
         <source>服务器未接受</source>
         <translation>Not accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="175"/>
+        <location filename="../../app/ui/warnings_view.py" line="174"/>
         <source>核实无误</source>
         <translation>Verified correct</translation>
     </message>
@@ -3294,12 +3294,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Add attachment… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="263"/>
+        <location filename="../../app/ui/warnings_view.py" line="272"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <location filename="../../app/ui/warnings_view.py" line="173"/>
         <source>确认整改</source>
         <translation>Confirm rectification</translation>
     </message>
@@ -3314,47 +3314,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <location filename="../../app/ui/warnings_view.py" line="172"/>
         <source>认定正常</source>
         <translation>Rule normal</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <location filename="../../app/ui/warnings_view.py" line="173"/>
         <source>认定违规</source>
         <translation>Rule violation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="195"/>
+        <location filename="../../app/ui/warnings_view.py" line="204"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="318"/>
+        <location filename="../../app/ui/warnings_view.py" line="327"/>
         <source>选择证明材料</source>
         <translation>Choose supporting files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="312"/>
+        <location filename="../../app/ui/warnings_view.py" line="321"/>
         <source>附件 %n 个</source>
         <translation>%n attachment(s)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <location filename="../../app/ui/warnings_view.py" line="172"/>
         <source>需要核实</source>
         <translation>Request verification</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="353"/>
+        <location filename="../../app/ui/warnings_view.py" line="362"/>
         <source>预警处理</source>
         <translation>Warning disposition</translation>
     </message>

@@ -78,15 +78,43 @@ def test_language_switch_retranslates_the_steps_and_the_history(ctx, db, qtbot) 
     qtbot.waitUntil(lambda: "处理记录" in view._detail.toPlainText(), timeout=5000)
     text = view._detail.toPlainText()
     assert "bur_a" in text and "2026-03-02 16:30" in text and "请说明依据" in text
-    assert view._buttons["answer_fixed"].text() == "已整改"
+    assert view._buttons["answer_fixed"].text() == "已整改 (Alt+F)"
     try:
         switch_language("en")
         qtbot.waitUntil(lambda: "History" in view._detail.toPlainText(), timeout=5000)
-        assert view._buttons["answer_fixed"].text() == "Rectified"
-        assert view._buttons["answer_ok"].text() == "Verified correct"
+        assert view._buttons["answer_fixed"].text() == "Rectified (Alt+F)"
+        assert view._buttons["answer_ok"].text() == "Verified correct (Alt+K)"
         assert "Verification requested" in view._detail.toPlainText()  # state and the step
         assert "You may: Verified correct, Rectified" in view._detail.toPlainText()
     finally:
         switch_language("zh_CN")
     qtbot.waitUntil(lambda: "处理记录" in view._detail.toPlainText(), timeout=5000)
-    assert view._buttons["answer_fixed"].text() == "已整改"
+    assert view._buttons["answer_fixed"].text() == "已整改 (Alt+F)"
+
+
+def test_a_refused_answer_is_sent_again_with_its_files(ctx, db, qtbot, tmp_path) -> None:
+    """The refused step's files are still in the local store: the restored answer needs no new
+    file picking, and the command carries the same SHA-256."""
+    from app.services.attachments import store_file
+    from app.ui.warnings_view import WarningsView
+
+    proof = tmp_path / "审批单.pdf"
+    proof.write_bytes(b"%PDF-1.4\n%approval\n%%EOF\n")
+    sha, _size = store_file(db=db, source=proof)
+    _warning(db, "9004", refused={"action": "answer_ok", "action_name": "核实无误",
+                                  "note": "系值班加班餐费", "attachments": [sha],
+                                  "message": "网络中断后重发被拒：请重新提交。"})
+    with db.transaction() as s:
+        s.get(MonitoringWarning, "9004").status = "verifying"
+    view = WarningsView(ctx)
+    qtbot.addWidget(view)
+    view.show()
+    _select(view, qtbot, "9004")
+    qtbot.waitUntil(lambda: view._explanation.toPlainText() == "系值班加班餐费", timeout=5000)
+    assert view._files_label.text() and not view._files  # the kept file, nothing picked
+    view._buttons["answer_ok"].click()
+    qtbot.waitUntil(lambda: "下次同步" in view._message.text(), timeout=5000)
+    with db.read() as s:
+        [cmd] = s.query(OutboxCommand).filter_by(entity_type="warning", entity_id="9004").all()
+        assert cmd.payload["action"] == "answer_ok" and cmd.payload["attachments"] == [sha]
+        assert cmd.payload["note"] == "系值班加班餐费"
