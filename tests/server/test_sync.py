@@ -230,9 +230,9 @@ def test_monitoring_in_a_push_group_sees_the_groups_own_submissions(seeded, monk
     """The 事中 history is read once per transaction and then follows the group's own status
     changes: a split payment across two submissions of one push is caught, and a submission
     withdrawn in the same push no longer counts."""
-    from sqlalchemy import select
-
     import uuid
+
+    from sqlalchemy import select
 
     from server.models import MonitorWarning
     from server.services import sync as sync_svc
