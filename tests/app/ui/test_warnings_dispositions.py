@@ -13,18 +13,29 @@ from PySide6.QtCore import Qt
 
 from app.db import open_database
 from app.services.ui_queries import list_warnings, sync_status
-from tests.app.store.test_warning_sync import (  # noqa: F401  (world is a fixture)
-    PDF,
-    _engine,
-    _server,
-    _signed_in,
-    _yellow,
-    world,
-)
+from tests.app.store.test_warning_sync import PDF, _engine, _server, _signed_in, _yellow
+from tests.server.conftest import DB_PARAMS
+
+
+@pytest.fixture(scope="module", params=DB_PARAMS)
+def world(request, tmp_path_factory):
+    """The real server in-process on SQLite and on PostgreSQL (each test raises its own
+    warning on a fresh application, so the module shares one server per database)."""
+    from tests.server.conftest import build_world, drop_database, indicator, make_database
+
+    database = make_database(request.param, tmp_path_factory.mktemp("server"))
+    w = build_world(database)
+    r = w.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("WS-1", "A1", 10_000_000_00)]})
+    assert r.status_code == 200, r.text
+    yield w
+    w.client.close()
+    w.app.state.engine.dispose()
+    drop_database(database)
 
 
 @pytest.fixture()
-def two_desks(tmp_path, runner, world):  # noqa: F811
+def two_desks(tmp_path, runner, world):
     """The unit's and the bureau's desktops: their own local databases and UI contexts."""
     from app.ui.context import SignedInUser, UiContext
 
@@ -66,7 +77,7 @@ def shown_actions(view) -> set[str]:
 
 
 def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(
-        two_desks, world, qtbot, tmp_path) -> None:  # noqa: F811 (the imported fixture)
+        two_desks, world, qtbot, tmp_path) -> None:
     unit_db, unit_ctx, unit_sync = two_desks["unit"]
     bureau_db, bureau_ctx, bureau_sync = two_desks["bureau"]
     _app_id, wid = _yellow(unit_db, world, unit_sync)
@@ -136,7 +147,7 @@ def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(
 
 
 def test_refused_ruling_shows_the_server_message_and_keeps_the_text(
-        two_desks, world, qtbot) -> None:  # noqa: F811 (the imported fixture)
+        two_desks, world, qtbot) -> None:
     unit_db, _unit_ctx, unit_sync = two_desks["unit"]
     bureau_db, bureau_ctx, bureau_sync = two_desks["bureau"]
     _app_id, wid = _yellow(unit_db, world, unit_sync)
