@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -110,6 +111,11 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._attach = QPushButton(self.tr("添加附件… (Ctrl+O)"))
         self._attach.setObjectName("warningAttach")
         self._attach.setShortcut(QKeySequence("Ctrl+O"))
+        # the unit's answers carry who to call about them (domain.md §6.1)
+        self._contact = QLineEdit()
+        self._contact.setObjectName("warningContact")
+        self._contact.setPlaceholderText(self.tr("联系人及电话（单位反馈）"))
+        self._contact.setMaxLength(120)  # the server's limit (app.services.warnings.MAX_CONTACT)
         self._files_label = QLabel()
         self._message = QLabel()
         self._message.setWordWrap(True)
@@ -131,6 +137,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         rl.addWidget(self._explanation)
         files_row = QHBoxLayout()
         files_row.addWidget(self._message, 1)
+        files_row.addWidget(self._contact)
         files_row.addWidget(self._files_label)
         files_row.addWidget(self._attach)
         rl.addLayout(files_row)
@@ -150,14 +157,15 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._current_id: str | None = None
-        self._drafts: dict[str, tuple[str, list[Path], list[str]]] = {}
+        self._drafts: dict[str, tuple[str, str, list[Path], list[str]]] = {}
         self._tabs.currentChanged.connect(lambda _i: self.refresh())
         self._mine.toggled.connect(lambda _b: self.refresh())
         self._table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self._attach.clicked.connect(self._on_attach_clicked)
         ctx.sig_user_changed.connect(lambda _u: self.refresh())
         self.setTabOrder(self._table, self._explanation)
-        self.setTabOrder(self._explanation, self._attach)
+        self.setTabOrder(self._explanation, self._contact)
+        self.setTabOrder(self._contact, self._attach)
         self.watch_changes(ctx.runner)
         self._show_actions(None)
         self.refresh()
@@ -229,16 +237,20 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
             # what was typed for one warning stays with it while another is looked at
             if self._current_id is not None:
                 self._drafts[self._current_id] = (self._explanation.toPlainText(),
-                                                  list(self._files), list(self._kept))
-            text, files, kept = self._drafts.pop(w.id, ("", [], []))
+                                                  self._contact.text(), list(self._files),
+                                                  list(self._kept))
+            text, contact, files, kept = self._drafts.pop(w.id, ("", "", [], []))
             self._current_id = w.id
             self._explanation.setPlainText(text)
+            self._contact.setText(contact)
             self._files, self._kept = files, kept
             self._message.clear()
             self._update_files_label()
         refused = w.details.get("refused") or {}
         if refused.get("note") and not self._explanation.toPlainText().strip():
             self._explanation.setPlainText(refused["note"])  # what was typed is never lost
+            if refused.get("contact") and not self._contact.text().strip():
+                self._contact.setText(str(refused["contact"]))
             self._kept = [h for h in refused.get("attachments") or () if h]
             self._update_files_label()
         self._detail.setHtml(self._detail_html(w))
@@ -251,6 +263,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
             b.setEnabled(action in opts)
         files = any(o.files_allowed for o in opts.values())
         self._attach.setEnabled(files)
+        self._contact.setEnabled(files)  # the unit's side
         self._explanation.setEnabled(bool(opts))
 
     def _detail_html(self, w: WarningView) -> str:
@@ -341,6 +354,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         db, text = self.ctx.db, self._explanation.toPlainText()
         files = list(self._files) if opts[action].files_allowed else []
         kept = list(self._kept) if opts[action].files_allowed else []
+        contact = self._contact.text() if opts[action].files_allowed else ""
         name, wid = self._action_name(action), w.id
 
         def failed(message: str, _exc: BaseException) -> None:
@@ -350,6 +364,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         def done(_c: Any) -> None:
             if self._current_id == wid:
                 self._explanation.clear()
+                self._contact.clear()
                 self._files, self._kept = [], []
                 self._update_files_label()
             self._drafts.pop(wid, None)
@@ -358,5 +373,5 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
 
         self.ctx.runner.mutation(
             lambda c: dispose_warning(db=db, warning_id=wid, action=action, note=text,
-                                      files=files, attachments=kept)[1],
+                                      files=files, attachments=kept, contact=contact)[1],
             on_success=done, on_failure=failed, label=self.tr("预警处理"))

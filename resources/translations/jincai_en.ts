@@ -3071,112 +3071,112 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningTableModel</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="68"/>
+        <location filename="../../app/ui/warnings_view.py" line="69"/>
         <source>已书面说明（待认定）</source>
         <translation>Explained in writing (awaiting ruling)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="69"/>
+        <location filename="../../app/ui/warnings_view.py" line="70"/>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="70"/>
+        <location filename="../../app/ui/warnings_view.py" line="71"/>
         <source>已排除</source>
         <translation>Dismissed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="73"/>
+        <location filename="../../app/ui/warnings_view.py" line="74"/>
         <source>已整改（待复核）</source>
         <translation>Rectified (awaiting review)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="69"/>
+        <location filename="../../app/ui/warnings_view.py" line="70"/>
         <source>已确认</source>
         <translation>Confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <location filename="../../app/ui/warnings_view.py" line="75"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="70"/>
+        <location filename="../../app/ui/warnings_view.py" line="71"/>
         <source>待处理</source>
         <translation>To be handled</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="68"/>
+        <location filename="../../app/ui/warnings_view.py" line="69"/>
         <source>待处置</source>
         <translation>Open</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="60"/>
+        <location filename="../../app/ui/warnings_view.py" line="61"/>
         <source>指标/申请</source>
         <translation>Indicator/application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="74"/>
+        <location filename="../../app/ui/warnings_view.py" line="75"/>
         <source>整改完成</source>
         <translation>Rectification confirmed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="63"/>
+        <location filename="../../app/ui/warnings_view.py" line="64"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="72"/>
+        <location filename="../../app/ui/warnings_view.py" line="73"/>
         <source>核实无误（待复核）</source>
         <translation>Verified correct (awaiting review)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="61"/>
+        <location filename="../../app/ui/warnings_view.py" line="62"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="53"/>
+        <location filename="../../app/ui/warnings_view.py" line="54"/>
         <source>红色</source>
         <translation>Red</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="56"/>
+        <location filename="../../app/ui/warnings_view.py" line="57"/>
         <source>级别</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="53"/>
+        <location filename="../../app/ui/warnings_view.py" line="54"/>
         <source>蓝色</source>
         <translation>Blue</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="58"/>
+        <location filename="../../app/ui/warnings_view.py" line="59"/>
         <source>规则</source>
         <translation>Rule</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <location filename="../../app/ui/warnings_view.py" line="72"/>
         <source>认定正常</source>
         <translation>Ruled normal</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="73"/>
+        <location filename="../../app/ui/warnings_view.py" line="74"/>
         <source>认定违规</source>
         <translation>Ruled a violation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="59"/>
+        <location filename="../../app/ui/warnings_view.py" line="60"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="71"/>
+        <location filename="../../app/ui/warnings_view.py" line="72"/>
         <source>需要核实</source>
         <translation>Verification requested</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="53"/>
+        <location filename="../../app/ui/warnings_view.py" line="54"/>
         <source>黄色</source>
         <translation>Yellow</translation>
     </message>
@@ -3184,182 +3184,187 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="357"/>
+        <location filename="../../app/ui/warnings_view.py" line="372"/>
         <source>“{0}”已保存，将随下次同步发送。</source>
         <translation>“{0}” saved; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="262"/>
+        <location filename="../../app/ui/warnings_view.py" line="275"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="175"/>
+        <location filename="../../app/ui/warnings_view.py" line="183"/>
         <source>书面说明</source>
         <translation>Written explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="85"/>
+        <location filename="../../app/ui/warnings_view.py" line="86"/>
         <source>全部</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="328"/>
+        <location filename="../../app/ui/warnings_view.py" line="341"/>
         <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
         <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="87"/>
+        <location filename="../../app/ui/warnings_view.py" line="88"/>
         <source>只看待我处理</source>
         <translation>Only those awaiting me</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="282"/>
+        <location filename="../../app/ui/warnings_view.py" line="295"/>
         <source>处理</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="282"/>
+        <location filename="../../app/ui/warnings_view.py" line="295"/>
         <source>处理人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="296"/>
+        <location filename="../../app/ui/warnings_view.py" line="309"/>
         <source>处理记录</source>
         <translation>History</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="104"/>
+        <location filename="../../app/ui/warnings_view.py" line="105"/>
         <source>处理说明：原因、依据与整改措施（随下次同步发送）</source>
         <translation>Note: reason, basis and corrective measures (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="276"/>
+        <location filename="../../app/ui/warnings_view.py" line="289"/>
         <source>处置流程：财政认定正常或要求核实 → 单位反馈（核实无误/已整改，附证明材料） → 财政复核关闭或认定违规。</source>
         <translation>Disposition: the finance bureau rules it normal or asks for verification → the unit answers (verified correct / rectified, with supporting files) → the bureau closes it or rules a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="266"/>
+        <location filename="../../app/ui/warnings_view.py" line="279"/>
         <source>已处理，等待同步发送。</source>
         <translation>Handled; waiting to be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <location filename="../../app/ui/warnings_view.py" line="182"/>
         <source>已整改</source>
         <translation>Rectified</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="268"/>
+        <location filename="../../app/ui/warnings_view.py" line="281"/>
         <source>当前无需您处理。</source>
         <translation>Nothing for you to do now.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="305"/>
+        <location filename="../../app/ui/warnings_view.py" line="318"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="263"/>
+        <location filename="../../app/ui/warnings_view.py" line="276"/>
         <source>您可以：{0}</source>
         <translation>You may: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="273"/>
+        <location filename="../../app/ui/warnings_view.py" line="286"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="180"/>
+        <location filename="../../app/ui/warnings_view.py" line="188"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="282"/>
+        <location filename="../../app/ui/warnings_view.py" line="295"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="310"/>
+        <location filename="../../app/ui/warnings_view.py" line="323"/>
         <source>服务器未接受</source>
         <translation>Not accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="174"/>
+        <location filename="../../app/ui/warnings_view.py" line="182"/>
         <source>核实无误</source>
         <translation>Verified correct</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="110"/>
+        <location filename="../../app/ui/warnings_view.py" line="111"/>
         <source>添加附件… (Ctrl+O)</source>
         <translation>Add attachment… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="272"/>
+        <location filename="../../app/ui/warnings_view.py" line="285"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <location filename="../../app/ui/warnings_view.py" line="181"/>
         <source>确认整改</source>
         <translation>Confirm rectification</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="85"/>
+        <location filename="../../app/ui/warnings_view.py" line="86"/>
         <source>红色预警</source>
         <translation>Red warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="85"/>
+        <location filename="../../app/ui/warnings_view.py" line="117"/>
+        <source>联系人及电话（单位反馈）</source>
+        <translation>Contact person and phone (unit's answer)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/warnings_view.py" line="86"/>
         <source>蓝色预警</source>
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="172"/>
+        <location filename="../../app/ui/warnings_view.py" line="180"/>
         <source>认定正常</source>
         <translation>Rule normal</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="173"/>
+        <location filename="../../app/ui/warnings_view.py" line="181"/>
         <source>认定违规</source>
         <translation>Rule violation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="282"/>
+        <location filename="../../app/ui/warnings_view.py" line="295"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="204"/>
+        <location filename="../../app/ui/warnings_view.py" line="212"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="327"/>
+        <location filename="../../app/ui/warnings_view.py" line="340"/>
         <source>选择证明材料</source>
         <translation>Choose supporting files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="282"/>
+        <location filename="../../app/ui/warnings_view.py" line="295"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="321"/>
+        <location filename="../../app/ui/warnings_view.py" line="334"/>
         <source>附件 %n 个</source>
         <translation>%n attachment(s)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="172"/>
+        <location filename="../../app/ui/warnings_view.py" line="180"/>
         <source>需要核实</source>
         <translation>Request verification</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="362"/>
+        <location filename="../../app/ui/warnings_view.py" line="377"/>
         <source>预警处理</source>
         <translation>Warning disposition</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="85"/>
+        <location filename="../../app/ui/warnings_view.py" line="86"/>
         <source>黄色预警</source>
         <translation>Yellow warnings</translation>
     </message>

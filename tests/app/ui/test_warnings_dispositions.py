@@ -118,12 +118,15 @@ def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(
     proof.write_bytes(PDF + b"ui-fixed")
     unit.add_files([proof])
     assert "1" in unit._files_label.text()
+    assert unit._contact.isEnabled() and not bureau._contact.isEnabled()
+    unit._contact.setText("张三 13800000000")
     unit._buttons["answer_fixed"].click()
     qtbot.waitUntil(lambda: "待发送" in unit._detail.toPlainText(), timeout=5000)
     assert unit_sync().run().pushed == 1
     server = _server(world, wid)
     assert server["state"] == "answered_fixed" and len(server["history"][-1]["attachments"]) == 1
     assert server["history"][-1]["by"] == "acc_a1"
+    assert server["history"][-1]["contact"] == "张三 13800000000"
     # nothing left for the unit, still open for the bureau
     assert not any(w.id == wid for w in list_warnings(db=unit_db, open_only=True, side="unit"))
     assert any(w.id == wid for w in list_warnings(db=unit_db, open_only=True))
@@ -144,6 +147,7 @@ def test_bureau_verifies_unit_rectifies_with_a_file_bureau_closes(
     assert shown_actions(bureau) == set()
     text = bureau._detail.toPlainText()
     assert text.count("bur_a") >= 2 and "acc_a1" in text and "确认整改" in text
+    assert "张三 13800000000" in text  # the unit's contact beside its answer
 
 
 def test_refused_ruling_shows_the_server_message_and_keeps_the_text(
