@@ -116,6 +116,7 @@ class WarningsView(RetranslateMixin, ChangeAwareMixin, QWidget):
         self._contact.setObjectName("warningContact")
         self._contact.setPlaceholderText(self.tr("联系人及电话（单位反馈）"))
         self._contact.setMaxLength(120)  # the server's limit (app.services.warnings.MAX_CONTACT)
+        self._contact.setMinimumWidth(240)
         self._files_label = QLabel()
         self._message = QLabel()
         self._message.setWordWrap(True)
