@@ -115,6 +115,8 @@ def list_approval_tasks(
         app_ids = list({t.application_id for t in tasks})
         apps: dict[str, PaymentApplication] = {}
         levels: dict[str, str] = {}
+        # a warning the server has closed (认定正常, 整改完成) no longer marks the task
+        from app.services.ui_queries import OPEN_WARNING_STATES as open_states
         for i in range(0, len(app_ids), 500):  # SQLite host-parameter budget
             chunk = app_ids[i:i + 500]
             apps.update((a.id, a) for a in s.scalars(
@@ -122,7 +124,7 @@ def list_approval_tasks(
             for app_id, severity in s.execute(
                     select(MonitoringWarning.application_id, MonitoringWarning.severity)
                     .where(MonitoringWarning.application_id.in_(chunk),
-                           MonitoringWarning.status != "closed")):
+                           MonitoringWarning.status.in_(sorted(open_states)))):
                 if _LEVEL_RANK.get(severity, 9) < _LEVEL_RANK.get(levels.get(app_id, ""), 9):
                     levels[app_id] = severity
         ind_ids = sorted({a.indicator_id for a in apps.values() if a.indicator_id})

@@ -104,3 +104,23 @@ def test_unsupported_command_answer_keeps_it_waiting(db, server, monkeypatch) ->
         assert cmd.state == "pending" and "unsupported_command" in cmd.last_error
     [task] = list_approval_tasks(db=db)
     assert task.decision_state == "queued"
+
+
+def test_task_warning_level_counts_only_warnings_still_open(db) -> None:
+    """A warning the server has closed (认定正常) no longer marks the reviewer's task; one still
+    in the disposition loop does."""
+    from app.models import ApprovalTask, MonitoringWarning
+    from app.services.approvals import list_approval_tasks
+
+    with db.transaction() as s:
+        for task_id, app_id in (("T1", "a-1"), ("T2", "a-2")):
+            s.add(ApprovalTask(id=task_id, application_id=app_id, step=1, step_name="单位负责人",
+                               role="unit_head", status="pending", summary={"amount_fen": 100}))
+        s.add(MonitoringWarning(id="W1", rule_code="cash_limit", severity="red",
+                                application_id="a-1", status="normal"))       # closed
+        s.add(MonitoringWarning(id="W2", rule_code="personal_payee", severity="yellow",
+                                application_id="a-1", status="explained"))    # still open
+        s.add(MonitoringWarning(id="W3", rule_code="cash_limit", severity="red",
+                                application_id="a-2", status="rectified"))    # closed
+    levels = {t.id: t.summary.get("warning_level") for t in list_approval_tasks(db=db)}
+    assert levels == {"T1": "yellow", "T2": None}
