@@ -52,6 +52,9 @@ class SyncStatusPanel(RetranslateMixin, QWidget):
         self.last_sync.setObjectName("lastSync")
         self.outbox = QLabel()
         self.outbox.setObjectName("outboxCount")
+        self.warnings_label = QLabel()  # 三级预警 still waiting for someone's step
+        self.warnings_label.setObjectName("openWarnings")
+        self.warnings_label.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
         self.progress.setMaximumWidth(160)
@@ -74,7 +77,7 @@ class SyncStatusPanel(RetranslateMixin, QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.update_label, self.user_label, self._sep(), self.connection, self._sep(),
                   self.last_sync,
-                  self._sep(), self.outbox, self.conflicts_button, self.progress, self.cancel_button, self.sync_button):
+                  self._sep(), self.outbox, self.warnings_label, self.conflicts_button, self.progress, self.cancel_button, self.sync_button):
             layout.addWidget(w)
         self.sync_button.clicked.connect(self.start_sync)
         self.conflicts_button.clicked.connect(self.open_conflicts)
@@ -129,6 +132,11 @@ class SyncStatusPanel(RetranslateMixin, QWidget):
         self.outbox.setStyleSheet("color:#d35400; font-weight:bold;" if pending else "")
         if st.last_error:
             self.last_sync.setToolTip(st.last_error)
+        self.warnings_label.setText(self.tr("预警 {0}").format(st.open_warnings))
+        self.warnings_label.setToolTip(self.tr("{0} 条预警尚未处置完毕（见“预警”页）").format(
+            st.open_warnings))
+        self.warnings_label.setStyleSheet("color:#c0392b;" if st.open_warnings else "")
+        self.warnings_label.setVisible(st.open_warnings > 0)
         self.conflicts_button.setText(self.tr("冲突 {0}").format(st.conflicts))
         self.conflicts_button.setToolTip(self.tr("服务器在您修改期间也改动了这些记录，请选择保留哪一方"))
         self.conflicts_button.setVisible(st.conflicts > 0)

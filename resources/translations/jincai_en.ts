@@ -1642,17 +1642,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>NotificationBar</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="282"/>
+        <location filename="../../app/ui/status_panel.py" line="290"/>
         <source>没有通知</source>
         <translation>No notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="255"/>
+        <location filename="../../app/ui/status_panel.py" line="263"/>
         <source>通知</source>
         <translation>Notifications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="279"/>
+        <location filename="../../app/ui/status_panel.py" line="287"/>
         <source>通知 {0}</source>
         <translation>Notifications {0}</translation>
     </message>
@@ -2615,99 +2615,109 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>SyncStatusPanel</name>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="127"/>
+        <location filename="../../app/ui/status_panel.py" line="130"/>
         <source>{0} 条待发送命令</source>
         <translation>{0} commands waiting to be sent</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="124"/>
+        <location filename="../../app/ui/status_panel.py" line="136"/>
+        <source>{0} 条预警尚未处置完毕（见“预警”页）</source>
+        <translation>{0} warnings not yet disposed of (see the Warnings page)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="127"/>
         <source>上次同步 {0}</source>
         <translation>Last sync {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="132"/>
+        <location filename="../../app/ui/status_panel.py" line="140"/>
         <source>冲突 {0}</source>
         <translation>Conflicts {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="71"/>
+        <location filename="../../app/ui/status_panel.py" line="74"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="184"/>
+        <location filename="../../app/ui/status_panel.py" line="192"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="60"/>
+        <location filename="../../app/ui/status_panel.py" line="63"/>
         <source>同步 (F5)</source>
         <translation>Sync (F5)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="219"/>
+        <location filename="../../app/ui/status_panel.py" line="227"/>
         <source>同步失败：{0}</source>
         <translation>Sync failed: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="211"/>
+        <location filename="../../app/ui/status_panel.py" line="219"/>
         <source>同步完成。</source>
         <translation>Sync finished.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="208"/>
+        <location filename="../../app/ui/status_panel.py" line="216"/>
         <source>同步完成：{0} 个支付申请有新的状态或处理结果。</source>
         <translation>Sync finished: {0} payment applications have a new status or answer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="224"/>
+        <location filename="../../app/ui/status_panel.py" line="232"/>
         <source>同步已取消，下次会从中断处继续。</source>
         <translation>Sync cancelled; the next one resumes where it stopped.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="113"/>
+        <location filename="../../app/ui/status_panel.py" line="116"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="125"/>
+        <location filename="../../app/ui/status_panel.py" line="128"/>
         <source>尚未同步</source>
         <translation>Never synced</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="128"/>
+        <location filename="../../app/ui/status_panel.py" line="131"/>
         <source>待发送 {0}</source>
         <translation>To send {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="148"/>
+        <location filename="../../app/ui/status_panel.py" line="156"/>
         <source>新版本 {0} 可用</source>
         <translation>Version {0} available</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="218"/>
+        <location filename="../../app/ui/status_panel.py" line="226"/>
         <source>无法连接服务器，已转为离线工作；待发送内容保留在本机。</source>
         <translation>Cannot reach the server; working offline. Queued items stay on this computer.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="136"/>
+        <location filename="../../app/ui/status_panel.py" line="144"/>
         <source>有 {0} 个新的审批任务。</source>
         <translation>{0} new approval tasks.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="133"/>
+        <location filename="../../app/ui/status_panel.py" line="141"/>
         <source>服务器在您修改期间也改动了这些记录，请选择保留哪一方</source>
         <translation>The server changed these records while you were editing them: choose which version to keep</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="113"/>
+        <location filename="../../app/ui/status_panel.py" line="116"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../../app/ui/status_panel.py" line="120"/>
+        <location filename="../../app/ui/status_panel.py" line="123"/>
         <source>读取同步状态</source>
         <translation>Reading sync status</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/status_panel.py" line="135"/>
+        <source>预警 {0}</source>
+        <translation>Warnings {0}</translation>
     </message>
 </context>
 <context>
@@ -3184,17 +3194,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>WarningsView</name>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="372"/>
+        <location filename="../../app/ui/warnings_view.py" line="373"/>
         <source>“{0}”已保存，将随下次同步发送。</source>
         <translation>“{0}” saved; it will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="275"/>
+        <location filename="../../app/ui/warnings_view.py" line="276"/>
         <source>、</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="183"/>
+        <location filename="../../app/ui/warnings_view.py" line="184"/>
         <source>书面说明</source>
         <translation>Written explanation</translation>
     </message>
@@ -3204,7 +3214,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="341"/>
+        <location filename="../../app/ui/warnings_view.py" line="342"/>
         <source>凭证文件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;所有文件 (*)</source>
         <translation>Voucher files (*.pdf *.jpg *.jpeg *.png *.tif *.tiff *.ofd *.xml);;All files (*)</translation>
     </message>
@@ -3214,17 +3224,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Only those awaiting me</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="295"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>处理</source>
         <translation>Step</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="295"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>处理人</source>
         <translation>By</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="309"/>
+        <location filename="../../app/ui/warnings_view.py" line="310"/>
         <source>处理记录</source>
         <translation>History</translation>
     </message>
@@ -3234,57 +3244,57 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Note: reason, basis and corrective measures (sent at the next sync)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="289"/>
+        <location filename="../../app/ui/warnings_view.py" line="290"/>
         <source>处置流程：财政认定正常或要求核实 → 单位反馈（核实无误/已整改，附证明材料） → 财政复核关闭或认定违规。</source>
         <translation>Disposition: the finance bureau rules it normal or asks for verification → the unit answers (verified correct / rectified, with supporting files) → the bureau closes it or rules a violation.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="279"/>
+        <location filename="../../app/ui/warnings_view.py" line="280"/>
         <source>已处理，等待同步发送。</source>
         <translation>Handled; waiting to be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="182"/>
+        <location filename="../../app/ui/warnings_view.py" line="183"/>
         <source>已整改</source>
         <translation>Rectified</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="281"/>
+        <location filename="../../app/ui/warnings_view.py" line="282"/>
         <source>当前无需您处理。</source>
         <translation>Nothing for you to do now.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="318"/>
+        <location filename="../../app/ui/warnings_view.py" line="319"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="276"/>
+        <location filename="../../app/ui/warnings_view.py" line="277"/>
         <source>您可以：{0}</source>
         <translation>You may: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="286"/>
+        <location filename="../../app/ui/warnings_view.py" line="287"/>
         <source>情况说明</source>
         <translation>Explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="188"/>
+        <location filename="../../app/ui/warnings_view.py" line="189"/>
         <source>提交说明</source>
         <translation>Send explanation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="295"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>时间</source>
         <translation>Time</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="323"/>
+        <location filename="../../app/ui/warnings_view.py" line="324"/>
         <source>服务器未接受</source>
         <translation>Not accepted by the server</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="182"/>
+        <location filename="../../app/ui/warnings_view.py" line="183"/>
         <source>核实无误</source>
         <translation>Verified correct</translation>
     </message>
@@ -3294,12 +3304,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Add attachment… (Ctrl+O)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="285"/>
+        <location filename="../../app/ui/warnings_view.py" line="286"/>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="181"/>
+        <location filename="../../app/ui/warnings_view.py" line="182"/>
         <source>确认整改</source>
         <translation>Confirm rectification</translation>
     </message>
@@ -3319,47 +3329,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Blue warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="180"/>
+        <location filename="../../app/ui/warnings_view.py" line="181"/>
         <source>认定正常</source>
         <translation>Rule normal</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="181"/>
+        <location filename="../../app/ui/warnings_view.py" line="182"/>
         <source>认定违规</source>
         <translation>Rule violation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="295"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>说明</source>
         <translation>Description</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="212"/>
+        <location filename="../../app/ui/warnings_view.py" line="213"/>
         <source>读取预警</source>
         <translation>Reading warnings</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="340"/>
+        <location filename="../../app/ui/warnings_view.py" line="341"/>
         <source>选择证明材料</source>
         <translation>Choose supporting files</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="295"/>
+        <location filename="../../app/ui/warnings_view.py" line="296"/>
         <source>附件</source>
         <translation>Attachments</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="334"/>
+        <location filename="../../app/ui/warnings_view.py" line="335"/>
         <source>附件 %n 个</source>
         <translation>%n attachment(s)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="180"/>
+        <location filename="../../app/ui/warnings_view.py" line="181"/>
         <source>需要核实</source>
         <translation>Request verification</translation>
     </message>
     <message>
-        <location filename="../../app/ui/warnings_view.py" line="377"/>
+        <location filename="../../app/ui/warnings_view.py" line="378"/>
         <source>预警处理</source>
         <translation>Warning disposition</translation>
     </message>
