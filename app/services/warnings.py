@@ -13,7 +13,6 @@ offline; the server runs them again with the user's real role and unit.
 """
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from app.services.errors import InvalidField, NotEditable, NotFound
 from app.services.results import Changes
 from app.sync.warnings import PENDING_STATUS, unanswered
 from fiscal import warnings as fw
+from fiscal.media import file_media_type
 
 # local rows mirrored before the server's states were used say 'open' for 待处理
 _LEGACY_STATES = {"open": "raised"}
@@ -104,29 +104,8 @@ def actions_for(warning: Any, side: str) -> tuple[ActionOption, ...]:
 
 def media_type(path: Path) -> str | None:
     """The attachment types the server accepts, by content as the server judges them
-    (server/services/attachments.sniff): JPEG, PNG, TIFF, PDF, OFD, XML; else None."""
-    with path.open("rb") as f:
-        head = f.read(4096)
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                return "application/ofd" if any(
-                    n.lstrip("/").lower() == "ofd.xml" for n in z.namelist()) else None
-        except (zipfile.BadZipFile, OSError):
-            return None
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text
-                                     and not text.lower().startswith((b"<!doctype html", b"<html"))):
-        return "application/xml"
-    return None
+    (fiscal.media): JPEG, PNG, TIFF, PDF, OFD, XML; else None."""
+    return file_media_type(path)
 
 
 def dispose_warning(

@@ -7,15 +7,14 @@ a broken connection, so the client resumes from ``GET …/upload``'s ``received`
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import zipfile
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fiscal.media import sniff_media_type
 from server import chain
 from server.errors import ApiError
 from server.models import Blob, BlobGrant
@@ -26,30 +25,8 @@ UPLOAD_ROLES = ("accountant", "unit_finance_head", "unit_head")
 
 
 def sniff(head: bytes, path: Path | None = None) -> str | None:
-    """Media type from magic bytes: JPEG, PNG, TIFF, PDF, OFD (zip with OFD.xml), XML."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            src = path if path is not None else io.BytesIO(head)
-            with zipfile.ZipFile(src) as z:
-                names = {n.lstrip("/").lower() for n in z.namelist()}
-            if "ofd.xml" in names:
-                return "application/ofd"
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        return None
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text[:4096]
-                                     and not text.lower().startswith((b"<!doctype html", b"<html"))):
-        return "application/xml"
-    return None
+    """Media type from magic bytes (fiscal.media: the client judges files the same way)."""
+    return sniff_media_type(head, path)
 
 
 def blob_path(settings: Settings, sha256: str) -> Path:
