@@ -111,12 +111,18 @@ def _validate_codes(data: ApplicationDraft, year: int, region: str) -> dict:
 
 
 def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
-               data: ApplicationDraft, _retry: bool = False) -> tuple[Application, bool]:
+               data: ApplicationDraft, _retry: bool = False,
+               caller_savepoint: bool = False) -> tuple[Application, bool]:
     """Create or replace a draft. Returns ``(application, created)``; an identical repeat is a
-    no-op (same version)."""
+    no-op (same version). With ``caller_savepoint`` the caller runs this in a SAVEPOINT of its
+    own and, on an IntegrityError (the same id created meanwhile by a concurrent retry), rolls
+    that back and calls again (see server.services.sync._one): one savepoint fewer per draft."""
     principal.require_role(*WRITER_ROLES)
     unit = _own_unit(session, principal, data.unit_code)
-    ind = session.get(Indicator, data.indicator_id)
+    # held until the transaction ends: the session's identity map is weak, so without this a
+    # push group of drafts on one indicator would load it again for every draft
+    held = chain.transaction_cache(session, "draft_indicators")
+    ind = held[data.indicator_id] = session.get(Indicator, data.indicator_id)
     if ind is None or ind.unit_id != unit.id:
         raise ApiError(404, "indicator_not_found",
                        f"指标 {data.indicator_id} 不存在或不属于本单位 {unit.code}。",
@@ -163,19 +169,26 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
     if session.execute(select(Tombstone.id).where(Tombstone.entity == "application",
                                                   Tombstone.entity_id == str(app_id))).first():
         raise conflict("id_deleted", f"支付申请 {app_id} 已被删除，不能用同一编号重新创建。")
-    try:
-        with session.begin_nested():  # the number is only taken if the row goes in
-            app = Application(id=app_id, app_no=_next_app_no(session, year, unit.region_code),
-                              status="draft", version=1, region_code=unit.region_code,
-                              unit_id=unit.id, unit=unit, created_by=principal.user.id,
-                              attachments=[], **values)  # a new draft has none: no lazy load
-            session.add(app)
-            session.flush()
-    except IntegrityError:
-        if _retry:
-            raise
-        # An identical request (a client retry) created it a moment ago: answer as its repeat.
-        return save_draft(session, principal=principal, app_id=app_id, data=data, _retry=True)
+    def create() -> Application:
+        app = Application(id=app_id, app_no=_next_app_no(session, year, unit.region_code),
+                          status="draft", version=1, region_code=unit.region_code,
+                          unit_id=unit.id, unit=unit, created_by=principal.user.id,
+                          attachments=[], **values)  # a new draft has none: no lazy load
+        session.add(app)
+        session.flush()
+        return app
+
+    if caller_savepoint:
+        app = create()  # a failure rolls back the caller's savepoint, number included
+    else:
+        try:
+            with session.begin_nested():  # the number is only taken if the row goes in
+                app = create()
+        except IntegrityError:
+            if _retry:
+                raise
+            # An identical request (a client retry) created it a moment ago: answer as its repeat.
+            return save_draft(session, principal=principal, app_id=app_id, data=data, _retry=True)
     chain.touch(session, app)
     chain.audit(session, actor=principal.actor, action="application.create",
                 entity_type="application", entity_id=app.id, unit_id=app.unit_id,
@@ -262,6 +275,7 @@ def submit(session: Session, *, principal: Principal, app_id: uuid.UUID,
         app.gov_eco_code = refdata.tables(app.fiscal_year).gov_for_dep(app.dep_eco_code, unit_type)
     ledger.post(session, ind, "reserve", app.amount, application_id=app.id,
                 actor_id=principal.user.id, memo=app.app_no)
+    never_submitted = app.submitted_at is None
     app.status = "submitted"
     app.submitted_at = chain_now()
     app.submitted_by = principal.user.id
@@ -269,7 +283,7 @@ def submit(session: Session, *, principal: Principal, app_id: uuid.UUID,
     chain.touch(session, app)
     chain.touch(session, ind)
     from server.services import approvals  # issue 4: route the chain, run 事中 monitoring
-    approvals.on_submit(session, app, ind)
+    approvals.on_submit(session, app, ind, never_submitted=never_submitted)
     # no flush here: the commit-time finalizer assigns the sequence numbers first, so each row is
     # written once.
     chain.audit(session, actor=principal.actor, action="application.submit",

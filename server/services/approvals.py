@@ -60,12 +60,16 @@ def _parse_stored(document: str, effective_from: str | None) -> fa.RuleSet:
 def rule_sets(session: Session | None = None) -> tuple[fa.RuleSet, ...]:
     """Shipped defaults + the uploaded versions an admin has activated (``approval_rule_sets``).
     ``fiscal.approval.select_rule_set`` then picks the one in force at the submission moment."""
-    out = list(shipped_rule_sets())
-    if session is not None:
+    if session is None:
+        return tuple(shipped_rule_sets())
+    # read once per transaction: a push group routes many submissions; an activation in this
+    # same transaction drops the copy (see activate_rule_set)
+    cache = chain.transaction_cache(session, "approval_rule_sets")
+    if "all" not in cache:
         rows = session.execute(select(ApprovalRuleSetVersion).where(
             ApprovalRuleSetVersion.active.is_(True))).scalars()
-        out += [_stored_rule_set(r) for r in rows]
-    return tuple(out)
+        cache["all"] = tuple(shipped_rule_sets()) + tuple(_stored_rule_set(r) for r in rows)
+    return cache["all"]
 
 
 def _terms(app: Application) -> fa.PaymentTerms:
@@ -90,9 +94,12 @@ def _route(app: Application, ind: Indicator, rs: fa.RuleSet) -> fa.ApprovalChain
         raise ApiError(422, exc.code, exc.message) from None
 
 
-def on_submit(session: Session, app: Application, ind: Indicator) -> ApplicationApproval:
-    """Route (first submission) or continue / restart (resubmission) the chain, then monitor."""
-    rec = session.get(ApplicationApproval, app.id)
+def on_submit(session: Session, app: Application, ind: Indicator, *,
+              never_submitted: bool = False) -> ApplicationApproval:
+    """Route (first submission) or continue / restart (resubmission) the chain, then monitor.
+    ``never_submitted``: the caller saw no earlier submission (``submitted_at`` was empty), so
+    there is no approval record to look up (records are only created here, after it is set)."""
+    rec = None if never_submitted else session.get(ApplicationApproval, app.id)
     now = app.submitted_at or utcnow()
     if rec is None:
         try:
@@ -773,6 +780,7 @@ def activate_rule_set(session: Session, *, principal: Principal, rule_set_id: st
                        f"生效时间 {when.astimezone(fa.SHANGHAI):%Y-%m-%d %H:%M} 早于今天，不能追溯生效。",
                        {"field": "effective_from"})
     row.active, row.effective_from = True, when
+    chain.transaction_cache(session, "approval_rule_sets").clear()  # now in force
     row.activated_by, row.activated_at = principal.user.id, now
     chain.audit(session, actor=principal.actor, action="rule_set.activate", entity_type="rule_set",
                 entity_id=f"{row.rule_set_id}@{row.version}", unit_id=None,

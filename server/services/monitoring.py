@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from fiscal import warnings as fw
@@ -103,8 +104,13 @@ def _last_activity(session: Session, unit: Unit, *, exclude: uuid.UUID | None) -
     零余额账户 also the unit's latest submitted/paid application (other than ``exclude``)."""
     out: dict[str, datetime] = {}
     latest_payment = None
-    accounts = session.execute(select(UnitAccount).where(UnitAccount.unit_id == unit.id,
-                                                         UnitAccount.active.is_(True))).scalars().all()
+    # the unit's accounts: read once per transaction, like payer_account (the submitted/paid
+    # date below is read every time — this transaction's own submissions move it)
+    cache = chain.transaction_cache(session, "monitor_unit_accounts")
+    if unit.id not in cache:
+        cache[unit.id] = session.execute(select(UnitAccount).where(
+            UnitAccount.unit_id == unit.id, UnitAccount.active.is_(True))).scalars().all()
+    accounts = cache[unit.id]
     if any(a.kind == "zero_balance" for a in accounts):
         q = select(func.max(Application.submitted_at)).where(
             Application.unit_id == unit.id, Application.status.in_(SPENT_STATUSES))
@@ -163,6 +169,19 @@ def _staff_names(session: Session, payee_names: set[str]) -> frozenset[str]:
         StaffMember.active.is_(True), StaffMember.name.in_(names))).scalars())
 
 
+@dataclass(frozen=True)
+class _HistoryRow:
+    """The columns of a history row (see :func:`context`), from an application in memory."""
+    id: uuid.UUID
+    unit_code: str
+    payee_name: str
+    payee_account: str
+    amount: int
+    submitted_at: datetime | None
+    created_at: datetime | None
+    settlement_mode: str | None
+
+
 def _past(r) -> fw.PastPayment:
     cash, _ = fw.PaymentFacts.settlement_flags(r.settlement_mode)
     return fw.PastPayment(id=str(r.id), unit_code=r.unit_code, payee_name=r.payee_name,
@@ -178,6 +197,15 @@ def _status_set(target: Application, value, oldvalue, _initiator) -> None:
         gen = chain.transaction_cache(session, "monitor_history")
         gen["gen"] = gen.get("gen", 0) + 1
         chain.transaction_cache(session, "monitor_dirty")[target.id] = gen["gen"]
+        chain.transaction_cache(session, "monitor_dirty_rows")[target.id] = target
+
+
+@event.listens_for(UnitAccount, "before_update", propagate=True)
+@event.listens_for(UnitAccount, "after_insert", propagate=True)
+def _account_changed(_mapper, _conn, target: UnitAccount) -> None:
+    session = object_session(target)
+    if session is not None:  # read again by the next submission of this transaction
+        chain.transaction_cache(session, "monitor_unit_accounts").clear()
 
 
 @event.listens_for(Indicator.amount, "set")
@@ -209,6 +237,21 @@ def _live_history(session: Session, q, unit_id: int, since: datetime) -> dict:
         entry[2] = cache.get("gen", 0)
         for i in changed:
             rows.pop(i, None)
+        # A changed application still loaded in this session is taken from memory: it holds
+        # exactly what the query below would read after its autoflush (typically the
+        # previous submission of the same push group). The others are read again.
+        objs = chain.transaction_cache(session, "monitor_dirty_rows")
+        again = []
+        for i in changed:
+            a = objs.get(i)
+            if a is None or not inspect(a).persistent:
+                again.append(i)
+            elif a.unit_id == unit_id and a.status in LIVE_STATUSES and a.submitted_at is not None \
+                    and a.submitted_at >= since0:
+                rows[i] = (_past(_HistoryRow(a.id, a.unit.code, a.payee_name, a.payee_account,
+                                             a.amount, a.submitted_at, a.created_at,
+                                             a.settlement_mode)), a.submitted_at)
+        changed = again
         for b in range(0, len(changed), 500):
             rows.update((r.id, (_past(r), r.submitted_at)) for r in session.execute(
                 q.where(Application.unit_id == unit_id, Application.id.in_(changed[b:b + 500]),
@@ -286,23 +329,41 @@ def context(session: Session, app: Application | None, *, now: datetime,
                              account_last_activity=last, sangong=sangong, staff_names=staff)
 
 
-def _store(session: Session, hit: fw.WarningHit, *, unit_id: int | None,
-           application_id: uuid.UUID | None) -> MonitorWarning | None:
-    if session.execute(select(MonitorWarning.id).where(MonitorWarning.key == hit.key)).first():
-        return None  # raised before (de-duplicated by rule + application/subject)
-    w = MonitorWarning(key=hit.key[:200], application_id=application_id, unit_id=unit_id,
-                       rule_id=hit.rule_id, rule_name=hit.rule_name[:120], level=int(hit.level),
-                       control=hit.control.value, trigger=hit.trigger.value, message=hit.message,
-                       subject=hit.subject, details=json.dumps(dict(hit.details), default=str,
-                                                                ensure_ascii=False),
-                       state=fw.DispositionState.RAISED.value, history="[]", explanation="",
-                       attachments="[]", version=1)
-    session.add(w)
+def _store(session: Session, hits: list[tuple[fw.WarningHit, int | None, uuid.UUID | None]]
+           ) -> list[MonitorWarning]:
+    """Store the hits not raised before (de-duplicated by key: rule + application/subject),
+    each ``(hit, unit_id, application_id)``. One query for the known keys and one flush for
+    all new rows (a multi-row INSERT … RETURNING) instead of two statements per hit; each new
+    warning still gets its own sequence number and ``warning.raise`` audit event, in order."""
+    if not hits:
+        return []
+    keys = list(dict.fromkeys(h.key for h, _, _ in hits))
+    seen: set[str] = set()
+    for b in range(0, len(keys), 500):
+        seen.update(session.execute(select(MonitorWarning.key).where(
+            MonitorWarning.key.in_(keys[b:b + 500]))).scalars())
+    new: list[tuple[fw.WarningHit, MonitorWarning]] = []
+    for hit, unit_id, application_id in hits:
+        if hit.key in seen:
+            continue  # raised before, or twice in this batch
+        seen.add(hit.key)
+        w = MonitorWarning(key=hit.key[:200], application_id=application_id, unit_id=unit_id,
+                           rule_id=hit.rule_id, rule_name=hit.rule_name[:120], level=int(hit.level),
+                           control=hit.control.value, trigger=hit.trigger.value, message=hit.message,
+                           subject=hit.subject, details=json.dumps(dict(hit.details), default=str,
+                                                                    ensure_ascii=False),
+                           state=fw.DispositionState.RAISED.value, history="[]", explanation="",
+                           attachments="[]", version=1)
+        session.add(w)
+        new.append((hit, w))
+    if not new:
+        return []
     session.flush()
-    chain.touch(session, w)
-    chain.audit(session, actor=chain.SYSTEM, action="warning.raise", entity_type="warning",
-                entity_id=w.id, unit_id=unit_id, after=hit.as_dict())
-    return w
+    for hit, w in new:
+        chain.touch(session, w)
+        chain.audit(session, actor=chain.SYSTEM, action="warning.raise", entity_type="warning",
+                    entity_id=w.id, unit_id=w.unit_id, after=hit.as_dict())
+    return [w for _, w in new]
 
 
 def check(session: Session, app: Application, ind: Indicator | None, *,
@@ -316,13 +377,8 @@ def check(session: Session, app: Application, ind: Indicator | None, *,
 def on_submit(session: Session, app: Application, ind: Indicator) -> list[MonitorWarning]:
     """事中触发: evaluate the application and store new hits."""
     now = app.submitted_at or utcnow()
-    out = []
     hits = check(session, app, ind, now=now)
-    for h in hits:
-        w = _store(session, h, unit_id=app.unit_id, application_id=app.id)
-        if w is not None:
-            out.append(w)
-    return out
+    return _store(session, [(h, app.unit_id, app.id) for h in hits])
 
 
 def run_scheduled(session: Session, *, now: datetime | None = None) -> list[MonitorWarning]:
@@ -340,11 +396,9 @@ def run_scheduled(session: Session, *, now: datetime | None = None) -> list[Moni
         payer = payer_account(session, unit_id)
         facts = [payment_facts(a, session.get(Indicator, a.indicator_id), payer) for a in rows]
         ids = {str(a.id): a.id for a in rows}
-        for h in fw.evaluate_scheduled(ctx, catalogue(region), facts):
-            # the history includes the application itself in a batch: drop self-matches
-            w = _store(session, h, unit_id=unit_id, application_id=ids.get(h.application_id or ""))
-            if w is not None:
-                out.append(w)
+        # the history includes the application itself in a batch: drop self-matches
+        out += _store(session, [(h, unit_id, ids.get(h.application_id or ""))
+                                for h in fw.evaluate_scheduled(ctx, catalogue(region), facts)])
     return out
 
 

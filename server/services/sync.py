@@ -135,7 +135,8 @@ def _run(session: Session, principal: Principal, cmd: PushCommand) -> tuple[int,
             loc = ".".join(str(x) for x in first.get("loc", ()))
             raise ApiError(422, "invalid_payload", f"字段 {loc or '(整体)'} 无效：{first.get('msg')}",
                            {"errors": json.loads(exc.json(include_url=False))}) from None
-        app, created = apps.save_draft(session, principal=principal, app_id=app_id, data=draft)
+        app, created = apps.save_draft(session, principal=principal, app_id=app_id, data=draft,
+                                       caller_savepoint=True)
         status = 201 if created else 200
     elif cmd.type == "application.submit":
         ev = cmd.payload.get("expected_version")
@@ -264,7 +265,16 @@ def _one(session: Session, principal: Principal, cmd: PushCommand,
     """Run one command in a savepoint; returns its answer and the idempotency record to store."""
     sp = session.begin_nested()
     try:
-        status, data = _run(session, principal, cmd)
+        try:
+            status, data = _run(session, principal, cmd)
+        except IntegrityError:
+            if cmd.type != "application.save_draft":
+                raise
+            # the same draft id created meanwhile by a concurrent request (save_draft runs in
+            # this savepoint, see caller_savepoint): run again, answered as its repeat
+            sp.rollback()
+            sp = session.begin_nested()
+            status, data = _run(session, principal, cmd)
         sp.commit()
         result = {"idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
                   "code": None, "message": None, "data": data}
