@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from enum import IntEnum, StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +150,19 @@ def _yuan(fen: int) -> str:
     return f"{sign}¥{yuan:,}.{cents:02d}"
 
 
+# Memoised: the history rules apply these to every past payment of the unit for every new
+# one (O(history) calls per submission, the same few values again and again).
+@lru_cache(maxsize=8192)
 def _local(dt: datetime) -> datetime:
     return _require_aware(dt, "时间").astimezone(SHANGHAI)
 
 
+@lru_cache(maxsize=8192)
 def _norm_account(text: str | None) -> str:
     return re.sub(r"[\s\-－]+", "", text or "").upper()
 
 
+@lru_cache(maxsize=8192)
 def _norm_name(text: str | None) -> str:
     return re.sub(r"\s+", "", text or "").replace("（", "(").replace("）", ")")
 

@@ -4,6 +4,7 @@ duplicate detection."""
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -73,18 +74,23 @@ def get_visible(session: Session, principal: Principal, app_id: uuid.UUID, *,
 
 
 def _next_app_no(session: Session, year: int, region: str) -> str:
-    key = f"app:{year}:{region}"
-    dialect = session.get_bind().dialect.name
+    n = session.execute(_counter_statement(session.get_bind().dialect.name,
+                                           f"app:{year}:{region}")).scalar_one()
+    return f"{year}{region}{n:08d}"
+
+
+@lru_cache(maxsize=256)
+def _counter_statement(dialect: str, key: str):
+    """Create-or-increment ``key``, returning the new value: one statement instead of two (it
+    runs for every new draft); built once per key (statements are immutable)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    # one statement (create-or-increment) instead of two: it runs for every new draft
     stmt = dialect_insert(NumberCounter).values(key=key, value=1)
     stmt = stmt.on_conflict_do_update(index_elements=[NumberCounter.key],
                                       set_={"value": NumberCounter.value + 1})
-    n = session.execute(stmt.returning(NumberCounter.value)).scalar_one()
-    return f"{year}{region}{n:08d}"
+    return stmt.returning(NumberCounter.value)
 
 
 def _own_unit(session: Session, principal: Principal, unit_code: str | None) -> Unit:

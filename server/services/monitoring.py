@@ -338,10 +338,14 @@ def _store(session: Session, hits: list[tuple[fw.WarningHit, int | None, uuid.UU
     if not hits:
         return []
     keys = list(dict.fromkeys(h.key for h, _, _ in hits))
-    seen: set[str] = set()
-    for b in range(0, len(keys), 500):
-        seen.update(session.execute(select(MonitorWarning.key).where(
-            MonitorWarning.key.in_(keys[b:b + 500]))).scalars())
+    # without autoflush: the submission's own pending rows (application, indicator, ledger,
+    # approval) then go to the database in the same flush as the new warnings, not in one of
+    # their own; warnings still pending in the session are looked at directly
+    seen = {o.key for o in session.new if isinstance(o, MonitorWarning)}
+    with session.no_autoflush:
+        for b in range(0, len(keys), 500):
+            seen.update(session.execute(select(MonitorWarning.key).where(
+                MonitorWarning.key.in_(keys[b:b + 500]))).scalars())
     new: list[tuple[fw.WarningHit, MonitorWarning]] = []
     for hit, unit_id, application_id in hits:
         if hit.key in seen:
