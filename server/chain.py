@@ -135,6 +135,11 @@ def _finalize(session: Session) -> None:
         session.expire(cached)
 
 
+#: The transaction cache of rows this transaction holds a lock on (FOR UPDATE); dropped by any
+#: rollback, savepoint included, because the database drops the locks taken inside it.
+LOCKED_ROWS = "locked_rows"
+
+
 def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
     """A dict that lives until the current database transaction commits or rolls back (not
     just a savepoint): for reads a service may reuse across the commands of one push group."""
@@ -165,6 +170,7 @@ def _on_end(session: Session, transaction: Any) -> None:
 
 
 def _on_rollback(session: Session, transaction: Any) -> None:
+    session.info.get("chain_tx_caches", {}).pop(LOCKED_ROWS, None)
     mark = (session.info.get("chain_marks") or {}).get(id(transaction)) if transaction.nested else None
     if mark is None:
         session.info.pop("chain_touch", None)

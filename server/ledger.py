@@ -28,10 +28,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 
 from fiscal.rules.budget import format_fen
+from server import chain
 from server.errors import ApiError
 from server.models import Application, Indicator, LedgerEntry, PaymentVoucher
 
@@ -58,10 +59,24 @@ EFFECTS: dict[str, tuple[int, int, int, int]] = {
 
 
 def lock_indicator(session: Session, indicator_id: str) -> Indicator | None:
-    """Row lock on PostgreSQL (FOR UPDATE); on SQLite the transaction is already exclusive."""
-    return session.execute(
+    """Row lock on PostgreSQL (FOR UPDATE); on SQLite the transaction is already exclusive.
+
+    Once this transaction holds the lock (a push group submits many applications on one
+    indicator) the row cannot change under it, so the loaded object is current and is returned
+    without locking again. A savepoint rollback forgets that (PostgreSQL releases the locks taken
+    inside a rolled-back savepoint): see server.chain._on_rollback."""
+    held = chain.transaction_cache(session, chain.LOCKED_ROWS)
+    ind = held.get(("indicator", indicator_id))
+    if ind is not None:
+        state = inspect(ind)
+        if state.persistent and not state.expired_attributes and state.session is session:
+            return ind
+    ind = session.execute(
         select(Indicator).where(Indicator.id == indicator_id).with_for_update(of=Indicator)
         .execution_options(populate_existing=True)).scalar_one_or_none()
+    if ind is not None:
+        held[("indicator", indicator_id)] = ind
+    return ind
 
 
 def post(session: Session, ind: Indicator, kind: str, amount: int, *,
