@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from fiscal.ids import invoice_key, is_valid_bank_account
 from fiscal.rules import budget as rules
@@ -66,7 +66,10 @@ def get_visible(session: Session, principal: Principal, app_id: uuid.UUID, *,
                 lock: bool = False) -> Application:
     q = select(Application).where(Application.id == app_id)
     if lock:
-        q = q.with_for_update(of=Application).execution_options(populate_existing=True)
+        # the attachments in the same statement (outer join; only the application row is
+        # locked): one round trip per submission instead of two
+        q = (q.options(joinedload(Application.attachments)).with_for_update(of=Application)
+             .execution_options(populate_existing=True))
     app = session.execute(q).unique().scalar_one_or_none()
     if app is None or not principal.sees(app.unit_id):
         raise not_found("支付申请", app_id)
