@@ -78,16 +78,17 @@ def _sign_in(db, world, username, device):
 
 
 def test_reviewer_sees_the_voucher_image_from_another_machine(qtbot, runner, tmp_path, world):
-    # --- the accountant's machine, speaking the wire protocol as its client does: a draft,
-    # the scanned invoice uploaded by hash, attach + submit pushed as commands. (The desktop
-    # client uploads blobs at sync but does not send ``application.attach`` yet — see README.)
-    from fiscal.schemas.sync import MAX_PROTOCOL_VERSION
-    from tests.server.conftest import draft, new_id
+    # --- the accountant's machine, as the desktop client does it: a draft, the scanned invoice
+    # attached, queued and synced (draft → application.attach with the file uploaded → submit)
+    from app.services import DraftInput, attach_file, queue_application, save_draft
 
-    acc = world.api("acc_a1")
-    app_id = new_id()
-    r = acc.put(f"/api/v1/applications/{app_id}", json=draft("RV-1", 3_000_00))
-    assert r.status_code == 201, r.text
+    acc_db = open_database(tmp_path / "acc" / "jincai.sqlite3", backup=False)
+    _sign_in(acc_db, world, "acc_a1", "dev-acc")
+    _sync(acc_db, world, "acc_a1", "dev-acc")
+    app_id = save_draft(db=acc_db, draft=DraftInput(
+        indicator_id="RV-1", amount=3_000_00, use_des="支付物业维修材料款",
+        payee_name="某某文具有限公司", payee_account="6222021234567890123",
+        payee_bank="中国工商银行金华分行", dep_eco_code="30299", fiscal_year=2026)).application.id
     from PIL import Image
 
     from tests.app.ocr.generator import render
@@ -96,15 +97,15 @@ def test_reviewer_sees_the_voucher_image_from_another_machine(qtbot, runner, tmp
     Image.fromarray(voucher.image).save(tmp_path / "invoice.png")
     content = (tmp_path / "invoice.png").read_bytes()
     sha = hashlib.sha256(content).hexdigest()
-    assert acc.put(f"/api/v1/attachments/{sha}", content=content,
-                   headers={"Content-Type": "image/png"}).status_code in (200, 201)
-    res = acc.post("/api/v1/sync/push", headers={"X-Jincai-Protocol": str(MAX_PROTOCOL_VERSION)},
-                   json={"commands": [
-                       {"idempotency_key": new_id(), "type": "application.attach",
-                        "entity_id": app_id, "payload": {"sha256": sha, "role": "invoice"}},
-                       {"idempotency_key": new_id(), "type": "application.submit",
-                        "entity_id": app_id}]}).json()["results"]
-    assert [x["status"] for x in res] == ["ok", "ok"], res
+    attach_file(db=acc_db, application_id=app_id, source=tmp_path / "invoice.png", role="invoice",
+                media_type="image/png")
+    queue_application(db=acc_db, application_id=app_id)
+    report = _sync(acc_db, world, "acc_a1", "dev-acc")
+    assert (report.pushed, report.refused) == (3, 0), report  # draft, attach, submit
+    acc_db.close()
+    server_copy = world.api("acc_a1").get(f"/api/v1/applications/{app_id}").json()
+    assert server_copy["status"] == "submitted"
+    assert [a["sha256"] for a in server_copy["attachments"]] == [sha]
 
     # --- the reviewer's machine: never saw the file
     rev_db = open_database(tmp_path / "rev" / "jincai.sqlite3", backup=False)
