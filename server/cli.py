@@ -292,6 +292,109 @@ def cmd_payments_import_writeback(args) -> int:
     return 0
 
 
+def cmd_rules_list(args) -> int:
+    """审批规则版本：每个版本一行，标出当前生效的版本。"""
+    from server.errors import ApiError
+    from server.services import approvals
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        listing = approvals.rule_set_listing(session, principal=_cli_principal(session, args.user),
+                                             region=args.region, unit=args.unit)
+    except (ApiError, LookupError) as exc:
+        print(f"无法列出审批规则：{getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    from fiscal.approval import SHANGHAI
+    for it in listing["items"]:
+        state = "生效中" if it["in_force"] else ("已启用" if it["active"] else "未启用")
+        since = it["effective_from"] or it["proposed_effective_from"]
+        if since.tzinfo is not None:  # dates as a Chinese finance office reads them
+            since = since.astimezone(SHANGHAI)
+        print(f"{it['id']} v{it['version']}  区划 {it['region']}  单位 {it['unit'] or '—'}  "
+              f"{state}  自 {since:%Y-%m-%d}  {it['name']}（{it['source']}）")
+    return 0
+
+
+def cmd_rules_upload(args) -> int:
+    """上传审批规则文件（jincai.approval-rules/1）；整份文件校验，有错则什么都不保存。"""
+    import json
+    from pathlib import Path
+
+    from server.errors import ApiError
+    from server.services import approvals
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"无法读取审批规则文件 {args.file}：{exc.strerror}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"审批规则文件 {args.file} 不是有效的 JSON：{exc}", file=sys.stderr)
+        return 1
+    if not isinstance(document, dict):
+        print(f"审批规则文件 {args.file} 的顶层应为对象（format, rule_sets）。", file=sys.stderr)
+        return 1
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        principal = _cli_principal(session, args.user)
+        rows = approvals.upload_rule_sets(session, principal=principal, document=document)
+        activated = [approvals.activate_rule_set(session, principal=principal,
+                                                 rule_set_id=r.rule_set_id, version=r.version)
+                     for r in rows] if args.activate else []
+        session.commit()
+    except (ApiError, LookupError) as exc:
+        session.rollback()
+        print(f"上传失败（未保存任何版本）：{getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    for r in rows:
+        print(f"已上传 {r.rule_set_id} v{r.version}（区划 {r.region}）"
+              + ("，已启用" if r in activated else "，未启用：用 `rules activate` 启用"))
+    return 0
+
+
+def cmd_rules_activate(args) -> int:
+    """启用一个已上传的审批规则版本（生效时间不早于现在）。"""
+    from datetime import datetime
+
+    from fiscal.approval import SHANGHAI
+    from server.errors import ApiError
+    from server.services import approvals
+    when = None
+    if args.effective_from:
+        try:
+            when = datetime.strptime(args.effective_from, "%Y-%m-%d").replace(tzinfo=SHANGHAI)
+        except ValueError:
+            print(f"生效日期 {args.effective_from!r} 应写成 YYYY-MM-DD。", file=sys.stderr)
+            return 1
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        row = approvals.activate_rule_set(session, principal=_cli_principal(session, args.user),
+                                          rule_set_id=args.rule_set_id, version=args.version,
+                                          effective_from=when)
+        session.commit()
+    except (ApiError, LookupError) as exc:
+        print(f"启用失败：{getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    since = row.effective_from
+    if since.tzinfo is not None:
+        since = since.astimezone(SHANGHAI)
+    print(f"已启用 {row.rule_set_id} v{row.version}，自 {since:%Y-%m-%d %H:%M} 起生效（北京时间）")
+    return 0
+
+
 def cmd_gen_secret(_args) -> int:
     from server.settings import generate_secret
     print(generate_secret())
@@ -361,6 +464,25 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--region", help="财政区划（选择该区划的银行格式）")
     pi.add_argument("--user", help="以该用户身份操作（国库/管理员；默认为系统操作员）")
     pi.set_defaults(fn=cmd_payments_import_writeback)
+    rl = sub.add_parser("rules", help="审批规则版本：列出、上传、启用")
+    rsub = rl.add_subparsers(dest="rules_command", required=True)
+    rls = rsub.add_parser("list", help="列出审批规则版本及当前生效的版本")
+    rls.add_argument("--region", help="财政区划（9 位）")
+    rls.add_argument("--unit", help="单位代码")
+    rls.add_argument("--user", help="以该用户身份操作（默认为系统操作员）")
+    rls.set_defaults(fn=cmd_rules_list)
+    rup = rsub.add_parser("upload", help="上传审批规则文件（jincai.approval-rules/1；有错则整份不保存）")
+    rup.add_argument("file")
+    rup.add_argument("--activate", action="store_true", help="上传后按文件中的生效时间启用")
+    rup.add_argument("--user", help="以该用户身份操作（管理员；默认为系统操作员）")
+    rup.set_defaults(fn=cmd_rules_upload)
+    rac = rsub.add_parser("activate", help="启用已上传的版本（生效时间不能早于现在）")
+    rac.add_argument("rule_set_id")
+    rac.add_argument("version", type=int)
+    rac.add_argument("--from", dest="effective_from", metavar="YYYY-MM-DD",
+                     help="生效日期（默认取规则文件中的 effective_from）")
+    rac.add_argument("--user", help="以该用户身份操作（管理员；默认为系统操作员）")
+    rac.set_defaults(fn=cmd_rules_activate)
     return p
 
 
