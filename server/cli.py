@@ -223,33 +223,53 @@ def _cli_principal(session, username: str | None):
                      unit_ids=None, device_id="cli")
 
 
+def _as_operator(args, action, failure: str):
+    """Open the database, check its schema, run ``action(session, principal)`` as the CLI's
+    operator (``--user`` or the system operator) and commit. A refusal (ApiError, LookupError)
+    is printed after ``failure`` — with every located line error it carries — and nothing is
+    committed. Returns ``(exit status, action's result)``."""
+    from server.errors import ApiError
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2, None
+        result = action(session, _cli_principal(session, getattr(args, "user", None)))
+        session.commit()
+        return 0, result
+    except (ApiError, LookupError) as exc:
+        session.rollback()
+        print(f"{failure}：{getattr(exc, 'message', exc)}", file=sys.stderr)
+        details = getattr(exc, "details", None)
+        for e in (details.get("errors") or [])[:200] if isinstance(details, dict) else []:
+            if isinstance(e, dict) and "line" in e:  # bank files: line, field, value, reason
+                value = "" if e.get("value") is None else f"“{e['value']}”"
+                print(f"  第 {e['line']} 行 {e['field']}{value}：{e['reason']}", file=sys.stderr)
+        return 1, None
+    finally:
+        session.close()
+        engine.dispose()
+
+
 def cmd_payments_export(args) -> int:
     """导出代理银行支付文件 (a recorded batch) to ``-o FILE``."""
     from pathlib import Path
 
-    from server.errors import ApiError
+    from fiscal.money import format_amount
     from server.services import payment_files
-    _, engine, session = _session()
-    try:
-        if not _require_migrated(engine):
-            return 2
-        principal = _cli_principal(session, args.user)
+    out = Path(args.output)
+    tmp = out.with_name(out.name + ".part")
+
+    def export(session, principal):
         b = payment_files.export(session, principal=principal, fmt=args.format, bank=args.bank,
                                  region=args.region, resend=args.resend or None)
-        content, batch_no, sha, count, total = (b.content, b.batch_no, b.sha256, b.voucher_count,
-                                                b.total_amount)
-        out = Path(args.output)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(content)
-        session.commit()  # the batch is recorded only once the file is safely written …
-        tmp.replace(out)  # … and the file appears under its name only once it is recorded
-    except (ApiError, LookupError) as exc:
-        print(f"导出失败：{getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 1
-    finally:
-        session.close()
-        engine.dispose()
-    from fiscal.money import format_amount
+        tmp.write_bytes(b.content)  # the batch is recorded (committed) only once this is written
+        return b.batch_no, b.voucher_count, b.total_amount, b.sha256  # read before the commit
+
+    status, exported = _as_operator(args, export, "导出失败")
+    if status:
+        return status
+    tmp.replace(out)  # … and the file appears under its name only once the batch is recorded
+    batch_no, count, total, sha = exported
     print(f"已导出支付文件批次 {batch_no}：{count} 张凭证，合计 {format_amount(total)} 元 → {out}")
     print(f"SHA-256 {sha}")
     return 0
@@ -259,61 +279,38 @@ def cmd_payments_import_writeback(args) -> int:
     """导入银行回单文件：整体导入（任何一行有错都不导入），按银行流水号幂等。"""
     from pathlib import Path
 
-    from server.errors import ApiError
     from server.services import payment_files
-    _, engine, session = _session()
+    path = Path(args.file)
     try:
-        if not _require_migrated(engine):
-            return 2
-        principal = _cli_principal(session, args.user)
-        path = Path(args.file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            print(f"无法读取回单文件 {path}：{exc.strerror}", file=sys.stderr)
-            return 1
-        result = payment_files.import_writeback(session, principal=principal, data=data,
-                                                fmt=args.format, bank=args.bank,
-                                                region=args.region, file_name=path.name)
-        session.commit()
-    except ApiError as exc:
-        print(f"回单导入失败：{exc.message}", file=sys.stderr)
-        for e in (exc.details or {}).get("errors", [])[:200] if isinstance(exc.details, dict) else []:
-            value = "" if e["value"] is None else f"“{e['value']}”"
-            print(f"  第 {e['line']} 行 {e['field']}{value}：{e['reason']}", file=sys.stderr)
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"无法读取回单文件 {path}：{exc.strerror}", file=sys.stderr)
         return 1
-    except LookupError as exc:
-        print(f"回单导入失败：{exc}", file=sys.stderr)
-        return 1
-    finally:
-        session.close()
-        engine.dispose()
+    status, result = _as_operator(args, lambda session, principal: payment_files.import_writeback(
+        session, principal=principal, data=data, fmt=args.format, bank=args.bank,
+        region=args.region, file_name=path.name), "回单导入失败")
+    if status:
+        return status
     print(result["message"])
     return 0
 
 
+def _beijing(moment):
+    """Dates as a Chinese finance office reads them."""
+    from fiscal.approval import SHANGHAI
+    return moment.astimezone(SHANGHAI) if moment.tzinfo is not None else moment
+
+
 def cmd_rules_list(args) -> int:
     """审批规则版本：每个版本一行，标出当前生效的版本。"""
-    from server.errors import ApiError
     from server.services import approvals
-    _, engine, session = _session()
-    try:
-        if not _require_migrated(engine):
-            return 2
-        listing = approvals.rule_set_listing(session, principal=_cli_principal(session, args.user),
-                                             region=args.region, unit=args.unit)
-    except (ApiError, LookupError) as exc:
-        print(f"无法列出审批规则：{getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 1
-    finally:
-        session.close()
-        engine.dispose()
-    from fiscal.approval import SHANGHAI
+    status, listing = _as_operator(args, lambda session, principal: approvals.rule_set_listing(
+        session, principal=principal, region=args.region, unit=args.unit), "无法列出审批规则")
+    if status:
+        return status
     for it in listing["items"]:
         state = "生效中" if it["in_force"] else ("已启用" if it["active"] else "未启用")
-        since = it["effective_from"] or it["proposed_effective_from"]
-        if since.tzinfo is not None:  # dates as a Chinese finance office reads them
-            since = since.astimezone(SHANGHAI)
+        since = _beijing(it["effective_from"] or it["proposed_effective_from"])
         print(f"{it['id']} v{it['version']}  区划 {it['region']}  单位 {it['unit'] or '—'}  "
               f"{state}  自 {since:%Y-%m-%d}  {it['name']}（{it['source']}）")
     return 0
@@ -324,7 +321,6 @@ def cmd_rules_upload(args) -> int:
     import json
     from pathlib import Path
 
-    from server.errors import ApiError
     from server.services import approvals
     try:
         document = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -337,26 +333,20 @@ def cmd_rules_upload(args) -> int:
     if not isinstance(document, dict):
         print(f"审批规则文件 {args.file} 的顶层应为对象（format, rule_sets）。", file=sys.stderr)
         return 1
-    _, engine, session = _session()
-    try:
-        if not _require_migrated(engine):
-            return 2
-        principal = _cli_principal(session, args.user)
+
+    def upload(session, principal):
         rows = approvals.upload_rule_sets(session, principal=principal, document=document)
-        activated = [approvals.activate_rule_set(session, principal=principal,
-                                                 rule_set_id=r.rule_set_id, version=r.version)
-                     for r in rows] if args.activate else []
-        session.commit()
-    except (ApiError, LookupError) as exc:
-        session.rollback()
-        print(f"上传失败（未保存任何版本）：{getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 1
-    finally:
-        session.close()
-        engine.dispose()
-    for r in rows:
-        print(f"已上传 {r.rule_set_id} v{r.version}（区划 {r.region}）"
-              + ("，已启用" if r in activated else "，未启用：用 `rules activate` 启用"))
+        for r in rows if args.activate else ():
+            approvals.activate_rule_set(session, principal=principal, rule_set_id=r.rule_set_id,
+                                        version=r.version)
+        return [(r.rule_set_id, r.version, r.region) for r in rows]
+
+    status, uploaded = _as_operator(args, upload, "上传失败（未保存任何版本）")
+    if status:
+        return status
+    for rule_set_id, version, region in uploaded:
+        print(f"已上传 {rule_set_id} v{version}（区划 {region}）"
+              + ("，已启用" if args.activate else "，未启用：用 `rules activate` 启用"))
     return 0
 
 
@@ -365,7 +355,6 @@ def cmd_rules_activate(args) -> int:
     from datetime import datetime
 
     from fiscal.approval import SHANGHAI
-    from server.errors import ApiError
     from server.services import approvals
     when = None
     if args.effective_from:
@@ -374,24 +363,18 @@ def cmd_rules_activate(args) -> int:
         except ValueError:
             print(f"生效日期 {args.effective_from!r} 应写成 YYYY-MM-DD。", file=sys.stderr)
             return 1
-    _, engine, session = _session()
-    try:
-        if not _require_migrated(engine):
-            return 2
-        row = approvals.activate_rule_set(session, principal=_cli_principal(session, args.user),
+
+    def activate(session, principal):
+        row = approvals.activate_rule_set(session, principal=principal,
                                           rule_set_id=args.rule_set_id, version=args.version,
                                           effective_from=when)
-        session.commit()
-    except (ApiError, LookupError) as exc:
-        print(f"启用失败：{getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 1
-    finally:
-        session.close()
-        engine.dispose()
-    since = row.effective_from
-    if since.tzinfo is not None:
-        since = since.astimezone(SHANGHAI)
-    print(f"已启用 {row.rule_set_id} v{row.version}，自 {since:%Y-%m-%d %H:%M} 起生效（北京时间）")
+        return row.rule_set_id, row.version, row.effective_from
+
+    status, activated = _as_operator(args, activate, "启用失败")
+    if status:
+        return status
+    rule_set_id, version, since = activated
+    print(f"已启用 {rule_set_id} v{version}，自 {_beijing(since):%Y-%m-%d %H:%M} 起生效（北京时间）")
     return 0
 
 

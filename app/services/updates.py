@@ -97,12 +97,3 @@ def pending_update(data_dir: Path, *, current: str | None = None) -> UpdateNotic
                         download_url=advice.get("client_download_url"),
                         release_notes=advice.get("client_release_notes"),
                         checked_at=str(advice.get("checked_at", "")))
-
-
-def last_download_url(data_dir: Path) -> str | None:
-    """Where the server said clients come from (used by the protocol-window refusal too)."""
-    try:
-        return json.loads((Path(data_dir) / ADVICE_FILE).read_text(encoding="utf-8")).get(
-            "client_download_url")
-    except (OSError, ValueError, AttributeError):
-        return None
