@@ -17,6 +17,7 @@ anything else becomes a generic Chinese message and the traceback goes to the lo
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import sys
@@ -26,7 +27,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +179,47 @@ class _Relay(QObject):
     sig_outcome = Signal(object, str, object)
 
 
+class _MainThreadGc(QObject):
+    """Python's cycle collector runs only on the UI thread (Anki's habit). Run by chance in a
+    worker, it can free a Qt wrapper there: ~QObject takes Qt's connection lock and waits for the
+    GIL, while the UI thread holds the GIL waiting for that lock (a deadlock seen in CI). So the
+    automatic collector is off and this timer collects on the UI thread instead."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start(1000)
+
+    @Slot()
+    def collect(self) -> None:
+        if gc.get_count()[0] >= gc.get_threshold()[0]:
+            gc.collect()
+
+
+_gc: _MainThreadGc | None = None
+
+
+def collect_on_ui_thread_only() -> None:
+    """Install the UI-thread collector once per application (needs a QCoreApplication)."""
+    global _gc
+    app = QCoreApplication.instance()
+    if _gc is None and app is not None:
+        _gc = _MainThreadGc(app)
+
+
+def restore_automatic_gc() -> None:
+    """Back to Python's automatic collector (tests that leave the Qt part of the suite)."""
+    global _gc
+    if _gc is not None:
+        _gc._timer.stop()
+        _gc.deleteLater()
+        _gc = None
+    gc.enable()
+    gc.collect()
+
+
 class TaskRunner(QObject):
     """Runs queries and mutations on a thread pool; broadcasts change sets."""
 
@@ -192,6 +234,7 @@ class TaskRunner(QObject):
         # workers run Python (sync apply, import parsing) and share the GIL with the UI thread:
         # a 1 ms switch interval (default 5 ms) hands it back to the UI thread sooner
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        collect_on_ui_thread_only()  # workers must never run the cycle collector
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._relay = _Relay(self)

@@ -63,6 +63,15 @@ def chinese_ui_after_each_test():
         switch_language("zh_CN")
 
 
+@pytest.fixture(scope="package", autouse=True)
+def automatic_gc_after_the_qt_tests():
+    """The task runner moves cycle collection to the UI thread (app.ui.tasks); the tests that run
+    after this package have no event loop to drive it, so they get the automatic collector back."""
+    yield
+    from app.ui.tasks import restore_automatic_gc
+    restore_automatic_gc()
+
+
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory):
     """A demo database built once (300 indicators); tests copy it."""

@@ -153,3 +153,28 @@ def test_results_for_a_destroyed_view_are_dropped_quietly(qtbot, runner, caplog)
     with qtbot.waitSignal(task.sig_finished, timeout=5000):
         pass
     assert errors == [] and "callback" not in caplog.text
+
+
+def test_cycle_collection_runs_on_the_ui_thread_only(runner, qtbot) -> None:
+    """A worker must never run the cycle collector (it could free a Qt wrapper off the UI
+    thread and deadlock against it): the automatic collector is off while the runner exists and
+    the UI thread's timer collects instead."""
+    import gc
+    import weakref
+
+    from app.ui import tasks
+
+    assert not gc.isenabled() and tasks._gc is not None
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle: only the collector frees it
+    gone = weakref.ref(a)
+    del a, b
+    # enough live allocations to be due for a collection, which only the timer may now run
+    keep = [Node() for _ in range(gc.get_threshold()[0] + 1)]
+    assert gone() is not None  # not collected at allocation time
+    qtbot.waitUntil(lambda: gone() is None, timeout=3000)
+    del keep
