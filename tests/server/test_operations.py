@@ -229,3 +229,11 @@ def test_migrations_have_a_single_head() -> None:
 
     from server.migrate import alembic_config
     assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+def test_demo_passwords_never_contain_the_username() -> None:
+    """Seeding drew random passwords and failed by chance when one contained a short username."""
+    from server.security import password_problem
+    from server.seed import _password
+    for _ in range(2000):
+        assert password_problem(_password("gk"), username="gk") is None
