@@ -231,27 +231,27 @@ def _forget_execution(session: Session, _previous) -> None:
     session.info.pop(_EXECUTION, None)
 
 
-def _live_history(session: Session, q, unit_id: int, since: datetime) -> dict:
-    """``{application id: (PastPayment, submitted_at)}`` of the unit's live payments since
-    ``since``. The first submission of a transaction reads them; later ones in the same
-    transaction (a push group of many submissions) reuse that read and re-read only the
-    applications whose status changed since (tracked by :func:`_status_set`): the history is
-    O(1) queries per submission instead of O(history) rows."""
+def _live_history(session: Session, q, unit_id: int, since: datetime) -> fw.PaymentHistory:
+    """The unit's live payments since ``since``, indexed for the rules. The first submission of
+    a transaction reads them; later ones in the same transaction (a push group of many
+    submissions) reuse that read and re-read only the applications whose status changed since
+    (tracked by :func:`_status_set`): the history is O(1) queries and O(changes) work per
+    submission instead of O(history). The caller bounds the result by its own ``since``."""
     cache = chain.transaction_cache(session, "monitor_history")
     dirty = chain.transaction_cache(session, "monitor_dirty")
     entry = cache.get(unit_id)
     if entry is None or entry[0] > since:
         gen = cache.get("gen", 0)
-        rows = {r.id: (_past(r), r.submitted_at) for r in session.execute(
-            q.where(Application.unit_id == unit_id))}
-        entry = cache[unit_id] = [since, rows, gen]
-        return rows
-    since0, rows, seen = entry
+        history = fw.PaymentHistory(_past(r) for r in session.execute(
+            q.where(Application.unit_id == unit_id)))
+        cache[unit_id] = [since, history, gen]
+        return history
+    since0, history, seen = entry
     changed = [i for i, g in dirty.items() if g > seen]
     if changed:
         entry[2] = cache.get("gen", 0)
         for i in changed:
-            rows.pop(i, None)
+            history.discard(str(i))
         # A changed application still loaded in this session is taken from memory: it holds
         # exactly what the query below would read after its autoflush (typically the
         # previous submission of the same push group). The others are read again.
@@ -263,15 +263,16 @@ def _live_history(session: Session, q, unit_id: int, since: datetime) -> dict:
                 again.append(i)
             elif a.unit_id == unit_id and a.status in LIVE_STATUSES and a.submitted_at is not None \
                     and a.submitted_at >= since0:
-                rows[i] = (_past(_HistoryRow(a.id, a.unit.code, a.payee_name, a.payee_account,
-                                             a.amount, a.submitted_at, a.created_at,
-                                             a.settlement_mode)), a.submitted_at)
+                history.add(_past(_HistoryRow(a.id, a.unit.code, a.payee_name, a.payee_account,
+                                              a.amount, a.submitted_at, a.created_at,
+                                              a.settlement_mode)))
         changed = again
         for b in range(0, len(changed), 500):
-            rows.update((r.id, (_past(r), r.submitted_at)) for r in session.execute(
-                q.where(Application.unit_id == unit_id, Application.id.in_(changed[b:b + 500]),
-                        Application.submitted_at >= since0)))
-    return rows
+            for r in session.execute(q.where(Application.unit_id == unit_id,
+                                             Application.id.in_(changed[b:b + 500]),
+                                             Application.submitted_at >= since0)):
+                history.add(_past(r))
+    return history
 
 
 def context(session: Session, app: Application | None, *, now: datetime,
@@ -290,13 +291,13 @@ def context(session: Session, app: Application | None, *, now: datetime,
                 Application.settlement_mode)
          .join(Unit, Unit.id == Application.unit_id)
          .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
-    recent: list[fw.PastPayment] = []
+    recent: list[fw.PastPayment] | fw.PaymentHistory = []
     live_payees: set[str] = set()
     if app is not None:
-        # the unit's own history only: every rule reads it through fiscal.warnings._unit_history
-        # (same unit), so other units' payments to the same payee would be fetched and dropped
-        recent = [p for i, (p, at) in _live_history(session, q, unit_id, since).items()
-                  if i != app.id and at >= since]
+        # the unit's own history only: every history rule asks for the same unit's payments,
+        # so other units' payments to the same payee would be fetched and never read. The rules
+        # leave the application itself out.
+        recent = _live_history(session, q, unit_id, since).since(since)
     else:
         if unit_id is not None:
             q = q.where(Application.unit_id == unit_id)
@@ -341,7 +342,8 @@ def context(session: Session, app: Application | None, *, now: datetime,
         if app is not None:
             live_payees = {app.payee_name} if app.payee_is_personal else set()
         staff = _staff_names(session, live_payees)
-    return fw.MonitorContext(now=now, recent_payments=tuple(recent), contract=contract,
+    return fw.MonitorContext(now=now, recent_payments=recent if isinstance(recent, fw.PaymentHistory)
+                             else tuple(recent), contract=contract,
                              unit_below_county=below, execution=execution, accounts=accounts,
                              account_last_activity=last, sangong=sangong, staff_names=staff)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +25,7 @@ from fiscal.warnings import (
     Outcome,
     PastPayment,
     PaymentFacts,
+    PaymentHistory,
     SangongLine,
     Side,
     Trigger,
@@ -676,3 +677,69 @@ def test_explanation_is_for_yellow_warnings_only(level, code) -> None:
         dispose(Disposition(level), A.EXPLAIN, side=Side.UNIT, by="u", at=WORK, note="说明",
                 attachments=("a",))
     assert e.value.code == code and "不能以书面说明解除" in e.value.message
+
+
+# --------------------------------------------------------------------------- indexed history
+
+
+_SH = timezone(timedelta(hours=8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["U1", "U2"]), st.sampled_from(["甲公司", "乙 公司", "丙（个人）"]),
+                          st.sampled_from(["6222-0001", "62220001", "6222 0002", ""]),
+                          st.integers(0, 60 * 24 * 40), st.booleans()), max_size=40),
+       st.integers(0, 60 * 24 * 40), st.sets(st.integers(0, 39)))
+def test_payment_history_answers_what_a_scan_of_the_history_answers(rows, floor_min, dropped):
+    """The indexes give exactly the payments a full scan with the rules' old filters gives,
+    also after payments are dropped and through a view bounded in time."""
+    from fiscal.warnings import _local, _norm_account, _norm_name
+
+    base = datetime(2026, 3, 1, tzinfo=_SH)
+    pays = [PastPayment(f"p{i}", unit, name, acct, 100 + i, base + timedelta(minutes=m), cash)
+            for i, (unit, name, acct, m, cash) in enumerate(rows)]
+    history = PaymentHistory(pays)
+    for i in dropped:
+        history.discard(f"p{i}")
+    kept = [p for p in pays if int(p.id[1:]) not in dropped]
+    floor = base + timedelta(minutes=floor_min)
+    view = history.since(floor)
+    visible = [p for p in kept if p.at >= floor]
+    assert sorted(p.id for p in view) == sorted(p.id for p in visible) and len(view) == len(visible)
+    for p in pays:
+        day, when = _local(p.at).date(), _local(p.at)
+        assert {x.id for x in view.on_day(p.unit_code, day)} == {
+            x.id for x in visible if x.unit_code == p.unit_code and _local(x.at).date() == day}
+        assert {x.id for x in view.to_payee(p.unit_code, p.payee_account, p.payee_name)} == {
+            x.id for x in visible if x.unit_code == p.unit_code and (
+                _norm_account(x.payee_account) == _norm_account(p.payee_account)
+                or _norm_name(x.payee_name) == _norm_name(p.payee_name))}
+        assert {x.id for x in history.cash_in_month(p.unit_code, when.year, when.month)} == {
+            x.id for x in kept if x.cash and x.unit_code == p.unit_code
+            and (_local(x.at).year, _local(x.at).month) == (when.year, when.month)}
+
+
+def test_payment_history_replaces_by_id_and_a_view_is_read_only():
+    at = datetime(2026, 3, 2, 10, tzinfo=_SH)
+    history = PaymentHistory([PastPayment("a", "U1", "甲公司", "1", 100, at)])
+    history.add(PastPayment("a", "U1", "乙公司", "2", 200, at + timedelta(days=1)))
+    assert history.on_day("U1", at.date()) == [] and len(history) == 1
+    assert [p.amount_fen for p in history.to_payee("U1", "2", "x")] == [200]
+    with pytest.raises(TypeError):
+        history.since(at).add(PastPayment("b", "U1", "甲公司", "1", 1, at))
+
+
+def test_rules_read_a_kept_history_like_a_tuple():
+    """The server passes an indexed history it keeps up to date; a tuple gives the same hits."""
+    cat = load_warning_rules()
+    now = datetime(2026, 3, 3, 15, tzinfo=_SH)
+    past = tuple(PastPayment(f"h{i}", "U1", "某某文具有限公司", "6222021234567890123", 48_000_00,
+                             now - timedelta(hours=i + 1)) for i in range(3))
+    app = PaymentFacts(id="new", region_code="330700", unit_code="U1", amount_fen=48_000_00,
+                       payee_name="某某文具有限公司", payee_account="6222-0212-3456-7890-123",
+                       submitted_at=now)
+    by_tuple = evaluate(app, MonitorContext(now=now, recent_payments=past), cat)
+    by_index = evaluate(app, MonitorContext(now=now, recent_payments=PaymentHistory(past)), cat)
+    assert [h.rule_id for h in by_tuple] == [h.rule_id for h in by_index]
+    assert "split_payment" in {h.rule_id for h in by_index}
+    assert [h.message for h in by_tuple] == [h.message for h in by_index]
