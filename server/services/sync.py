@@ -182,25 +182,35 @@ def _known(session: Session, principal: Principal, keys: list[str]) -> dict[str,
     return out
 
 
+class _RedoCarefully(Exception):
+    """A command failed in a group run without savepoints: the group is redone with them."""
+
+
 def push(session: Session, *, principal: Principal, commands: list[PushCommand]) -> dict:
-    """Each command's effect and its stored answer commit (or roll back) together: the command
-    runs in a SAVEPOINT (a refused one rolls back only its own), its answer is written with the
-    group's other answers just before the group commits. If the database fails a group (a
-    deadlock, a busy SQLite file, the same key stored meanwhile by a concurrent retry) the group
-    is rolled back whole and its commands re-run one transaction each."""
+    """Each command's effect and its stored answer commit (or roll back) together, grouped
+    into transactions (see GROUP_SECONDS). A group first runs without savepoints (two round
+    trips per command fewer); if a command in it is refused or the database fails it, the group
+    is rolled back whole — nothing of it has committed — and redone: a refusal redoes it with
+    each command in a SAVEPOINT (a refused one rolls back only its own effects; the rest of the
+    request keeps savepoints), a database failure (a deadlock, a busy SQLite file, the same
+    key stored meanwhile by a concurrent retry) redoes its commands one transaction each.
+    Answers are written with the group's other answers just before the group commits."""
     results: list[dict | None] = [None] * len(commands)
     known: dict[str, Any] = _known(session, principal, [c.idempotency_key for c in commands])
     pending: list[dict] = []  # idempotency records of the open group
-    i, group_start, group_began, grouping = 0, 0, time.monotonic(), True
+    i, group_start, group_began = 0, 0, time.monotonic()
+    grouping, savepoints = True, False
 
-    def redo_one_by_one() -> int:
-        nonlocal known, grouping
+    def redo(*, one_by_one: bool) -> int:
+        nonlocal known, grouping, savepoints
         session.rollback()
         pending.clear()
-        for k in range(group_start, i + 1 if i < len(commands) else i):
+        for k in range(group_start, min(i + 1, len(commands))):
             results[k] = None
         known = _known(session, principal, [c.idempotency_key for c in commands])
-        grouping = False
+        savepoints = True
+        if one_by_one:
+            grouping = False
         return group_start
 
     while i < len(commands):
@@ -214,11 +224,14 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
                 results[i] = _replay(rec, cmd, rh)
             else:
                 try:
-                    answer, row = _one(session, principal, cmd, rh)
+                    answer, row = _one(session, principal, cmd, rh, savepoint=savepoints)
+                except _RedoCarefully:
+                    i = redo(one_by_one=False)
+                    continue
                 except DBAPIError:
                     if not grouping:
                         raise
-                    i = redo_one_by_one()  # nothing of this group has committed
+                    i = redo(one_by_one=True)  # nothing of this group has committed
                     continue
                 results[i] = answer
                 pending.append(row)
@@ -232,7 +245,7 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
                 session.commit()
             except IntegrityError:
                 if grouping:
-                    i = redo_one_by_one()
+                    i = redo(one_by_one=True)
                     continue
                 # one command alone: its key was stored by a concurrent request meanwhile
                 session.rollback()
@@ -244,7 +257,7 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
             except DBAPIError:
                 if not grouping:
                     raise
-                i = redo_one_by_one()
+                i = redo(one_by_one=True)
                 continue
             pending.clear()
             group_start, group_began = i, time.monotonic()
@@ -260,9 +273,20 @@ class _Stored:
     response: str
 
 
-def _one(session: Session, principal: Principal, cmd: PushCommand,
-         rh: str) -> tuple[dict, dict]:
-    """Run one command in a savepoint; returns its answer and the idempotency record to store."""
+def _one(session: Session, principal: Principal, cmd: PushCommand, rh: str, *,
+         savepoint: bool = True) -> tuple[dict, dict]:
+    """Run one command; returns its answer and the idempotency record to store. With
+    ``savepoint`` it runs in a SAVEPOINT and a refusal rolls back only its own effects; without,
+    a refusal or an integrity error raises :class:`_RedoCarefully` (the caller rolls the whole
+    group back and runs it again with savepoints)."""
+    if not savepoint:
+        try:
+            status, data = _run(session, principal, cmd)
+        except (ApiError, IntegrityError):
+            raise _RedoCarefully() from None
+        return _answer(principal, cmd, rh, {
+            "idempotency_key": cmd.idempotency_key, "status": "ok", "http_status": status,
+            "code": None, "message": None, "data": data})
     sp = session.begin_nested()
     try:
         try:
@@ -287,6 +311,10 @@ def _one(session: Session, principal: Principal, cmd: PushCommand,
         if sp.is_active:
             sp.rollback()
         raise
+    return _answer(principal, cmd, rh, result)
+
+
+def _answer(principal: Principal, cmd: PushCommand, rh: str, result: dict) -> tuple[dict, dict]:
     stored = json.loads(json.dumps(result, default=str, ensure_ascii=False))
     row = {"user_id": principal.user.id, "key": cmd.idempotency_key, "request_hash": rh,
            "http_status": result["http_status"], "response": json.dumps(stored, ensure_ascii=False),

@@ -168,6 +168,44 @@ def test_push_group_refusal_rolls_back_only_that_command(seeded, monkeypatch):
     assert all(x["replayed"] for x in again) and again[4]["code"] == "insufficient_balance"
 
 
+def test_push_group_runs_without_savepoints_until_a_refusal(seeded, monkeypatch):
+    """A group first runs without savepoints; the first refusal rolls the group back and
+    redoes it once with a savepoint per command, which the rest of the request keeps: the
+    refused commands change nothing, the others commit once, numbers have no gaps."""
+    from server.services import sync as sync_svc
+
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)  # one transaction for the whole push
+    seeded.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SYN-OPT", "A1", 10_00)]}).raise_for_status()
+    acc = seeded.api("acc_a1")
+    ids = [new_id() for _ in range(4)]
+    amounts = [4_00, 7_00, 5_00, 9_00]  # the 2nd and the 4th exceed what is left
+    cmds = [{"idempotency_key": f"o-{a}-s", "type": "application.save_draft", "entity_id": a,
+             "payload": draft("SYN-OPT", amt)} for a, amt in zip(ids, amounts, strict=True)]
+    cmds += [{"idempotency_key": f"o-{a}-u", "type": "application.submit", "entity_id": a}
+             for a in ids]
+    real_run, calls, nested = sync_svc._run, [], []
+
+    def counted(session, principal, cmd):
+        calls.append((cmd.type.split(".")[1], ids.index(cmd.entity_id)))
+        nested.append(session.in_nested_transaction())
+        return real_run(session, principal, cmd)
+
+    monkeypatch.setattr(sync_svc, "_run", counted)
+    res = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P).json()["results"]
+    assert [x["status"] for x in res] == ["ok"] * 5 + ["error", "ok", "error"]
+    assert res[5]["code"] == res[7]["code"] == "insufficient_balance"
+    first = [("save_draft", k) for k in range(4)] + [("submit", 0), ("submit", 1)]
+    assert calls == first + first + [("submit", 2), ("submit", 3)]
+    assert nested == [False] * 6 + [True] * 8  # savepoints only from the redo on
+    apps = [acc.get(f"/api/v1/applications/{a}").json() for a in ids]
+    assert [a["status"] for a in apps] == ["submitted", "draft", "submitted", "draft"]
+    numbers = sorted(int(a["app_no"][-8:]) for a in apps)
+    assert numbers == list(range(numbers[0], numbers[0] + 4))  # the rolled-back try took none
+    ind = acc.get("/api/v1/indicators/SYN-OPT").json()
+    assert (ind["reserved_fen"], ind["available_fen"]) == (9_00, 1_00)
+
+
 def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypatch):
     """A database error in the middle of a group (a deadlock, a busy file) rolls the whole group
     back and re-runs its commands each in its own transaction: nothing is lost or doubled."""
