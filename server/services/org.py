@@ -133,6 +133,10 @@ def ensure_region(session: Session, code: str, name: str) -> Region:
         r = Region(code=code, name=name)
         session.add(r)
         session.flush()
+        # A new 区划's clients need its dictionaries before the next server start publishes them.
+        from server.services import dictionary_versions
+
+        dictionary_versions.publish(session, [code])
     return r
 
 
