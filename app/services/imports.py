@@ -622,11 +622,11 @@ class LocalDraftSink(_LocalSink):
             raise
 
     def _write(self, records: Sequence[ImportRecord]) -> None:
-        from fiscal.dictionaries import dictionaries
+        from app.sync.dictionaries import local_dictionaries
 
         s = self.session
         assert s is not None, "begin() first"
-        modes = dictionaries(self.meta.get("region")).settlement_modes
+        modes = local_dictionaries(s, self.meta.get("region")).settlement_modes
         bound = _BoundDatabase(self.db, s)
         wanted = {str(r.data["bgt_code"]) for r in records}
         inds: dict[str, Indicator] = {}
@@ -871,6 +871,13 @@ def import_to_product(path: Any, kind: str, **kwargs: Any) -> Any:
     if isinstance(sink, ServerIndicatorSink):  # the upload reports progress and obeys cancel too
         sink.progress = sink.progress or kwargs.get("progress")
         sink.cancel = sink.cancel or kwargs.get("cancel")
+    db = getattr(sink, "db", None) or getattr(sink, "sync_db", None)
+    if db is not None and "dicts" not in kwargs:
+        from app.sync.dictionaries import local_dictionaries
+
+        # Validate cells (结算方式, 资金性质…) against the server's dictionaries as last synced.
+        with db.read() as s:
+            kwargs["dicts"] = local_dictionaries(s, kwargs.get("region"))
     try:
         result = import_workbook(path, kind, **kwargs)
         finish_result(result, sink)
