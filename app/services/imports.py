@@ -554,9 +554,15 @@ class _RolledBack(Exception):
     pass
 
 
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
 class LocalPayeeSink(_LocalSink):
     """收款人 → the local payee address book (``app.models.Payee``), all in one transaction.
-    An entry with the same account and name is updated (bank, 联行号, USCC, kind)."""
+    An entry with the same account and name is updated (bank, 联行号, USCC, 身份证号, 联系电话,
+    备注, kind)."""
 
     kind = "payees"
 
@@ -580,6 +586,10 @@ class LocalPayeeSink(_LocalSink):
             payee.bank_name = str(d.get("payee_bank") or payee.bank_name or "")
             payee.bank_code = d.get("bank_code") or payee.bank_code
             payee.uscc = d.get("uscc") or payee.uscc
+            # an empty cell keeps what the address book has (a re-import never erases)
+            payee.id_no = d.get("id_no") or payee.id_no
+            payee.phone = _text(d.get("phone")) or payee.phone
+            payee.remark = _text(d.get("remark")) or payee.remark
             payee.kind = kind
         s.flush()
         self._count += len(records)
