@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.models import Payee, utcnow
 from app.services.errors import InvalidField, NotFound
-from app.services.results import Changes, PayeeView
+from app.services.results import Changes, PayeeSaved, PayeeView
 from fiscal.ids import is_valid_resident_id
 
 PHONE_MAX, REMARK_MAX = 40, 300  # the columns' sizes (app.models.Payee)
@@ -99,7 +99,7 @@ def save_payee(
 
 
 def update_payee_details(*, db: Database, payee_id: int, id_no: str | None,
-                         phone: str | None, remark: str | None) -> tuple[PayeeView, Changes]:
+                         phone: str | None, remark: str | None) -> PayeeSaved:
     """Edit an address-book entry's 身份证号, 联系电话 and 备注 (blank clears). A 身份证号
     marks the entry as a personal payee."""
     id_no, phone, remark = clean_details(id_no=id_no, phone=phone, remark=remark)
@@ -112,4 +112,4 @@ def update_payee_details(*, db: Database, payee_id: int, id_no: str | None,
             p.kind = "person"
         s.flush()
         view = _view(p)
-    return view, Changes(payees=True)
+    return PayeeSaved(view, Changes(payees=True))

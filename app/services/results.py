@@ -162,3 +162,9 @@ class PayeeView:
     id_no: str | None = None  # 身份证号 (personal payees)
     phone: str | None = None  # 联系电话
     remark: str | None = None  # 备注
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeSaved:
+    payee: PayeeView
+    changes: Changes

@@ -184,12 +184,14 @@ class DeskWindow(MainWindow):
         sync.triggered.connect(self.status_panel.start_sync)
         conflicts = QAction(self.tr("同步冲突…"), self)
         conflicts.triggered.connect(self.status_panel.open_conflicts)
+        payees = QAction(self.tr("收款人地址簿…"), self)
+        payees.triggered.connect(self.open_payee_book)
         sign_out = QAction(self.tr("注销（切换用户）"), self)
         sign_out.triggered.connect(self.sign_out)
         close = QAction(self.tr("退出"), self)
         close.setShortcut(QKeySequence("Ctrl+Q"))
         close.triggered.connect(self.close)
-        for a in (new, sync, conflicts, sign_out, close):
+        for a in (new, sync, conflicts, payees, sign_out, close):
             file_menu.addAction(a)
         view = QMenu(self.tr("视图(&V)"), self)
         bar.insertMenu(help_action, view)
@@ -204,6 +206,14 @@ class DeskWindow(MainWindow):
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             view.addAction(act)
+
+    def open_payee_book(self) -> Any:
+        from app.ui.payee_book import PayeeBookDialog
+
+        dialog = PayeeBookDialog(self.ctx, self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def sign_out(self) -> None:
         """Forget the tokens (the offline verifier stays: the user can unlock offline later);
