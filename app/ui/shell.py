@@ -97,7 +97,9 @@ class DeskWindow(MainWindow):
         self.applications.form.sig_queued.connect(self._on_form_queued)
         self.sig_page_changed.connect(self._on_page_changed)
         ctx.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
+        ctx.runner.sig_changes.connect(self._on_runner_changes)
         self._build_menus()
+        self.load_dictionaries()
         if ctx.db.path:
             from app.services.updates import pending_update
 
@@ -206,6 +208,20 @@ class DeskWindow(MainWindow):
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             view.addAction(act)
+
+    def load_dictionaries(self) -> None:
+        """Code names on every screen (资金性质, 结算方式) from the server's dictionaries as
+        last synced."""
+        from app.services.ui_queries import dictionary_lists
+        from app.ui.formatting import use_dictionaries
+
+        db = self.ctx.db
+        self.ctx.runner.query(lambda c: dictionary_lists(db=db), on_success=use_dictionaries,
+                              key=f"shell-dicts-{id(self)}", label=self.tr("读取字典"))
+
+    def _on_runner_changes(self, changes: Any) -> None:
+        if getattr(changes, "sync_state", False):
+            self.load_dictionaries()
 
     def open_payee_book(self) -> Any:
         from app.ui.payee_book import PayeeBookDialog

@@ -1006,65 +1006,65 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="158"/>
+        <location filename="../../app/ui/shell.py" line="160"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="245"/>
+        <location filename="../../app/ui/shell.py" line="261"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="241"/>
+        <location filename="../../app/ui/shell.py" line="257"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="243"/>
+        <location filename="../../app/ui/shell.py" line="259"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
-        <location filename="../../app/ui/shell.py" line="250"/>
+        <location filename="../../app/ui/shell.py" line="184"/>
+        <location filename="../../app/ui/shell.py" line="266"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="185"/>
+        <location filename="../../app/ui/shell.py" line="187"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="293"/>
+        <location filename="../../app/ui/shell.py" line="309"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="249"/>
+        <location filename="../../app/ui/shell.py" line="265"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="289"/>
-        <location filename="../../app/ui/shell.py" line="295"/>
+        <location filename="../../app/ui/shell.py" line="305"/>
+        <location filename="../../app/ui/shell.py" line="311"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="200"/>
-        <location filename="../../app/ui/shell.py" line="259"/>
+        <location filename="../../app/ui/shell.py" line="202"/>
+        <location filename="../../app/ui/shell.py" line="275"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="242"/>
+        <location filename="../../app/ui/shell.py" line="258"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="246"/>
+        <location filename="../../app/ui/shell.py" line="262"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
@@ -1079,63 +1079,68 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="187"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
         <source>收款人地址簿…</source>
         <translation>Payee address book…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="176"/>
+        <location filename="../../app/ui/shell.py" line="178"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="178"/>
+        <location filename="../../app/ui/shell.py" line="180"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="247"/>
+        <location filename="../../app/ui/shell.py" line="263"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="237"/>
+        <location filename="../../app/ui/shell.py" line="253"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="191"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="248"/>
+        <location filename="../../app/ui/shell.py" line="264"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="243"/>
+        <location filename="../../app/ui/shell.py" line="259"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="244"/>
+        <location filename="../../app/ui/shell.py" line="260"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="196"/>
+        <location filename="../../app/ui/shell.py" line="198"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="191"/>
-        <location filename="../../app/ui/shell.py" line="251"/>
+        <location filename="../../app/ui/shell.py" line="220"/>
+        <source>读取字典</source>
+        <translation>Loading dictionaries</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="193"/>
+        <location filename="../../app/ui/shell.py" line="267"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="117"/>
+        <location filename="../../app/ui/shell.py" line="119"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -3659,47 +3664,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>status</name>
     <message>
-        <location filename="../../app/ui/formatting.py" line="86"/>
+        <location filename="../../app/ui/formatting.py" line="99"/>
         <source>已审批（待发送）</source>
         <translation>Decided (to send)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="84"/>
+        <location filename="../../app/ui/formatting.py" line="97"/>
         <source>已审核</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="84"/>
+        <location filename="../../app/ui/formatting.py" line="97"/>
         <source>已拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="83"/>
+        <location filename="../../app/ui/formatting.py" line="96"/>
         <source>已提交</source>
         <translation>Submitted</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="85"/>
+        <location filename="../../app/ui/formatting.py" line="98"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="83"/>
+        <location filename="../../app/ui/formatting.py" line="96"/>
         <source>已退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="82"/>
+        <location filename="../../app/ui/formatting.py" line="95"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="85"/>
+        <location filename="../../app/ui/formatting.py" line="98"/>
         <source>待审批</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="82"/>
+        <location filename="../../app/ui/formatting.py" line="95"/>
         <source>草稿</source>
         <translation>Draft</translation>
     </message>
