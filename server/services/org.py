@@ -134,9 +134,15 @@ def ensure_region(session: Session, code: str, name: str) -> Region:
         session.add(r)
         session.flush()
         # A new 区划's clients need its dictionaries before the next server start publishes them.
+        from fiscal.dictionaries import DictionaryError
         from server.services import dictionary_versions
 
-        dictionary_versions.publish(session, [code])
+        try:
+            dictionary_versions.publish(session, [code])
+        except DictionaryError as exc:  # a broken override file: clients use their shipped copy
+            import logging
+
+            logging.getLogger(__name__).error("dictionaries of %s not published: %s", code, exc)
     return r
 
 

@@ -133,3 +133,19 @@ def test_a_broken_override_file_is_not_published(two_regions, resources_copy):
         dictionary_versions.publish(s)
     with two_regions.session() as s:
         assert s.get(DictionaryVersion, OTHER).digest == before
+
+
+def test_a_new_region_with_a_broken_override_is_created_without_dictionaries(world, resources_copy,
+                                                                           caplog):
+    from server.models import DictionaryVersion, Region
+    from server.services import org
+
+    (resources_copy / "dictionaries" / "regions" / "330200.json").write_text(json.dumps(
+        {"settlement_modes": []}), encoding="utf-8")
+    with world.session() as s:
+        org.ensure_region(s, "330200000", "宁波市本级")
+        s.commit()
+    with world.session() as s:
+        assert s.get(Region, "330200000") is not None
+        assert s.get(DictionaryVersion, "330200000") is None
+    assert "settlement_modes" in caplog.text
