@@ -59,34 +59,35 @@ def mirrored_regions(s: Session) -> dict[str, str]:
                                        .where(CodeTableEntry.table == TABLE))}
 
 
-def _mirrored(s: Session, region: str | None) -> CodeTableEntry | None:
-    rows = list(s.scalars(select(CodeTableEntry).where(CodeTableEntry.table == TABLE)))
+def _mirrored(s: Session, region: str | None) -> tuple[str, str] | None:
+    """(区划, digest) of the mirrored copy that applies to ``region`` (digests only: the
+    documents are read when the cache does not have them)."""
+    heads = mirrored_regions(s)
     if region:
-        exact = [r for r in rows if r.code == region]
-        if exact:
-            return exact[0]
+        if region in heads:
+            return region, heads[region]
         # the same area code written with or without the 3 trailing digits
-        near = [r for r in rows if r.code[:6] == region[:6]]
-        return near[0] if len(near) == 1 else None
+        near = [c for c in heads if c[:6] == region[:6]]
+        return (near[0], heads[near[0]]) if len(near) == 1 else None
     # No region asked (a list, a report): a unit user's client mirrors exactly one region.
-    return rows[0] if len(rows) == 1 else None
+    return next(iter(heads.items())) if len(heads) == 1 else None
 
 
 def local_dictionaries(s: Session | None, region: str | None = None) -> Dictionaries:
     """The server's dictionaries for ``region`` as last received, else the shipped ones (with
     the region's shipped override, keyed like the server by the 6-digit area code)."""
-    row = _mirrored(s, region) if s is not None else None
-    if row is not None:
-        key = (row.code, row.name)
-        if row.name and key in _cache:
-            return _cache[key]
+    head = _mirrored(s, region) if s is not None else None
+    if head is not None:
+        if head[1] and head in _cache:
+            return _cache[head]
+        row = s.get(CodeTableEntry, (TABLE, _YEAR, head[0]))  # type: ignore[union-attr]
         try:
-            built = build_dictionaries(row.extra, row.code)
+            built = build_dictionaries(row.extra if row is not None else None, head[0])
         except DictionaryError as exc:  # a damaged cache: the shipped dictionaries still work
-            log.error("local dictionaries of %s unreadable: %s", row.code, exc)
+            log.error("local dictionaries of %s unreadable: %s", head[0], exc)
         else:
-            if row.name:
-                _cache[key] = built
+            if head[1]:
+                _cache[head] = built
             return built
     try:
         return dictionaries(region[:6] if region else None)

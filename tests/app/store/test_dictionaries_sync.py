@@ -144,3 +144,15 @@ def test_malformed_dictionaries_keep_the_previous_copy(db, caplog):
         # another region, never mirrored: the shipped dictionaries (with its shipped override)
         assert local_dictionaries(s, "330700000").raw["region_name"] == "金华市"
         assert local_dictionaries(s, "330700000").thresholds.cash_settlement_start_fen == 1_000_00
+
+
+def test_a_damaged_local_copy_falls_back_to_the_shipped_dictionaries(db, caplog):
+    from app.models import CodeTableEntry
+
+    with db.transaction() as s:
+        s.add(CodeTableEntry(table="dictionaries", fiscal_year=0, code="330700000", name="d-bad",
+                             extra={"fund_types": "damaged"}, server_seq=3))
+    with db.read() as s:
+        d = local_dictionaries(s, "330700000")
+    assert d.raw["region_name"] == "金华市" and d.fund_types == dictionaries().fund_types
+    assert "unreadable" in caplog.text
