@@ -130,16 +130,26 @@ class BodyLimitMiddleware:
 
 
 def _publish_code_tables(app: FastAPI) -> None:
-    """Announce the shipped classification tables to syncing clients (idempotent)."""
+    """Announce the shipped classification tables and each region's dictionaries to syncing
+    clients (idempotent: only what changed since the last start gets a new sequence number)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from server.services import codes
+    from fiscal.dictionaries import DictionaryError
+    from server.services import codes, dictionary_versions
     try:
         with app.state.sessionmaker() as s:
             codes.publish(s)
             s.commit()
     except SQLAlchemyError as exc:  # not migrated yet, or another worker got there first
         log.warning("code tables not published: %s", exc.__class__.__name__)
+    try:
+        with app.state.sessionmaker() as s:
+            dictionary_versions.publish(s)
+            s.commit()
+    except SQLAlchemyError as exc:
+        log.warning("dictionaries not published: %s", exc.__class__.__name__)
+    except DictionaryError as exc:  # a broken override file: clients keep the last good copy
+        log.error("dictionaries not published (fix resources/dictionaries): %s", exc)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

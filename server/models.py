@@ -725,3 +725,15 @@ class PaymentCorrection(Base):
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_by_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+
+class DictionaryVersion(Base):
+    """The dictionaries (fiscal.dictionaries: 资金性质, 结算方式, 公务卡 rules, thresholds…) in
+    force for one 财政区划, published to that region's clients through sync. A new ``seq`` only
+    when the content's digest changes (an upgrade, an edited override file)."""
+
+    __tablename__ = "dictionary_versions"
+    region: Mapped[str] = mapped_column(String(9), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    published_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)

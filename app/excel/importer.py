@@ -18,6 +18,7 @@ from app.excel.schema import KIND_NAMES, fields_for, synonyms
 from app.excel.sinks import ExistingKeys, ImportRecord, ImportSink, RowChecker
 from app.excel.validate import KEY_FIELDS, Context, RowValidator, default_year, record_key
 from fiscal.codes import available_years
+from fiscal.dictionaries import Dictionaries
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def import_workbook(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     checker: RowChecker | None = None,
+    dicts: Dictionaries | None = None,
 ) -> ImportResult:
     """Validate ``path`` as ``kind`` and (unless ``dry_run`` or no sink) import it.
 
@@ -108,6 +110,8 @@ def import_workbook(
     ``checker`` (by default ``indicators`` when it is a :class:`RowChecker`) checks the valid
     rows against the target's data in file order — the budget pre-check of applications —, in
     a dry run too, so the preview shows what the import would refuse.
+    ``dicts``: the dictionaries to validate against (the client passes the server's as last
+    synced); default the shipped ones of ``region``.
     """
     fields_for(kind)  # ValueError for an unknown kind: a programming error, not a user error
     result = ImportResult(file=str(path), kind=kind, dry_run=dry_run, partial=partial)
@@ -137,7 +141,7 @@ def import_workbook(
         result.file_format = reader.format
         result.streamed = reader.streamed
         result.sheet_names = reader.sheet_names
-        ctx = Context(year or default_year(), unit=layout.unit, region=region)
+        ctx = Context(year or default_year(), unit=layout.unit, region=region, given_dicts=dicts)
         validator = RowValidator(kind, layout, reader.col_offset, ctx)
         missing = validator.missing_required()
         if missing:

@@ -20,7 +20,7 @@ from app.excel.reader import Column, SheetLayout, cell_text
 from app.excel.schema import Field, fields_for
 from fiscal import ids
 from fiscal.codes import CodeTableError, available_years, code_tables, split_code_text
-from fiscal.dictionaries import dictionaries
+from fiscal.dictionaries import Dictionaries, dictionaries
 from fiscal.money import AmountError, parse_amount, wan_to_fen
 
 log = logging.getLogger(__name__)
@@ -77,16 +77,17 @@ class Context:
     year: int
     unit: str = "元"
     region: str | None = None
+    given_dicts: Dictionaries | None = None  # e.g. the server's as mirrored by the client
 
     def __post_init__(self) -> None:
-        self.dicts = dictionaries(self.region)
+        self.dicts = self.given_dicts or dictionaries(self.region)
         self._tables: dict = {}
         self._years: dict[int, Context] = {self.year: self}
 
     def for_year(self, year: int) -> Context:
         """The same context for another fiscal year (rows with their own 预算年度)."""
         if year not in self._years:
-            other = Context(year, self.unit, self.region)
+            other = Context(year, self.unit, self.region, self.given_dicts)
             other._years = self._years
             self._years[year] = other
         return self._years[year]

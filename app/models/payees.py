@@ -20,6 +20,9 @@ class Payee(Base):
     bank_code: Mapped[str | None] = mapped_column(String(20))  # 联行号
     uscc: Mapped[str | None] = mapped_column(String(18))
     kind: Mapped[str] = mapped_column(String(10), server_default="unit")  # unit | person
+    id_no: Mapped[str | None] = mapped_column(String(18))  # 身份证号 of a personal payee
+    phone: Mapped[str | None] = mapped_column(String(40))  # 联系电话
+    remark: Mapped[str | None] = mapped_column(String(300))  # 备注
     source: Mapped[str] = mapped_column(String(10), server_default="local")  # local | server
     use_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_used_at: Mapped[datetime | None]

@@ -218,8 +218,8 @@ def _missing_fields(app: PaymentApplication) -> list[tuple[str, str]]:
 def _reference_data(fiscal_year: int, region_code: str | None,
                     session: Any = None) -> dict[str, Any]:
     """Code tables and dictionaries for fiscal.rules (the same ones the form preview uses);
-    whatever cannot be loaded is left out and the rule falls back to its defaults. The code
-    tables are the server's as last synced (app.sync.code_tables), else the shipped ones."""
+    whatever cannot be loaded is left out and the rule falls back to its defaults. Both are the
+    server's as last synced (app.sync.code_tables, app.sync.dictionaries), else the shipped ones."""
     out: dict[str, Any] = {}
     try:
         from app.sync.code_tables import local_code_tables
@@ -234,12 +234,16 @@ def _reference_data(fiscal_year: int, region_code: str | None,
     except Exception:
         logging.getLogger(__name__).exception("code tables unavailable for offline rules")
     try:
-        from fiscal.dictionaries import dictionaries
+        from app.sync.dictionaries import local_dictionaries
 
-        dicts = dictionaries(region_code or None)
+        # The server's dictionaries for the region as last synced, else the shipped ones.
+        dicts = local_dictionaries(session, region_code or None)
         card = dicts.official_card
+        card_modes = {*card.card_settlement_modes}
+        card_modes |= {dicts.settlement_modes[c] for c in card_modes if c in dicts.settlement_modes}
         out.update(
             card_codes=tuple(card.economic_codes), mode_names=dicts.settlement_modes,
+            card_modes=frozenset(card_modes),
             card_small_amount_fen=card.no_card_acceptance_below_fen,
             cash_only_keywords=card.cash_only_keywords,
             personal_threshold_fen=dicts.thresholds.personal_payee_basis_fen,

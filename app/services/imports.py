@@ -554,9 +554,15 @@ class _RolledBack(Exception):
     pass
 
 
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
 class LocalPayeeSink(_LocalSink):
     """收款人 → the local payee address book (``app.models.Payee``), all in one transaction.
-    An entry with the same account and name is updated (bank, 联行号, USCC, kind)."""
+    An entry with the same account and name is updated (bank, 联行号, USCC, 身份证号, 联系电话,
+    备注, kind)."""
 
     kind = "payees"
 
@@ -580,6 +586,10 @@ class LocalPayeeSink(_LocalSink):
             payee.bank_name = str(d.get("payee_bank") or payee.bank_name or "")
             payee.bank_code = d.get("bank_code") or payee.bank_code
             payee.uscc = d.get("uscc") or payee.uscc
+            # an empty cell keeps what the address book has (a re-import never erases)
+            payee.id_no = d.get("id_no") or payee.id_no
+            payee.phone = _text(d.get("phone")) or payee.phone
+            payee.remark = _text(d.get("remark")) or payee.remark
             payee.kind = kind
         s.flush()
         self._count += len(records)
@@ -622,11 +632,11 @@ class LocalDraftSink(_LocalSink):
             raise
 
     def _write(self, records: Sequence[ImportRecord]) -> None:
-        from fiscal.dictionaries import dictionaries
+        from app.sync.dictionaries import local_dictionaries
 
         s = self.session
         assert s is not None, "begin() first"
-        modes = dictionaries(self.meta.get("region")).settlement_modes
+        modes = local_dictionaries(s, self.meta.get("region")).settlement_modes
         bound = _BoundDatabase(self.db, s)
         wanted = {str(r.data["bgt_code"]) for r in records}
         inds: dict[str, Indicator] = {}
@@ -871,6 +881,13 @@ def import_to_product(path: Any, kind: str, **kwargs: Any) -> Any:
     if isinstance(sink, ServerIndicatorSink):  # the upload reports progress and obeys cancel too
         sink.progress = sink.progress or kwargs.get("progress")
         sink.cancel = sink.cancel or kwargs.get("cancel")
+    db = getattr(sink, "db", None) or getattr(sink, "sync_db", None)
+    if db is not None and "dicts" not in kwargs:
+        from app.sync.dictionaries import local_dictionaries
+
+        # Validate cells (结算方式, 资金性质…) against the server's dictionaries as last synced.
+        with db.read() as s:
+            kwargs["dicts"] = local_dictionaries(s, kwargs.get("region"))
     try:
         result = import_workbook(path, kind, **kwargs)
         finish_result(result, sink)

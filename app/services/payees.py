@@ -6,14 +6,18 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.models import Payee, utcnow
-from app.services.results import Changes, PayeeView
+from app.services.errors import InvalidField, NotFound
+from app.services.results import Changes, PayeeSaved, PayeeView
+from fiscal.ids import is_valid_resident_id
+
+PHONE_MAX, REMARK_MAX = 40, 300  # the columns' sizes (app.models.Payee)
 
 
 def _view(p: Payee) -> PayeeView:
     return PayeeView(
         id=p.id, name=p.name, account_no=p.account_no, bank_name=p.bank_name,
         bank_code=p.bank_code, kind=p.kind, use_count=p.use_count, last_used_at=p.last_used_at,
-        source=p.source,
+        source=p.source, id_no=p.id_no, phone=p.phone, remark=p.remark,
     )
 
 
@@ -55,16 +59,57 @@ def _remember_payee(
     return payee
 
 
+def clean_details(*, id_no: str | None, phone: str | None,
+                  remark: str | None) -> tuple[str | None, str | None, str | None]:
+    """身份证号 / 联系电话 / 备注 as stored (blank → None); bad input → :class:`InvalidField`
+    naming the field, before anything is written."""
+    id_no = (id_no or "").strip().replace(" ", "").upper() or None
+    phone = (phone or "").strip() or None
+    remark = (remark or "").strip() or None
+    if id_no is not None and not is_valid_resident_id(id_no):
+        if len(id_no) != 18:
+            raise InvalidField(f"身份证号应为18位，“{id_no}”是{len(id_no)}位。", field="id_no")
+        raise InvalidField(f"身份证号“{id_no}”不正确（出生日期或校验位错误），请核对。",
+                           field="id_no")
+    if phone is not None and len(phone) > PHONE_MAX:
+        raise InvalidField(f"联系电话不能超过{PHONE_MAX}个字符（现为{len(phone)}个）。", field="phone")
+    if remark is not None and len(remark) > REMARK_MAX:
+        raise InvalidField(f"备注不能超过{REMARK_MAX}个字符（现为{len(remark)}个）。", field="remark")
+    return id_no, phone, remark
+
+
 def save_payee(
     *, db: Database, name: str, account_no: str, bank_name: str = "", kind: str = "unit",
-    bank_code: str | None = None,
+    bank_code: str | None = None, id_no: str | None = None, phone: str | None = None,
+    remark: str | None = None,
 ) -> tuple[PayeeView | None, Changes]:
     """Add or update an address-book entry by hand."""
     from app.services.applications import _normalise_account
 
+    id_no, phone, remark = clean_details(id_no=id_no, phone=phone, remark=remark)
     with db.transaction() as s:
         p = _remember_payee(s, name=name, account_no=_normalise_account(account_no),
                             bank_name=bank_name, kind=kind, bank_code=bank_code)
+        if p is not None:
+            p.id_no, p.phone, p.remark = (id_no or p.id_no, phone or p.phone,
+                                          remark or p.remark)
         s.flush()
         view = _view(p) if p else None
     return view, Changes(payees=True)
+
+
+def update_payee_details(*, db: Database, payee_id: int, id_no: str | None,
+                         phone: str | None, remark: str | None) -> PayeeSaved:
+    """Edit an address-book entry's 身份证号, 联系电话 and 备注 (blank clears). A 身份证号
+    marks the entry as a personal payee."""
+    id_no, phone, remark = clean_details(id_no=id_no, phone=phone, remark=remark)
+    with db.transaction() as s:
+        p = s.get(Payee, payee_id)
+        if p is None:
+            raise NotFound(f"地址簿中没有编号为 {payee_id} 的收款人（可能已被删除），请刷新后重试。")
+        p.id_no, p.phone, p.remark = id_no, phone, remark
+        if id_no:
+            p.kind = "person"
+        s.flush()
+        view = _view(p)
+    return PayeeSaved(view, Changes(payees=True))

@@ -159,3 +159,12 @@ class PayeeView:
     last_used_at: datetime | None
     source: str = "local"
     extra: dict[str, str] = field(default_factory=dict)
+    id_no: str | None = None  # 身份证号 (personal payees)
+    phone: str | None = None  # 联系电话
+    remark: str | None = None  # 备注
+
+
+@dataclass(frozen=True, slots=True)
+class PayeeSaved:
+    payee: PayeeView
+    changes: Changes

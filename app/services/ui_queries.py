@@ -836,8 +836,6 @@ def preview_application(
     *, db: Database, draft: DraftInput, application_id: str | None = None,
     unit_type: str | None = None,
 ) -> RulePreview:
-    from fiscal.codes import available_years, code_tables
-    from fiscal.dictionaries import dictionaries
     from fiscal.rules.budget import ApplicationFacts, IndicatorFacts, evaluate_submission
 
     if not draft.indicator_id:
@@ -858,19 +856,17 @@ def preview_application(
             amount=ind.amount, paid=ind.paid, reserved=ind.reserved, frozen=ind.frozen,
             available=ind.available, pending_own=pending)
         region_code, bgt_type_code = ind.region_code, ind.bgt_type_code
+        from app.services.applications import _reference_data
+
+        # The same code tables and dictionaries the queue-time check uses: the server's as last
+        # synced, else the shipped ones.
+        reference = _reference_data(ind.fiscal_year, region_code, s)
         has_basis = False
         if application_id:
             from app.models import Attachment
 
             has_basis = s.scalar(select(func.count()).select_from(Attachment).where(
                 Attachment.application_id == application_id, Attachment.role == "basis")) > 0
-    years = available_years()
-    tables = code_tables(row.fiscal_year if row.fiscal_year in years else years[-1])
-    try:
-        dicts = dictionaries(region_code or None)
-    except Exception:  # noqa: BLE001 - an unknown region falls back to the defaults
-        dicts = dictionaries()
-    card = dicts.official_card
     ind_facts = IndicatorFacts(
         id=row.id, fiscal_year=row.fiscal_year, region_code=region_code,
         unit_code=row.unit_code, amount=row.amount, frozen=row.frozen,
@@ -885,18 +881,34 @@ def preview_application(
         settlement_mode=draft.settlement_mode, payee_is_personal=draft.payee_is_personal,
         payee_name=draft.payee_name, use_des=draft.use_des, contract_no=draft.contract_no,
         has_basis_attachment=has_basis, card_not_accepted=draft.card_not_accepted)
-    violations = evaluate_submission(
-        ind_facts, app_facts, func_table=tables.functional, dep_table=tables.dep_economic,
-        card_codes=tuple(card.economic_codes), mode_names=dicts.settlement_modes,
-        card_small_amount_fen=card.no_card_acceptance_below_fen,
-        cash_only_keywords=card.cash_only_keywords,
-        personal_threshold_fen=dicts.thresholds.personal_payee_basis_fen)
+    violations = evaluate_submission(ind_facts, app_facts, **reference)
     remaining = row.available_after_pending - int(draft.amount)
     return RulePreview(
         indicator=row, requested=int(draft.amount), remaining=remaining,
         ok=remaining >= 0 and int(draft.amount) > 0,
         violations=tuple(RuleNote(code=v.code, message=v.message, field=v.field)
                          for v in violations))
+
+
+@dataclass(frozen=True)
+class DictionaryLists:
+    """Choices for the form's dropdowns, from the dictionaries offline checks use."""
+
+    settlement_modes: dict[str, str]  # code → name
+    fund_types: dict[str, str]
+    from_server: bool  # False: the dictionaries shipped with this client (never synced)
+
+
+def dictionary_lists(*, db: Database, region: str | None = None) -> DictionaryLists:
+    """The server's dictionaries for ``region`` (default: the user's) as last synced, else
+    the shipped ones: a dropdown offers what the server accepts."""
+    from app.sync.dictionaries import local_dictionaries, mirrored_regions
+
+    with db.read() as s:
+        d = local_dictionaries(s, region)
+        mirrored = d.region in mirrored_regions(s)
+    return DictionaryLists(settlement_modes=dict(d.settlement_modes),
+                           fund_types=dict(d.fund_types), from_server=mirrored)
 
 
 def economic_codes_in_scope(*, fiscal_year: int, scope: str | None, limit: int = 400
@@ -961,15 +973,15 @@ def export_execution_report(*, db: Database, path: str, fiscal_year: int | None 
                             progress: Any = None) -> str:
     """预算执行情况表 (by indicator and by department) as an Excel workbook."""
     from app.excel.export import IndicatorExecution, write_execution_report
+    from app.sync.dictionaries import local_dictionaries
     from fiscal.codes import available_years, code_tables
-    from fiscal.dictionaries import dictionaries
 
-    fund_names = dictionaries().fund_types
     stmt = select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.id)
     if fiscal_year is not None:
         stmt = stmt.where(Indicator.fiscal_year == fiscal_year)
     items = []
     with db.read() as s:
+        fund_names = local_dictionaries(s).fund_types  # the server's names as last synced
         for ind in s.scalars(stmt):
             years = available_years()
             tables = code_tables(ind.fiscal_year if ind.fiscal_year in years else years[-1])

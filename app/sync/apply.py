@@ -407,6 +407,10 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
         from app.sync.code_tables import apply_code_tables
 
         apply_code_tables(s, change["data"], int(change.get("seq") or 0))
+    elif entity == "dictionaries" and op != "delete" and change.get("data"):
+        from app.sync.dictionaries import apply_dictionaries
+
+        apply_dictionaries(s, change["data"], int(change.get("seq") or 0))
     else:
         log.debug("sync: ignoring %s change %s", entity, change.get("id"))
 

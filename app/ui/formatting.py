@@ -49,18 +49,31 @@ def _dicts(region: str | None = None):  # type: ignore[no-untyped-def]
     return dictionaries(region)
 
 
+# The server's dictionaries as last synced (app.services.ui_queries.DictionaryLists), set by the
+# main window after a query; until then the shipped ones name the codes.
+_synced: dict[str, dict[str, str]] = {}
+
+
+def use_dictionaries(lists: object | None) -> None:
+    """Name codes from ``lists`` (a DictionaryLists) from now on; None: the shipped ones."""
+    _synced.clear()
+    if lists is not None and getattr(lists, "from_server", True):
+        _synced["fund_types"] = dict(getattr(lists, "fund_types", {}))
+        _synced["settlement_modes"] = dict(getattr(lists, "settlement_modes", {}))
+
+
 def fund_type_name(code: str | None) -> str:
     if not code:
         return ""
-    return _dicts().fund_types.get(code, code)
+    return fund_types().get(code, code)
 
 
 def settlement_modes() -> dict[str, str]:
-    return dict(_dicts().settlement_modes)
+    return dict(_synced.get("settlement_modes") or _dicts().settlement_modes)
 
 
 def fund_types() -> dict[str, str]:
-    return dict(_dicts().fund_types)
+    return dict(_synced.get("fund_types") or _dicts().fund_types)
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -40,8 +40,10 @@ from app.services.errors import BudgetExceeded, IncompleteApplication, ServiceEr
 from app.services.payees import search_payees
 from app.services.results import ApplicationView, Changes, PayeeView
 from app.services.ui_queries import (
+    DictionaryLists,
     IndicatorRow,
     RulePreview,
+    dictionary_lists,
     economic_codes_in_scope,
     get_indicator_row,
     preview_application,
@@ -213,6 +215,9 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self._payee_timer.setInterval(150)
         self._payee_timer.timeout.connect(self._on_payee_timer_timeout)
         self.start_new()
+        self.reload_dictionaries()
+        # a sync may bring the server's dictionaries (a new 结算方式): refill the dropdown
+        ctx.runner.sig_changes.connect(self._on_runner_changes)
 
     # ------------------------------------------------------------------ layout
 
@@ -452,6 +457,29 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self.ctx.runner.query(lambda c: get_indicator_row(db=db, indicator_id=indicator_id),
                               on_success=loaded, on_failure=failed, label=self.tr("读取指标"),
                               key=f"form-indicator-{id(self)}")
+
+    def reload_dictionaries(self) -> None:
+        """Refill the 结算方式 list from the server's dictionaries as last synced (the shipped
+        list fills it until then), keeping the current choice."""
+        db = self.ctx.db
+        self.ctx.runner.query(lambda c: dictionary_lists(db=db), on_success=self._on_dictionaries_loaded,
+                              label=self.tr("读取字典"), key=f"form-dicts-{id(self)}")
+
+    def _on_runner_changes(self, changes: object) -> None:
+        if getattr(changes, "sync_state", False):
+            self.reload_dictionaries()
+
+    def _on_dictionaries_loaded(self, lists: DictionaryLists) -> None:
+        current = self.settlement.currentData()
+        self.settlement.blockSignals(True)
+        self.settlement.clear()
+        for name in lists.settlement_modes.values():
+            self.settlement.addItem(name, name)
+        if current and self.settlement.findData(current) < 0:
+            self.settlement.addItem(current, current)  # a saved draft's mode stays visible
+        index = self.settlement.findData(current) if current else 0
+        self.settlement.setCurrentIndex(max(index, 0))
+        self.settlement.blockSignals(False)
 
     def _set_indicator(self, row: IndicatorRow) -> None:
         self._indicator = row

@@ -97,7 +97,9 @@ class DeskWindow(MainWindow):
         self.applications.form.sig_queued.connect(self._on_form_queued)
         self.sig_page_changed.connect(self._on_page_changed)
         ctx.runner.sig_busy_changed.connect(self._on_runner_busy_changed)
+        ctx.runner.sig_changes.connect(self._on_runner_changes)
         self._build_menus()
+        self.load_dictionaries()
         if ctx.db.path:
             from app.services.updates import pending_update
 
@@ -184,12 +186,14 @@ class DeskWindow(MainWindow):
         sync.triggered.connect(self.status_panel.start_sync)
         conflicts = QAction(self.tr("同步冲突…"), self)
         conflicts.triggered.connect(self.status_panel.open_conflicts)
+        payees = QAction(self.tr("收款人地址簿…"), self)
+        payees.triggered.connect(self.open_payee_book)
         sign_out = QAction(self.tr("注销（切换用户）"), self)
         sign_out.triggered.connect(self.sign_out)
         close = QAction(self.tr("退出"), self)
         close.setShortcut(QKeySequence("Ctrl+Q"))
         close.triggered.connect(self.close)
-        for a in (new, sync, conflicts, sign_out, close):
+        for a in (new, sync, conflicts, payees, sign_out, close):
             file_menu.addAction(a)
         view = QMenu(self.tr("视图(&V)"), self)
         bar.insertMenu(help_action, view)
@@ -204,6 +208,28 @@ class DeskWindow(MainWindow):
             act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, k=key: self.show_page(k))
             view.addAction(act)
+
+    def load_dictionaries(self) -> None:
+        """Code names on every screen (资金性质, 结算方式) from the server's dictionaries as
+        last synced."""
+        from app.services.ui_queries import dictionary_lists
+        from app.ui.formatting import use_dictionaries
+
+        db = self.ctx.db
+        self.ctx.runner.query(lambda c: dictionary_lists(db=db), on_success=use_dictionaries,
+                              key=f"shell-dicts-{id(self)}", label=self.tr("读取字典"))
+
+    def _on_runner_changes(self, changes: Any) -> None:
+        if getattr(changes, "sync_state", False):
+            self.load_dictionaries()
+
+    def open_payee_book(self) -> Any:
+        from app.ui.payee_book import PayeeBookDialog
+
+        dialog = PayeeBookDialog(self.ctx, self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def sign_out(self) -> None:
         """Forget the tokens (the offline verifier stays: the user can unlock offline later);

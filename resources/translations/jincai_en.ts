@@ -545,67 +545,67 @@
 <context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="131"/>
+        <location filename="../../app/ui/payment_form.py" line="133"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="106"/>
+        <location filename="../../app/ui/payment_form.py" line="108"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="166"/>
+        <location filename="../../app/ui/payment_form.py" line="168"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="104"/>
+        <location filename="../../app/ui/payment_form.py" line="106"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="104"/>
+        <location filename="../../app/ui/payment_form.py" line="106"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="105"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="105"/>
+        <location filename="../../app/ui/payment_form.py" line="107"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="105"/>
+        <location filename="../../app/ui/payment_form.py" line="107"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="141"/>
+        <location filename="../../app/ui/payment_form.py" line="143"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="103"/>
+        <location filename="../../app/ui/payment_form.py" line="105"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="174"/>
+        <location filename="../../app/ui/payment_form.py" line="176"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="142"/>
+        <location filename="../../app/ui/payment_form.py" line="144"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="99"/>
+        <location filename="../../app/ui/payment_form.py" line="101"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -1006,65 +1006,65 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="158"/>
+        <location filename="../../app/ui/shell.py" line="160"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="235"/>
+        <location filename="../../app/ui/shell.py" line="261"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="231"/>
+        <location filename="../../app/ui/shell.py" line="257"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="233"/>
+        <location filename="../../app/ui/shell.py" line="259"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="182"/>
-        <location filename="../../app/ui/shell.py" line="240"/>
+        <location filename="../../app/ui/shell.py" line="184"/>
+        <location filename="../../app/ui/shell.py" line="266"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="185"/>
+        <location filename="../../app/ui/shell.py" line="187"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="283"/>
+        <location filename="../../app/ui/shell.py" line="309"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="239"/>
+        <location filename="../../app/ui/shell.py" line="265"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="279"/>
-        <location filename="../../app/ui/shell.py" line="285"/>
+        <location filename="../../app/ui/shell.py" line="305"/>
+        <location filename="../../app/ui/shell.py" line="311"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="198"/>
-        <location filename="../../app/ui/shell.py" line="249"/>
+        <location filename="../../app/ui/shell.py" line="202"/>
+        <location filename="../../app/ui/shell.py" line="275"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="232"/>
+        <location filename="../../app/ui/shell.py" line="258"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="236"/>
+        <location filename="../../app/ui/shell.py" line="262"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
@@ -1079,58 +1079,68 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="176"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
+        <source>收款人地址簿…</source>
+        <translation>Payee address book…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="178"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="178"/>
+        <location filename="../../app/ui/shell.py" line="180"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="237"/>
+        <location filename="../../app/ui/shell.py" line="263"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="227"/>
+        <location filename="../../app/ui/shell.py" line="253"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="187"/>
+        <location filename="../../app/ui/shell.py" line="191"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="238"/>
+        <location filename="../../app/ui/shell.py" line="264"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="233"/>
+        <location filename="../../app/ui/shell.py" line="259"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="234"/>
+        <location filename="../../app/ui/shell.py" line="260"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="194"/>
+        <location filename="../../app/ui/shell.py" line="198"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="189"/>
-        <location filename="../../app/ui/shell.py" line="241"/>
+        <location filename="../../app/ui/shell.py" line="220"/>
+        <source>读取字典</source>
+        <translation>Loading dictionaries</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="193"/>
+        <location filename="../../app/ui/shell.py" line="267"/>
         <source>退出</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="117"/>
+        <location filename="../../app/ui/shell.py" line="119"/>
         <source>（演示）</source>
         <translation> (demo)</translation>
     </message>
@@ -1297,17 +1307,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="77"/>
+        <location filename="../../app/ui/payment_form.py" line="79"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="76"/>
+        <location filename="../../app/ui/payment_form.py" line="78"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="69"/>
+        <location filename="../../app/ui/payment_form.py" line="71"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1658,269 +1668,381 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
     </message>
 </context>
 <context>
-    <name>PaymentFormView</name>
+    <name>PayeeBookDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="788"/>
-        <source> 提示：{0}</source>
-        <translation> Note: {0}</translation>
+        <location filename="../../app/ui/payee_book.py" line="67"/>
+        <source>18 位居民身份证号（个人收款人）</source>
+        <translation>18-digit resident ID number (personal payees)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="266"/>
-        <source>18 位统一社会信用代码（单位收款人）</source>
-        <translation>18-character unified social credit code (organisations)</translation>
+        <location filename="../../app/ui/payee_book.py" line="78"/>
+        <source>保存</source>
+        <translation>Save</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="547"/>
-        <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
+        <location filename="../../app/ui/payee_book.py" line="150"/>
+        <source>保存收款人</source>
+        <translation>Saving payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="423"/>
-        <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
+        <location filename="../../app/ui/payee_book.py" line="86"/>
+        <source>备注</source>
+        <translation>Remarks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="545"/>
-        <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
-        <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
+        <location filename="../../app/ui/payee_book.py" line="154"/>
+        <source>已保存收款人 {0}</source>
+        <translation>Payee {0} saved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="459"/>
-        <source>不可执行指标</source>
-        <translation>Not executable</translation>
+        <location filename="../../app/ui/payee_book.py" line="82"/>
+        <location filename="../../app/ui/payee_book.py" line="136"/>
+        <source>所选收款人</source>
+        <translation>Selected payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="806"/>
-        <source>不能提交：{0}</source>
-        <translation>Cannot submit: {0}</translation>
+        <location filename="../../app/ui/payee_book.py" line="55"/>
+        <source>收款人名称或账号</source>
+        <translation>Payee name or account number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="267"/>
-        <source>个人收款人</source>
-        <translation>Individual payee</translation>
+        <location filename="../../app/ui/payee_book.py" line="50"/>
+        <source>收款人地址簿</source>
+        <translation>Payee address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="270"/>
-        <source>例如 12,345.67</source>
-        <translation>e.g. 12,345.67</translation>
+        <location filename="../../app/ui/payee_book.py" line="85"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="708"/>
-        <source>保存草稿</source>
-        <translation>Save draft</translation>
+        <location filename="../../app/ui/payee_book.py" line="114"/>
+        <source>读取收款人地址簿</source>
+        <translation>Loading the payee address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="306"/>
-        <source>保存草稿 (Ctrl+S)</source>
-        <translation>Save draft (Ctrl+S)</translation>
+        <location filename="../../app/ui/payee_book.py" line="84"/>
+        <source>身份证号</source>
+        <translation>ID number</translation>
+    </message>
+</context>
+<context>
+    <name>PayeeTableModel</name>
+    <message>
+        <location filename="../../app/ui/payee_book.py" line="37"/>
+        <source>个人</source>
+        <translation>Person</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="565"/>
-        <source>复制支付申请</source>
-        <translation>Copy payment application</translation>
+        <location filename="../../app/ui/payee_book.py" line="37"/>
+        <source>单位</source>
+        <translation>Unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="655"/>
-        <source>大写：人民币{0}</source>
-        <translation>In words (Chinese): 人民币{0}</translation>
+        <location filename="../../app/ui/payee_book.py" line="40"/>
+        <source>备注</source>
+        <translation>Remarks</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="287"/>
-        <source>对方不受理公务卡</source>
-        <translation>Payee does not accept official cards</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <location filename="../../app/ui/payee_book.py" line="36"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="785"/>
+        <location filename="../../app/ui/payee_book.py" line="34"/>
+        <source>收款人</source>
+        <translation>Payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payee_book.py" line="37"/>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payee_book.py" line="39"/>
+        <source>联系电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payee_book.py" line="35"/>
+        <source>账号</source>
+        <translation>Account number</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payee_book.py" line="38"/>
+        <source>身份证号</source>
+        <translation>ID number</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentFormView</name>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="816"/>
+        <source> 提示：{0}</source>
+        <translation> Note: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="271"/>
+        <source>18 位统一社会信用代码（单位收款人）</source>
+        <translation>18-character unified social credit code (organisations)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="575"/>
+        <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="428"/>
+        <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="573"/>
+        <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="487"/>
+        <source>不可执行指标</source>
+        <translation>Not executable</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="834"/>
+        <source>不能提交：{0}</source>
+        <translation>Cannot submit: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="272"/>
+        <source>个人收款人</source>
+        <translation>Individual payee</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="275"/>
+        <source>例如 12,345.67</source>
+        <translation>e.g. 12,345.67</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="736"/>
+        <source>保存草稿</source>
+        <translation>Save draft</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="311"/>
+        <source>保存草稿 (Ctrl+S)</source>
+        <translation>Save draft (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="593"/>
+        <source>复制支付申请</source>
+        <translation>Copy payment application</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="683"/>
+        <source>大写：人民币{0}</source>
+        <translation>In words (Chinese): 人民币{0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <source>对方不受理公务卡</source>
+        <translation>Payee does not accept official cards</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <source>开户银行</source>
+        <translation>Bank</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="813"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="312"/>
+        <location filename="../../app/ui/payment_form.py" line="317"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="291"/>
+        <location filename="../../app/ui/payment_form.py" line="296"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="478"/>
+        <location filename="../../app/ui/payment_form.py" line="506"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="308"/>
+        <location filename="../../app/ui/payment_form.py" line="313"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="777"/>
+        <location filename="../../app/ui/payment_form.py" line="805"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="250"/>
+        <location filename="../../app/ui/payment_form.py" line="255"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="783"/>
+        <location filename="../../app/ui/payment_form.py" line="811"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="293"/>
+        <location filename="../../app/ui/payment_form.py" line="298"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="295"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="464"/>
+        <location filename="../../app/ui/payment_form.py" line="492"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="311"/>
+        <location filename="../../app/ui/payment_form.py" line="316"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="550"/>
+        <location filename="../../app/ui/payment_form.py" line="578"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="592"/>
+        <location filename="../../app/ui/payment_form.py" line="620"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="632"/>
+        <location filename="../../app/ui/payment_form.py" line="660"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="749"/>
+        <location filename="../../app/ui/payment_form.py" line="777"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="300"/>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="308"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <location filename="../../app/ui/payment_form.py" line="306"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="297"/>
+        <location filename="../../app/ui/payment_form.py" line="302"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="636"/>
+        <location filename="../../app/ui/payment_form.py" line="664"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="754"/>
+        <location filename="../../app/ui/payment_form.py" line="782"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="831"/>
+        <location filename="../../app/ui/payment_form.py" line="859"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="799"/>
+        <location filename="../../app/ui/payment_form.py" line="827"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="453"/>
+        <location filename="../../app/ui/payment_form.py" line="466"/>
+        <source>读取字典</source>
+        <translation>Loading dictionaries</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="458"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="525"/>
+        <location filename="../../app/ui/payment_form.py" line="553"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="253"/>
+        <location filename="../../app/ui/payment_form.py" line="258"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="248"/>
+        <location filename="../../app/ui/payment_form.py" line="253"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="627"/>
+        <location filename="../../app/ui/payment_form.py" line="655"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="249"/>
+        <location filename="../../app/ui/payment_form.py" line="254"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="304"/>
+        <location filename="../../app/ui/payment_form.py" line="309"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="654"/>
+        <location filename="../../app/ui/payment_form.py" line="682"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="298"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="742"/>
+        <location filename="../../app/ui/payment_form.py" line="770"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="477"/>
+        <location filename="../../app/ui/payment_form.py" line="505"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="464"/>
+        <location filename="../../app/ui/payment_form.py" line="492"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="683"/>
+        <location filename="../../app/ui/payment_form.py" line="711"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="471"/>
+        <location filename="../../app/ui/payment_form.py" line="499"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>
@@ -3496,7 +3618,7 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>language</name>
     <message>
-        <location filename="../../app/ui/tasks.py" line="50"/>
+        <location filename="../../app/ui/tasks.py" line="51"/>
         <source>zh_CN</source>
         <translation>en</translation>
     </message>
@@ -3542,47 +3664,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>status</name>
     <message>
-        <location filename="../../app/ui/formatting.py" line="86"/>
+        <location filename="../../app/ui/formatting.py" line="99"/>
         <source>已审批（待发送）</source>
         <translation>Decided (to send)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="84"/>
+        <location filename="../../app/ui/formatting.py" line="97"/>
         <source>已审核</source>
         <translation>Approved</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="84"/>
+        <location filename="../../app/ui/formatting.py" line="97"/>
         <source>已拒绝</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="83"/>
+        <location filename="../../app/ui/formatting.py" line="96"/>
         <source>已提交</source>
         <translation>Submitted</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="85"/>
+        <location filename="../../app/ui/formatting.py" line="98"/>
         <source>已支付</source>
         <translation>Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="83"/>
+        <location filename="../../app/ui/formatting.py" line="96"/>
         <source>已退回</source>
         <translation>Returned</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="82"/>
+        <location filename="../../app/ui/formatting.py" line="95"/>
         <source>待发送</source>
         <translation>Queued</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="85"/>
+        <location filename="../../app/ui/formatting.py" line="98"/>
         <source>待审批</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location filename="../../app/ui/formatting.py" line="82"/>
+        <location filename="../../app/ui/formatting.py" line="95"/>
         <source>草稿</source>
         <translation>Draft</translation>
     </message>
@@ -3590,22 +3712,22 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>tasks</name>
     <message>
-        <location filename="../../app/ui/tasks.py" line="66"/>
+        <location filename="../../app/ui/tasks.py" line="67"/>
         <source>找不到文件：{0}</source>
         <translation>File not found: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="67"/>
+        <location filename="../../app/ui/tasks.py" line="68"/>
         <source>操作失败：程序内部错误（{0}）。详细信息已写入日志，请联系管理员。</source>
         <translation>The operation failed: internal error ({0}). Details are in the log; please contact your administrator.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="62"/>
+        <location filename="../../app/ui/tasks.py" line="63"/>
         <source>操作超时，请稍后重试。</source>
         <translation>The operation timed out; please try again later.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/tasks.py" line="64"/>
+        <location filename="../../app/ui/tasks.py" line="65"/>
         <source>网络或文件访问失败（{0}），请检查后重试。</source>
         <translation>Network or file access failed ({0}); please check and try again.</translation>
     </message>

@@ -133,6 +133,16 @@ def ensure_region(session: Session, code: str, name: str) -> Region:
         r = Region(code=code, name=name)
         session.add(r)
         session.flush()
+        # A new 区划's clients need its dictionaries before the next server start publishes them.
+        from fiscal.dictionaries import DictionaryError
+        from server.services import dictionary_versions
+
+        try:
+            dictionary_versions.publish(session, [code])
+        except DictionaryError as exc:  # a broken override file: clients use their shipped copy
+            import logging
+
+            logging.getLogger(__name__).error("dictionaries of %s not published: %s", code, exc)
     return r
 
 

@@ -31,6 +31,7 @@ from server.models import (
 )
 from server.services import applications as apps
 from server.services import codes
+from server.services import dictionary_versions as dict_versions
 from server.services import sync_approvals as approvals_sync
 from server.services.org import Principal, unit_public
 
@@ -80,6 +81,7 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                                 .where(CodeTableVersion.seq > since, CodeTableVersion.seq <= upper)
                                 .order_by(CodeTableVersion.seq).limit(fetch)).scalars().all()
     changes += [(v.seq, "code_tables", str(v.fiscal_year), "upsert", v) for v in code_rows]
+    changes += dict_versions.pull_rows(session, principal, since, upper, fetch)
     # Approval tasks are costly to build (the caller's right to decide now), so find where this
     # page ends from plain sequence numbers first and build only the tasks up to there.
     aq = select(ApplicationApproval.seq).where(ApplicationApproval.seq > since,
@@ -107,6 +109,8 @@ def pull(session: Session, *, principal: Principal, since: int, limit: int) -> d
                 data = unit_public(row)
             elif entity == "code_tables":
                 data = {**codes.table_payload(row.fiscal_year), "digest": row.digest}
+            elif entity == "dictionaries":
+                data = dict_versions.payload(row)
             elif entity in ("approval_task", "warning"):
                 data = approvals_sync.payload(session, principal, entity, row)
         out.append({"seq": seq, "entity": entity, "id": ident, "op": op, "data": data})

@@ -367,3 +367,36 @@ def test_wizard_given_the_database_imports_into_the_product(qtbot, book, world, 
         assert s.query(Payee).count() == 1  # a draft's payee is remembered when it is queued
         [app] = s.query(PaymentApplication).all()
         assert (app.indicator_id, app.local_status) == ("W1", "draft")
+
+
+DETAIL_HEADER = ["收款人全称", "收款账号", "开户银行", "身份证号", "联系电话", "备注"]
+
+
+def test_payee_details_reach_the_address_book(book, db, capsys):
+    path = book([DETAIL_HEADER,
+                 ["李四", "6222021202001234569", "农行金华分行", "110101199003074514", "0579-82345678",
+                  "评审专家"],
+                 ["某某物业有限公司", "6222021202001234570", "工行金华分行", None, "13800000000", None]])
+    code, payload = _cli(capsys, str(path), "--kind", "payees", "--target", "local", "--db", str(db.path))
+    assert code == 0 and payload["imported_rows"] == 2, payload
+    with db.read() as s:
+        rows = {p.name: (p.kind, p.id_no, p.phone, p.remark) for p in s.query(Payee)}
+    assert rows == {"李四": ("person", "110101199003074514", "0579-82345678", "评审专家"),
+                    "某某物业有限公司": ("unit", None, "13800000000", None)}
+    found = search_payees(db=db, text="李四")[0]
+    assert (found.id_no, found.phone, found.remark) == ("110101199003074514", "0579-82345678", "评审专家")
+
+
+def test_bad_id_number_is_named_by_sheet_row_and_column_and_nothing_is_written(book, db, capsys):
+    path = book([DETAIL_HEADER,
+                 ["王五", "6222021202001234571", "农行", "110101199003074515", None, None],  # check digit
+                 ["赵六", "6222021202001234572", "农行", "11010119900307451", None, None]],  # 17 digits
+                sheet="收款人")
+    code, payload = _cli(capsys, str(path), "--kind", "payees", "--target", "local", "--db", str(db.path))
+    assert code == 1 and payload["imported_rows"] == 0
+    assert payload["sheet"] == "收款人"
+    errors = {(e["row"], e["column"]): e["reason"] for e in payload["errors"]}
+    assert "校验位" in errors[(2, "身份证号")] and "110101199003074515" in errors[(2, "身份证号")]
+    assert "18位" in errors[(3, "身份证号")]
+    with db.read() as s:
+        assert s.query(Payee).count() == 0

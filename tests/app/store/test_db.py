@@ -24,7 +24,7 @@ from app.db import (
     start_fresh,
 )
 from app.migrations import head_revision
-from app.models import Base, Indicator, PaymentApplication, SyncState
+from app.models import Base, Indicator, Payee, PaymentApplication, SyncState
 
 
 def test_data_dir_honours_env(data_dir: Path) -> None:
@@ -157,6 +157,10 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
                 500000, 1000, 2000, 497000,
             )
             assert s.scalar(text("SELECT payload FROM outbox_commands")) == '{"amount": 12345}'
+            # 0006: the address-book entry keeps its data, the new details start empty
+            payee = s.scalar(select(Payee))
+            assert (payee.name, payee.account_no, payee.kind) == ("张三", "6222000011112222", "person")
+            assert (payee.id_no, payee.phone, payee.remark) == (None, None, None)
         # 0003 rebuilt payment_applications (new CHECK): the cascade to attachments must not
         # have fired (checked above) and the new status is accepted, unknown ones are not
         with d.transaction() as s:
