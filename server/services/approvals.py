@@ -156,18 +156,32 @@ def _sync_status(rec: ApplicationApproval, state: fa.ChainState) -> None:
 
 
 def load_state(session: Session, rec: ApplicationApproval) -> fa.ChainState:
-    rows = session.execute(select(ApprovalDecision).where(
-        ApprovalDecision.application_id == rec.application_id,
-        ApprovalDecision.kind != "comment").order_by(ApprovalDecision.id)).scalars().all()
+    return load_states(session, [rec])[rec.application_id]
+
+
+def load_states(session: Session, recs: list[ApplicationApproval]) -> dict[uuid.UUID, fa.ChainState]:
+    """The approval state of each record, with two queries for all of them (a pull page
+    carries hundreds of approval records)."""
+    by_app: dict[uuid.UUID, list[ApprovalDecision]] = {r.application_id: [] for r in recs}
+    ids = list(by_app)
+    for b in range(0, len(ids), 500):
+        for d in session.execute(select(ApprovalDecision).where(
+                ApprovalDecision.application_id.in_(ids[b:b + 500]),
+                ApprovalDecision.kind != "comment").order_by(ApprovalDecision.id)).scalars():
+            by_app[d.application_id].append(d)
+    rows = [d for ds in by_app.values() for d in ds]
     names = _usernames(session, {r.actor_id for r in rows} | {r.on_behalf_of for r in rows if r.on_behalf_of})
-    decisions = tuple(fa.Decision(
-        step_index=r.step_index or 0, actor_id=names.get(r.actor_id, str(r.actor_id)),
-        kind=fa.DecisionKind(r.kind), at=r.at,
-        on_behalf_of=names.get(r.on_behalf_of) if r.on_behalf_of else None, round=r.round,
-        comment=r.comment, role=fa.Role(r.role) if r.role else None,
-        scope=fa.Scope(r.scope) if r.scope else None) for r in rows)
-    return fa.ChainState(fa.ApprovalChain.from_dict(json.loads(rec.chain)), decisions, rec.round,
-                         rec.application_version)
+    out = {}
+    for rec in recs:
+        decisions = tuple(fa.Decision(
+            step_index=r.step_index or 0, actor_id=names.get(r.actor_id, str(r.actor_id)),
+            kind=fa.DecisionKind(r.kind), at=r.at,
+            on_behalf_of=names.get(r.on_behalf_of) if r.on_behalf_of else None, round=r.round,
+            comment=r.comment, role=fa.Role(r.role) if r.role else None,
+            scope=fa.Scope(r.scope) if r.scope else None) for r in by_app[rec.application_id])
+        out[rec.application_id] = fa.ChainState(fa.ApprovalChain.from_dict(json.loads(rec.chain)),
+                                                decisions, rec.round, rec.application_version)
+    return out
 
 
 def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
@@ -232,18 +246,30 @@ def actor_for(session: Session, user: User) -> fa.Actor:
 
 
 def parties(session: Session, app: Application) -> fa.ApplicationParties:
-    """Creator and every editor come from the audit chain (who created, changed or submitted it)."""
-    ids = set(session.execute(select(AuditEvent.actor_id).where(
-        AuditEvent.entity_type == "application", AuditEvent.entity_id == str(app.id),
-        AuditEvent.action.in_(EDIT_ACTIONS))).scalars())
-    ids |= {app.created_by, app.submitted_by}
-    names = _usernames(session, ids)
-    return fa.ApplicationParties(
-        application_id=str(app.id), region_code=app.region_code, unit_code=app.unit.code,
-        created_by=names.get(app.created_by, str(app.created_by)),
-        last_edited_by=names.get(app.submitted_by) if app.submitted_by else None,
-        editors=frozenset(names.values()), overseeing_division=app.unit.department.code,
-        version=app.version)
+    return parties_of(session, [app])[app.id]
+
+
+def parties_of(session: Session, apps: list[Application]) -> dict[uuid.UUID, fa.ApplicationParties]:
+    """Creator and every editor come from the audit chain (who created, changed or submitted
+    it) — two queries for all ``apps``."""
+    editors: dict[str, set[int]] = {str(a.id): {a.created_by, a.submitted_by} for a in apps}
+    keys = list(editors)
+    for b in range(0, len(keys), 500):
+        for entity_id, actor_id in session.execute(select(AuditEvent.entity_id, AuditEvent.actor_id).where(
+                AuditEvent.entity_type == "application", AuditEvent.entity_id.in_(keys[b:b + 500]),
+                AuditEvent.action.in_(EDIT_ACTIONS))):
+            editors[entity_id].add(actor_id)
+    names = _usernames(session, set().union(*editors.values()) if editors else set())
+    out = {}
+    for app in apps:
+        ids = editors[str(app.id)]
+        out[app.id] = fa.ApplicationParties(
+            application_id=str(app.id), region_code=app.region_code, unit_code=app.unit.code,
+            created_by=names.get(app.created_by, str(app.created_by)),
+            last_edited_by=names.get(app.submitted_by) if app.submitted_by else None,
+            editors=frozenset(names[i] for i in ids if i in names),
+            overseeing_division=app.unit.department.code, version=app.version)
+    return out
 
 
 def _record(session: Session, app_id: uuid.UUID) -> ApplicationApproval:

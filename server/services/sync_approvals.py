@@ -36,8 +36,10 @@ def pull_rows(session: Session, principal: Principal, since: int, upper: int,
         wq = wq.where(MonitorWarning.unit_id.in_(principal.unit_ids or {-1}))
     out: list[tuple[int, str, str, str, Any]] = []
     actor = approvals.actor_for(session, principal.user)
-    for r in session.execute(q.order_by(ApplicationApproval.seq).limit(fetch)).scalars():
-        task = _task(session, actor, r)
+    recs = session.execute(q.order_by(ApplicationApproval.seq).limit(fetch)).scalars().all()
+    tasks = _tasks(session, actor, recs)
+    for r in recs:
+        task = tasks.get(r.application_id)
         out.append((r.seq, "approval_task", str(r.application_id),
                     "upsert" if task is not None else "delete", task))
     for w in session.execute(wq.order_by(MonitorWarning.seq).limit(fetch)).scalars():
@@ -45,24 +47,48 @@ def pull_rows(session: Session, principal: Principal, since: int, upper: int,
     return out
 
 
-def _task(session: Session, actor: fa.Actor, rec: ApplicationApproval) -> dict | None:
-    if rec.status != fa.ChainStatus.IN_PROGRESS.value or not (actor.grants or actor.delegations):
-        return None
-    app = session.get(Application, rec.application_id)
-    if app is None or app.status != "submitted":
-        return None
-    state = approvals.load_state(session, rec)
-    if fa.check_can_decide(state, actor, approvals.parties(session, app), at=utcnow()):
-        return None
-    step = fa.current_step(state)
-    assert step is not None
-    return approvals.public(session, rec) | {
-        "id": str(rec.application_id), "application_id": str(rec.application_id),
-        "step": step.index, "step_name": step.describe(), "role": step.role.value,
-        "status": "pending", "application_version": app.version, "version": app.version,
-        "summary": f"{app.app_no} {app.payee_name} ¥{app.amount // 100:,}.{app.amount % 100:02d}",
-        "created_at": rec.updated_at,
-        "warnings": [monitoring.public(w) for w in monitoring.for_application(session, app.id)]}
+def _tasks(session: Session, actor: fa.Actor, recs: list[ApplicationApproval]) -> dict[uuid.UUID, dict]:
+    """The tasks among ``recs`` the actor may decide now, by application id. A page holds up to
+    thousands of records: applications, decisions, editors and warnings are read for all of
+    them at once, and records of chains with no step in a role the actor holds (in person or by
+    delegation) are passed over unread — such an actor can decide no step of them."""
+    if not (actor.grants or actor.delegations):
+        return {}
+    roles = {g.role for g in actor.grants} | {d.grant.role for d in actor.delegations}
+    open_recs = [r for r in recs if r.status == fa.ChainStatus.IN_PROGRESS.value
+                 and roles & {fa.Role(s["role"]) for s in json.loads(r.chain)["steps"]}]
+    if not open_recs:
+        return {}
+    ids = [r.application_id for r in open_recs]
+    found = {}
+    for b in range(0, len(ids), 500):
+        found.update((a.id, a) for a in session.execute(
+            select(Application).where(Application.id.in_(ids[b:b + 500]))).scalars())
+    open_recs = [r for r in open_recs if getattr(found.get(r.application_id), "status", None) == "submitted"]
+    states = approvals.load_states(session, open_recs)
+    parties = approvals.parties_of(session, [found[r.application_id] for r in open_recs])
+    now = utcnow()
+    decidable = [r for r in open_recs if not fa.check_can_decide(
+        states[r.application_id], actor, parties[r.application_id], at=now)]
+    warnings: dict[uuid.UUID, list[MonitorWarning]] = {r.application_id: [] for r in decidable}
+    keys = list(warnings)
+    for b in range(0, len(keys), 500):
+        for w in session.execute(select(MonitorWarning).where(
+                MonitorWarning.application_id.in_(keys[b:b + 500]))
+                .order_by(MonitorWarning.level, MonitorWarning.id)).scalars():
+            warnings[w.application_id].append(w)
+    out = {}
+    for rec in decidable:
+        app, step = found[rec.application_id], fa.current_step(states[rec.application_id])
+        assert step is not None
+        out[rec.application_id] = approvals.public(session, rec) | {
+            "id": str(rec.application_id), "application_id": str(rec.application_id),
+            "step": step.index, "step_name": step.describe(), "role": step.role.value,
+            "status": "pending", "application_version": app.version, "version": app.version,
+            "summary": f"{app.app_no} {app.payee_name} ¥{app.amount // 100:,}.{app.amount % 100:02d}",
+            "created_at": rec.updated_at,
+            "warnings": [monitoring.public(w) for w in warnings[rec.application_id]]}
+    return out
 
 
 def payload(session: Session, principal: Principal, entity: str, row: Any) -> dict:

@@ -113,3 +113,29 @@ def test_delegate_gets_the_task_in_the_pull_feed_until_revoked(w):
     assert w.api("fin_a1").post(f"/api/v1/delegations/{r.json()['id']}/revoke", json={}).status_code == 200
     t, cursor = pull_since(cursor)
     assert t is not None and t.op == "delete"
+
+
+def test_a_page_of_tasks_is_built_together_each_with_its_own_warnings(w):
+    """Tasks of one pull page are read in batches: each task still carries exactly its own
+    application's warnings, the creator's copies are deletes, another unit sees none."""
+    acc = w.api("acc_a1")
+    ids = [new_id() for _ in range(3)]
+    for app_id, use in zip(ids, ("职工福利", "办公用品", "职工福利费"), strict=True):
+        assert acc.put(f"/api/v1/applications/{app_id}",
+                       json=draft("SY-A1", 2_000_00, use_des=use)).status_code == 201
+    cmds = [{"idempotency_key": f"page-{a}", "type": "application.submit", "entity_id": a}
+            for a in ids]
+    res = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P).json()["results"]
+    assert [r["status"] for r in res] == ["ok"] * 3, res
+    r = w.api("acc2_a1").get("/api/v1/sync/pull", params={"since": 0, "limit": 5000}, headers=P)
+    page = PullPage.model_validate(r.json())
+    tasks = {c.id: c for c in page.changes if c.entity == "approval_task" and c.id in ids}
+    assert set(tasks) == set(ids) and all(t.op == "upsert" for t in tasks.values())
+    stored = {c.id: c.data for c in page.changes if c.entity == "warning"}
+    for app_id, t in tasks.items():
+        embedded = {x["id"] for x in t.data["warnings"]}
+        assert all(x["application_id"] == app_id for x in t.data["warnings"])
+        assert embedded == {int(k) for k, d in stored.items() if d["application_id"] == app_id}
+    assert tasks[ids[0]].data["warnings"] and tasks[ids[2]].data["warnings"]  # 职工福利 words
+    creator = {c.id: c for c in pull_all(w.api("acc_a1")) if c.entity == "approval_task"}
+    assert all(creator[a].op == "delete" for a in ids)
