@@ -121,11 +121,15 @@ def _validate_codes(data: ApplicationDraft, year: int, region: str) -> dict:
 
 def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
                data: ApplicationDraft, _retry: bool = False,
-               caller_savepoint: bool = False) -> tuple[Application, bool]:
+               caller_savepoint: bool = False, seen_absent: bool = False) -> tuple[Application, bool]:
     """Create or replace a draft. Returns ``(application, created)``; an identical repeat is a
     no-op (same version). With ``caller_savepoint`` the caller runs this in a SAVEPOINT of its
     own and, on an IntegrityError (the same id created meanwhile by a concurrent retry), rolls
-    that back and calls again (see server.services.sync._one): one savepoint fewer per draft."""
+    that back and calls again (see server.services.sync._one): one savepoint fewer per draft.
+    ``seen_absent``: the caller read in this request that neither an application nor a
+    tombstone has this id (a push reads that for its whole chunk at once), so the row is
+    inserted without the two reads; one created meanwhile makes the insert fail on the primary
+    key, and the caller must then run it again without this hint."""
     principal.require_role(*WRITER_ROLES)
     unit = _own_unit(session, principal, data.unit_code)
     # held until the transaction ends: the session's identity map is weak, so without this a
@@ -151,8 +155,8 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
         "settlement_mode": extra["settlement_mode"], "use_des": data.use_des,
         "contract_no": data.contract_no or None, "card_not_accepted": data.card_not_accepted,
     }
-    app = session.execute(select(Application).where(Application.id == app_id).with_for_update(
-        of=Application)).unique().scalar_one_or_none()
+    app = None if seen_absent else session.execute(select(Application).where(
+        Application.id == app_id).with_for_update(of=Application)).unique().scalar_one_or_none()
     if app is not None:
         if not principal.sees(app.unit_id) or app.unit_id != unit.id:
             raise not_found("支付申请", app_id)
@@ -175,8 +179,8 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
                     entity_type="application", entity_id=app.id, unit_id=app.unit_id,
                     before=before, after=snapshot(app))
         return app, False
-    if session.execute(select(Tombstone.id).where(Tombstone.entity == "application",
-                                                  Tombstone.entity_id == str(app_id))).first():
+    if not seen_absent and session.execute(select(Tombstone.id).where(
+            Tombstone.entity == "application", Tombstone.entity_id == str(app_id))).first():
         raise conflict("id_deleted", f"支付申请 {app_id} 已被删除，不能用同一编号重新创建。")
     def create() -> Application:
         app = Application(id=app_id, app_no=_next_app_no(session, year, unit.region_code),

@@ -206,6 +206,39 @@ def test_push_group_runs_without_savepoints_until_a_refusal(seeded, monkeypatch)
     assert (ind["reserved_fen"], ind["available_fen"]) == (9_00, 1_00)
 
 
+def test_a_draft_created_after_the_chunk_was_read_is_not_created_twice(seeded, monkeypatch):
+    """A push reads once which of its draft ids are new and inserts those without reading each
+    again. If one is created meanwhile (here: the read is made to miss it), the insert fails on
+    the key, the group is redone with each draft read again: one application, answered as the
+    repeat it is; a tombstoned id is still refused."""
+    import uuid
+
+    from server.services import sync as sync_svc
+
+    acc = seeded.api("acc_a1")
+    existing, fresh = new_id(), new_id()
+    body = draft("SYN-002", 3_00)
+    assert acc.put(f"/api/v1/applications/{existing}", json=body).status_code == 201
+    real = sync_svc._absent_drafts
+    monkeypatch.setattr(sync_svc, "_absent_drafts",
+                        lambda session, commands: real(session, commands) | {uuid.UUID(existing)})
+    cmds = [{"idempotency_key": f"abs-{a}", "type": "application.save_draft", "entity_id": a,
+             "payload": body} for a in (fresh, existing)]
+    res = acc.post("/api/v1/sync/push", json={"commands": cmds}, headers=P).json()["results"]
+    assert [(x["status"], x["http_status"]) for x in res] == [("ok", 201), ("ok", 200)]
+    assert res[1]["data"]["version"] == 1  # the identical repeat changed nothing
+    listed = acc.get("/api/v1/applications", params={"limit": 500}).json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    assert sum(1 for a in items if a["id"] in (existing, fresh)) == 2
+    gone = new_id()
+    assert acc.put(f"/api/v1/applications/{gone}", json=body).status_code == 201
+    assert acc.delete(f"/api/v1/applications/{gone}").status_code == 204
+    res = acc.post("/api/v1/sync/push", json={"commands": [
+        {"idempotency_key": f"abs-{gone}", "type": "application.save_draft", "entity_id": gone,
+         "payload": body}]}, headers=P).json()["results"]
+    assert res[0]["code"] == "id_deleted"
+
+
 def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypatch):
     """A database error in the middle of a group (a deadlock, a busy file) rolls the whole group
     back and re-runs its commands each in its own transaction: nothing is lost or doubled."""
