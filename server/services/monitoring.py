@@ -351,42 +351,47 @@ def context(session: Session, app: Application | None, *, now: datetime,
 def _store(session: Session, hits: list[tuple[fw.WarningHit, int | None, uuid.UUID | None]]
            ) -> list[MonitorWarning]:
     """Store the hits not raised before (de-duplicated by key: rule + application/subject),
-    each ``(hit, unit_id, application_id)``. One query for the known keys and one flush for
-    all new rows (a multi-row INSERT … RETURNING) instead of two statements per hit; each new
-    warning still gets its own sequence number and ``warning.raise`` audit event, in order."""
-    if not hits:
-        return []
-    keys = list(dict.fromkeys(h.key for h, _, _ in hits))
-    # without autoflush: the submission's own pending rows (application, indicator, ledger,
-    # approval) then go to the database in the same flush as the new warnings, not in one of
-    # their own; warnings still pending in the session are looked at directly
-    seen = {o.key for o in session.new if isinstance(o, MonitorWarning)}
-    with session.no_autoflush:
-        for b in range(0, len(keys), 500):
-            seen.update(session.execute(select(MonitorWarning.key).where(
-                MonitorWarning.key.in_(keys[b:b + 500]))).scalars())
-    new: list[tuple[fw.WarningHit, MonitorWarning]] = []
+    each ``(hit, unit_id, application_id)``: one multi-row ``INSERT … ON CONFLICT (key) DO
+    NOTHING RETURNING`` — the unique key, not a read beforehand, says what is new, so a
+    submission costs one statement here (and two concurrent checks cannot both raise one).
+    Each new warning still gets its own sequence number and ``warning.raise`` audit event, in
+    the order of the hits."""
+    rows: dict[str, tuple[fw.WarningHit, dict]] = {}
+    now = utcnow()
     for hit, unit_id, application_id in hits:
-        if hit.key in seen:
-            continue  # raised before, or twice in this batch
-        seen.add(hit.key)
-        w = MonitorWarning(key=hit.key[:200], application_id=application_id, unit_id=unit_id,
-                           rule_id=hit.rule_id, rule_name=hit.rule_name[:120], level=int(hit.level),
-                           control=hit.control.value, trigger=hit.trigger.value, message=hit.message,
-                           subject=hit.subject, details=json.dumps(dict(hit.details), default=str,
-                                                                    ensure_ascii=False),
-                           state=fw.DispositionState.RAISED.value, history="[]", explanation="",
-                           attachments="[]", version=1)
-        session.add(w)
-        new.append((hit, w))
-    if not new:
+        key = hit.key[:200]
+        if key in rows:
+            continue  # twice in this batch
+        rows[key] = (hit, {
+            "key": key, "application_id": application_id, "unit_id": unit_id,
+            "rule_id": hit.rule_id, "rule_name": hit.rule_name[:120], "level": int(hit.level),
+            "control": hit.control.value, "trigger": hit.trigger.value, "message": hit.message,
+            "subject": hit.subject,
+            "details": json.dumps(dict(hit.details), default=str, ensure_ascii=False),
+            "state": fw.DispositionState.RAISED.value, "history": "[]", "explanation": "",
+            "attachments": "[]", "version": 1, "created_at": now, "updated_at": now, "seq": 0})
+    if not rows:
         return []
-    session.flush()
+    stmt = _insert_new_warnings(session.get_bind().dialect.name)
+    # the session's pending rows (the submission's application, indicator, ledger, approval)
+    # are flushed first, so they and the warnings are two round trips, not one per row
+    stored = {w.key: w for w in session.scalars(stmt.values([r for _, r in rows.values()]))}
+    new = [(hit, stored[key]) for key, (hit, _) in rows.items() if key in stored]
     for hit, w in new:
         chain.touch(session, w)
         chain.audit(session, actor=chain.SYSTEM, action="warning.raise", entity_type="warning",
                     entity_id=w.id, unit_id=w.unit_id, after=hit.as_dict())
     return [w for _, w in new]
+
+
+@lru_cache(maxsize=4)
+def _insert_new_warnings(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return (dialect_insert(MonitorWarning).on_conflict_do_nothing(index_elements=[MonitorWarning.key])
+            .returning(MonitorWarning))
 
 
 def check(session: Session, app: Application, ind: Indicator | None, *,
