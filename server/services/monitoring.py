@@ -375,7 +375,8 @@ def _store(session: Session, hits: list[tuple[fw.WarningHit, int | None, uuid.UU
     stmt = _insert_new_warnings(session.get_bind().dialect.name)
     # the session's pending rows (the submission's application, indicator, ledger, approval)
     # are flushed first, so they and the warnings are two round trips, not one per row
-    stored = {w.key: w for w in session.scalars(stmt.values([r for _, r in rows.values()]))}
+    # parameter sets, not .values([...]): the statement is compiled once and cached
+    stored = {w.key: w for w in session.scalars(stmt, [r for _, r in rows.values()])}
     new = [(hit, stored[key]) for key, (hit, _) in rows.items() if key in stored]
     for hit, w in new:
         chain.touch(session, w)
