@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from functools import lru_cache
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -62,8 +62,31 @@ def snapshot(app: Application) -> dict:
     return d
 
 
+def lock_many(session: Session, app_ids: list[uuid.UUID]) -> None:
+    """Lock and load several applications (with their attachments) in one statement, in id
+    order; until the transaction ends (or a savepoint rollback drops the locks taken inside
+    it: chain.LOCKED_ROWS) :func:`get_visible` with ``lock`` answers them from memory — they
+    cannot change under the lock."""
+    held = chain.transaction_cache(session, chain.LOCKED_ROWS)
+    wanted = sorted({i for i in app_ids if ("application", i) not in held})
+    if not wanted:
+        return
+    q = (select(Application).where(Application.id.in_(wanted)).order_by(Application.id)
+         .options(joinedload(Application.attachments)).with_for_update(of=Application)
+         .execution_options(populate_existing=True))
+    held.update((("application", a.id), a) for a in session.execute(q).unique().scalars())
+
+
 def get_visible(session: Session, principal: Principal, app_id: uuid.UUID, *,
                 lock: bool = False) -> Application:
+    if lock:
+        held = chain.transaction_cache(session, chain.LOCKED_ROWS).get(("application", app_id))
+        state = inspect(held) if held is not None else None
+        if state is not None and state.persistent and not state.expired_attributes \
+                and state.session is session:
+            if not principal.sees(held.unit_id):
+                raise not_found("支付申请", app_id)
+            return held
     q = select(Application).where(Application.id == app_id)
     if lock:
         # the attachments in the same statement (outer join; only the application row is

@@ -213,6 +213,20 @@ def _absent_drafts(session: Session, commands: list[PushCommand]) -> set[uuid.UU
     return ids - taken
 
 
+def _lock_submissions(session: Session, upcoming: list[PushCommand], known: dict) -> None:
+    """Lock the applications of the next submissions in one statement (each submission would
+    lock its own: one round trip each). Locks taken early are held only until the group
+    commits, as each submission's own lock would be."""
+    ids = []
+    for c in upcoming:
+        if c.type == "application.submit" and c.idempotency_key not in known:
+            try:
+                ids.append(uuid.UUID(c.entity_id))
+            except ValueError:
+                pass
+    apps.lock_many(session, ids)
+
+
 class _RedoCarefully(Exception):
     """A command failed in a group run without savepoints: the group is redone with them."""
 
@@ -256,6 +270,8 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
             if rec is not None:
                 results[i] = _replay(rec, cmd, rh)
             else:
+                if cmd.type == "application.submit":
+                    _lock_submissions(session, commands[i:i + GROUP_COMMANDS], known)
                 try:
                     answer, row = _one(session, principal, cmd, rh, savepoint=savepoints)
                 except _RedoCarefully:

@@ -239,6 +239,41 @@ def test_a_draft_created_after_the_chunk_was_read_is_not_created_twice(seeded, m
     assert res[0]["code"] == "id_deleted"
 
 
+def test_a_push_group_locks_its_submissions_together(seeded, monkeypatch):
+    """The applications a group submits are locked and loaded with one statement, not one
+    each; every submission still reserves its own amount."""
+    from sqlalchemy import event
+
+    from server.services import sync as sync_svc
+
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)
+    seeded.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SYN-LCK", "A1", 100_00)]}).raise_for_status()
+    acc = seeded.api("acc_a1")
+    ids = [new_id() for _ in range(5)]
+    for a in ids:
+        assert acc.put(f"/api/v1/applications/{a}", json=draft("SYN-LCK", 3_00)).status_code == 201
+    locking = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if "FROM applications" in statement and "FOR UPDATE" in statement:
+            locking.append(statement)
+
+    engine = seeded.app.state.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        res = acc.post("/api/v1/sync/push", json={"commands": [
+            {"idempotency_key": f"lck-{a}", "type": "application.submit", "entity_id": a}
+            for a in ids]}, headers=P).json()["results"]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [x["status"] for x in res] == ["ok"] * 5
+    if engine.dialect.name == "postgresql":  # SQLite has no FOR UPDATE (the file is locked)
+        assert len(locking) == 1
+    ind = acc.get("/api/v1/indicators/SYN-LCK").json()
+    assert (ind["reserved_fen"], ind["available_fen"]) == (15_00, 85_00)
+
+
 def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypatch):
     """A database error in the middle of a group (a deadlock, a busy file) rolls the whole group
     back and re-runs its commands each in its own transaction: nothing is lost or doubled."""
