@@ -20,7 +20,7 @@ from app.excel import schema
 from app.excel.schema import KIND_NAMES, Field, fields_for, synonyms
 from app.excel.validate import default_year
 from fiscal.codes import code_tables
-from fiscal.dictionaries import dictionaries
+from fiscal.dictionaries import Dictionaries, dictionaries
 
 DATA_SHEETS = {"indicators": "预算指标", "payees": "收款人", "applications": "支付申请"}
 INSTRUCTIONS = "填写说明"
@@ -46,14 +46,17 @@ def header_text(field: Field, unit: str) -> str:
 
 
 def write_template(kind: str, path: str | os.PathLike, *, year: int | None = None,
-                   unit: str = "元", region: str | None = None) -> Path:
-    """Write the blank template of ``kind`` to ``path`` (.xlsx) and return the path."""
+                   unit: str = "元", region: str | None = None,
+                   dicts: Dictionaries | None = None) -> Path:
+    """Write the blank template of ``kind`` to ``path`` (.xlsx) and return the path. The
+    dropdowns offer ``dicts`` (the client passes the server's, as last synced), else the
+    shipped dictionaries of ``region``."""
     if unit not in ("元", "万元"):
         raise ValueError("unit must be 元 or 万元")
     fields = tuple(f for f in fields_for(kind) if f.in_template)
     year = year or default_year()
     tables = code_tables(year)
-    dicts = dictionaries(region)
+    dicts = dicts or dictionaries(region)
 
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -911,6 +911,15 @@ def dictionary_lists(*, db: Database, region: str | None = None) -> DictionaryLi
                            fund_types=dict(d.fund_types), from_server=mirrored)
 
 
+def synced_dictionaries(*, db: Database, region: str | None = None):
+    """The full dictionaries (fiscal.dictionaries.Dictionaries) for ``region`` as last synced,
+    else the shipped ones — what a blank Excel template's dropdowns should offer."""
+    from app.sync.dictionaries import local_dictionaries
+
+    with db.read() as s:
+        return local_dictionaries(s, region)
+
+
 def economic_codes_in_scope(*, fiscal_year: int, scope: str | None, limit: int = 400
                             ) -> list[tuple[str, str]]:
     """部门经济分类 codes an application on an indicator with ``scope`` may use: the scope

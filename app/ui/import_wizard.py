@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -562,17 +563,21 @@ class _TemplateSignals(QObject):
 class TemplateTask(QRunnable):
     """Writes a blank template on a pool thread."""
 
-    def __init__(self, kind: str, path: str, year: int) -> None:
+    def __init__(self, kind: str, path: str, year: int,
+                 dictionaries_fn: Callable[[], Any] | None = None) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.signals = _TemplateSignals()
         self._kind, self._path, self._year = kind, path, year
+        self._dictionaries_fn = dictionaries_fn
 
     def run(self) -> None:  # pool thread
         from app.excel.templates import write_template
 
         try:
-            write_template(self._kind, self._path, year=self._year)
+            # the dropdowns offer the server's dictionaries as last synced, when known
+            dicts = self._dictionaries_fn() if self._dictionaries_fn is not None else None
+            write_template(self._kind, self._path, year=self._year, dicts=dicts)
         except Exception as exc:  # noqa: BLE001 - reported in the panel
             self.signals.sig_failed.emit(str(getattr(exc, "message", exc)))
             return
@@ -590,9 +595,11 @@ class ExcelPanel(RetranslateMixin, QWidget):
 
     def __init__(self, parent: QWidget | None = None, *,
                  wizard_factory: Callable[[QWidget], ImportWizard] | None = None,
-                 thread_pool: QThreadPool | None = None) -> None:
+                 thread_pool: QThreadPool | None = None,
+                 dictionaries_fn: Callable[[], Any] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("excelPanel")
+        self._dictionaries_fn = dictionaries_fn
         self._wizard_factory = wizard_factory or (lambda parent: ImportWizard(parent))
         self._pool = thread_pool or QThreadPool.globalInstance()
         self._tasks: list[TemplateTask] = []
@@ -639,7 +646,7 @@ class ExcelPanel(RetranslateMixin, QWidget):
         return wizard
 
     def write_template(self, kind: str, path: str | Path) -> TemplateTask:
-        task = TemplateTask(kind, str(path), default_year())
+        task = TemplateTask(kind, str(path), default_year(), self._dictionaries_fn)
         queued = Qt.ConnectionType.QueuedConnection
         task.signals.sig_done.connect(self._on_template_done, queued)
         task.signals.sig_failed.connect(self._on_template_failed, queued)

@@ -137,8 +137,13 @@ class DeskWindow(MainWindow):
                 except TypeError:  # an older wizard without the store hookup
                     return iw.ImportWizard(parent)
 
+            def synced_dictionaries() -> Any:
+                from app.services.ui_queries import synced_dictionaries as query
+
+                return query(db=db)
+
             panel = _optional_screen("app.ui.import_wizard", "ExcelPanel",
-                                     wizard_factory=make_wizard)
+                                     wizard_factory=make_wizard, dictionaries_fn=synced_dictionaries)
             if panel is not None:
                 self.excel_panel = panel
                 if hasattr(panel, "sig_imported"):

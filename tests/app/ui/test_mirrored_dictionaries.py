@@ -31,3 +31,28 @@ def test_main_window_and_form_use_the_mirrored_dictionaries(qtbot, ctx, db):
     finally:
         formatting.use_dictionaries(None)
     assert formatting.fund_type_name("1") == "一般公共预算资金"  # the shipped name again
+
+
+def test_a_blank_template_offers_the_mirrored_settlement_modes(qtbot, ctx, db, tmp_path):
+    """导入导出 → 下载模板: the hidden list sheet holds the server's 结算方式 as last synced."""
+    import openpyxl
+
+    from app.excel.templates import LISTS
+    from app.ui.shell import build_main_window
+
+    raw = copy.deepcopy(shipped_raw())
+    raw["settlement_modes"]["7"] = "网上银行转账"
+    with db.transaction() as s:
+        assert apply_dictionaries(s, {"region": "330700000", "digest": "d-xl",
+                                      "dictionaries": raw}, 6) is True
+    try:
+        w = build_main_window(ctx)
+        qtbot.addWidget(w)
+        path = tmp_path / "批量支付申请模板.xlsx"
+        w.excel_panel.write_template("applications", path)  # on a pool thread
+        qtbot.waitUntil(lambda: str(path) in w.excel_panel.status.text(), timeout=20000)
+        values = [c.value for col in openpyxl.load_workbook(path)[LISTS].iter_cols() for c in col]
+        assert "7 网上银行转账" in values
+    finally:
+        formatting.use_dictionaries(None)
+
