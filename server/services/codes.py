@@ -1,6 +1,8 @@
 """Publishing the shipped classification tables (fiscal.codes) to clients through sync."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,20 +25,32 @@ def table_payload(year: int) -> dict:
 
 def publish(session: Session) -> list[int]:
     """Give every year whose tables changed a new sequence number. Idempotent; commits nothing."""
+    return publish_versions(session, CodeTableVersion, "fiscal_year",
+                            {year: table_payload(year) for year in available_years()},
+                            entity_type="code_tables")
+
+
+def publish_versions(session: Session, model: type, key: str, payloads: dict[Any, dict], *,
+                     entity_type: str) -> list:
+    """Digest-versioned publishing (classification tables per year, dictionaries per 区划): a
+    key whose payload's digest changed gets a new sequence number — the pull feed sends it
+    again — and an audit event. Returns the keys that changed; commits nothing."""
+    column = getattr(model, key)
+    existing = {getattr(v, key): v for v in session.execute(
+        select(model).where(column.in_(list(payloads)))).scalars()}
     changed = []
-    existing = {v.fiscal_year: v for v in session.execute(select(CodeTableVersion)).scalars()}
-    for year in available_years():
-        d = chain.digest(table_payload(year))
-        row = existing.get(year)
+    for k, payload in payloads.items():
+        d = chain.digest(payload)
+        row = existing.get(k)
         if row is not None and row.digest == d:
             continue
         if row is None:
-            row = CodeTableVersion(fiscal_year=year, digest=d)
+            row = model(**{key: k, "digest": d})
             session.add(row)
         else:
             row.digest = d
         chain.touch(session, row)
-        chain.audit(session, actor=chain.SYSTEM, action="code_tables.publish",
-                    entity_type="code_tables", entity_id=year, detail={"digest": d})
-        changed.append(year)
+        chain.audit(session, actor=chain.SYSTEM, action=f"{entity_type}.publish",
+                    entity_type=entity_type, entity_id=k, detail={"digest": d})
+        changed.append(k)
     return changed

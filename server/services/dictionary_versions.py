@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fiscal.dictionaries import build_dictionaries, shipped_raw
-from server import chain
 from server.models import DictionaryVersion, Region, Unit
+from server.services.codes import publish_versions
 from server.services.org import Principal
 
 
@@ -26,24 +26,9 @@ def publish(session: Session, regions: list[str] | None = None) -> list[str]:
     sequence number. Idempotent; commits nothing."""
     if regions is None:
         regions = list(session.execute(select(Region.code).order_by(Region.code)).scalars())
-    existing = {v.region: v for v in session.execute(
-        select(DictionaryVersion).where(DictionaryVersion.region.in_(regions))).scalars()}
-    changed = []
-    for region in regions:
-        d = chain.digest(dictionaries_payload(region))
-        row = existing.get(region)
-        if row is not None and row.digest == d:
-            continue
-        if row is None:
-            row = DictionaryVersion(region=region, digest=d)
-            session.add(row)
-        else:
-            row.digest = d
-        chain.touch(session, row)
-        chain.audit(session, actor=chain.SYSTEM, action="dictionaries.publish",
-                    entity_type="dictionaries", entity_id=region, detail={"digest": d})
-        changed.append(region)
-    return changed
+    return publish_versions(session, DictionaryVersion, "region",
+                            {region: dictionaries_payload(region) for region in regions},
+                            entity_type="dictionaries")
 
 
 def pull_rows(session: Session, principal: Principal, since: int, upper: int,
