@@ -134,7 +134,6 @@ def _publish_code_tables(app: FastAPI) -> None:
     clients (idempotent: only what changed since the last start gets a new sequence number)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from fiscal.dictionaries import DictionaryError
     from server.services import codes, dictionary_versions
     try:
         with app.state.sessionmaker() as s:
@@ -146,10 +145,8 @@ def _publish_code_tables(app: FastAPI) -> None:
         with app.state.sessionmaker() as s:
             dictionary_versions.publish(s)
             s.commit()
-    except SQLAlchemyError as exc:
+    except SQLAlchemyError as exc:  # (a broken override file is logged by publish itself)
         log.warning("dictionaries not published: %s", exc.__class__.__name__)
-    except DictionaryError as exc:  # a broken override file: clients keep the last good copy
-        log.error("dictionaries not published (fix resources/dictionaries): %s", exc)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

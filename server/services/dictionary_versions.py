@@ -3,15 +3,18 @@ merged with the region's override file) to that region's clients through sync, d
 like the classification tables (server.services.codes)."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fiscal.dictionaries import build_dictionaries, shipped_raw
+from fiscal.dictionaries import DictionaryError, build_dictionaries, shipped_raw
 from server.models import DictionaryVersion, Region, Unit
 from server.services.codes import publish_versions
 from server.services.org import Principal
+
+log = logging.getLogger(__name__)
 
 
 def dictionaries_payload(region: str) -> dict[str, Any]:
@@ -26,8 +29,13 @@ def publish(session: Session, regions: list[str] | None = None) -> list[str]:
     sequence number. Idempotent; commits nothing."""
     if regions is None:
         regions = list(session.execute(select(Region.code).order_by(Region.code)).scalars())
-    return publish_versions(session, DictionaryVersion, "region",
-                            {region: dictionaries_payload(region) for region in regions},
+    payloads = {}
+    for region in regions:
+        try:
+            payloads[region] = dictionaries_payload(region)
+        except DictionaryError as exc:  # one broken override file holds back only its region
+            log.error("dictionaries of %s not published (fix its override file): %s", region, exc)
+    return publish_versions(session, DictionaryVersion, "region", payloads,
                             entity_type="dictionaries")
 
 

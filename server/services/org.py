@@ -133,16 +133,11 @@ def ensure_region(session: Session, code: str, name: str) -> Region:
         r = Region(code=code, name=name)
         session.add(r)
         session.flush()
-        # A new 区划's clients need its dictionaries before the next server start publishes them.
-        from fiscal.dictionaries import DictionaryError
+        # A new 区划's clients need its dictionaries before the next server start publishes
+        # them (a broken override file is logged and only this region waits: shipped copies)
         from server.services import dictionary_versions
 
-        try:
-            dictionary_versions.publish(session, [code])
-        except DictionaryError as exc:  # a broken override file: clients use their shipped copy
-            import logging
-
-            logging.getLogger(__name__).error("dictionaries of %s not published: %s", code, exc)
+        dictionary_versions.publish(session, [code])
     return r
 
 

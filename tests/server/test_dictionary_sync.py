@@ -120,19 +120,24 @@ def test_changed_override_reaches_that_regions_users_only(two_regions, resources
     assert mine == []
 
 
-def test_a_broken_override_file_is_not_published(two_regions, resources_copy):
-    from fiscal.dictionaries import DictionaryError
+def test_a_broken_override_file_holds_back_only_its_region(two_regions, resources_copy, caplog):
     from server.models import DictionaryVersion
     from server.services import dictionary_versions
 
     with two_regions.session() as s:
-        before = s.get(DictionaryVersion, OTHER).digest
+        before = {r: s.get(DictionaryVersion, r).digest for r in (OTHER, "330700000")}
     (resources_copy / "dictionaries" / "regions" / "330100.json").write_text(json.dumps(
         {"thresholds": {"cash_settlement_start_fen": "一千元"}}), encoding="utf-8")
-    with two_regions.session() as s, pytest.raises(DictionaryError, match="cash_settlement_start_fen"):
-        dictionary_versions.publish(s)
+    (resources_copy / "dictionaries" / "regions" / "330700.json").write_text(json.dumps(
+        {"region_name": "金华市", "thresholds": {"cash_settlement_start_fen": 80_000}}),
+        encoding="utf-8")
     with two_regions.session() as s:
-        assert s.get(DictionaryVersion, OTHER).digest == before
+        assert dictionary_versions.publish(s) == ["330700000"]  # the broken 330100 is skipped
+        s.commit()
+    assert "cash_settlement_start_fen" in caplog.text and OTHER in caplog.text
+    with two_regions.session() as s:
+        assert s.get(DictionaryVersion, OTHER).digest == before[OTHER]
+        assert s.get(DictionaryVersion, "330700000").digest != before["330700000"]
 
 
 def test_a_new_region_with_a_broken_override_is_created_without_dictionaries(world, resources_copy,
