@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app.db import Database
 from app.models import Attachment, Indicator, OutboxCommand, PaymentApplication, SyncState, utcnow
@@ -305,17 +305,20 @@ class SyncEngine:
         except Exception:  # pragma: no cover - e.g. a read-only data dir
             log.warning("could not record the server's client-version advice", exc_info=True)
 
-    def _next_chunk(self, s: Any) -> list[OutboxCommand]:
+    def _next_chunk(self, s: Any) -> list[Any]:
         """The oldest unsent commands, at most one per record: a record's next command is
         sent only after the answer to its previous one (a refused save must never be
         followed by a submit of the older server copy). Records whose earlier command is
-        held back (no answer yet, or a kind the protocol cannot carry) are skipped."""
-        chosen: list[OutboxCommand] = []
+        held back (no answer yet, or a kind the protocol cannot carry) are skipped.
+        Returns rows of (id, entity_type, entity_id, kind): the choice needs no ORM object
+        and no payload (the candidates read are up to four times the chunk)."""
+        chosen: list[Any] = []
         seen: set[tuple[str, str]] = set()
         after = 0
         while len(chosen) < self.chunk_size:
-            rows = s.scalars(
-                select(OutboxCommand)
+            rows = s.execute(
+                select(OutboxCommand.id, OutboxCommand.entity_type, OutboxCommand.entity_id,
+                       OutboxCommand.kind)
                 .where(OutboxCommand.state.in_(("pending", "sending")), OutboxCommand.id > after)
                 .order_by(OutboxCommand.id)
                 .limit(self.chunk_size * 4)
@@ -334,7 +337,8 @@ class SyncEngine:
                 if SERVER_COMMANDS is not None and cmd.kind not in SERVER_COMMANDS:
                     # queued offline for a command this protocol version cannot carry yet
                     # (e.g. approval decisions): it, and what follows it, waits here
-                    cmd.last_error = f"服务器同步协议尚不支持 {cmd.kind}，暂存本机等待发送。"
+                    s.get(OutboxCommand, cmd.id).last_error = (
+                        f"服务器同步协议尚不支持 {cmd.kind}，暂存本机等待发送。")
                     self._deferred.add(cmd.id)
                     self._blocked.add(key)
                     continue
@@ -357,15 +361,19 @@ class SyncEngine:
                 chunk = self._next_chunk(s)
                 if not chunk:
                     break
-                for cmd in chunk:
-                    cmd.state = "sending"
-                    cmd.attempts += 1
+                ids = [c.id for c in chunk]
+                # one statement marks the chunk, one reads what is sent (no ORM objects)
+                s.execute(update(OutboxCommand).where(OutboxCommand.id.in_(ids)).values(
+                    state="sending", attempts=OutboxCommand.attempts + 1, updated_at=utcnow(),
+                ).execution_options(synchronize_session=False))
+                body = {r.id: r for r in s.execute(
+                    select(OutboxCommand.id, OutboxCommand.idempotency_key, OutboxCommand.payload)
+                    .where(OutboxCommand.id.in_(ids)))}
                 batch = [
-                    {"idempotency_key": c.idempotency_key, "type": c.kind,
-                     "entity_id": c.entity_id, "payload": c.payload}
+                    {"idempotency_key": body[c.id].idempotency_key, "type": c.kind,
+                     "entity_id": c.entity_id, "payload": body[c.id].payload}
                     for c in chunk
                 ]
-                ids = [c.id for c in chunk]
             self._upload_command_files(batch)
             answer = self._call("push", self.transport.push, batch)
             by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
