@@ -84,3 +84,39 @@ def test_mixed_answers_in_one_chunk(db) -> None:
 
         assert state(4_000, "save_draft") == ("sending", 1)  # no answer: resent, same key
         assert state(4_000, "submit") == ("pending", 0)
+
+
+def test_cancel_during_a_push_records_its_answers_and_marks_nothing_more(db) -> None:
+    """The next chunk is taken in the transaction that records the answers: a cancel that
+    arrives meanwhile must leave it untouched (pending, never counted as an attempt)."""
+    import threading
+
+    import pytest
+
+    from app.sync.engine import SyncCancelled
+
+    server = FakeServer()
+    server.add_indicator("I1", 100_000)
+    SyncEngine(db=db, transport=server).run()
+    for amount in (1_000, 2_000, 3_000):
+        queue_application(db=db, application_id=save_draft(db=db, draft=DraftInput(
+            indicator_id="I1", amount=amount, use_des="办公用品", payee_name="某文具店",
+            payee_account="6222000000000001", fiscal_year=2026)).application.id)
+    cancel = threading.Event()
+    push = server.push
+
+    def push_then_cancel(commands):
+        cancel.set()  # the user presses cancel while the first chunk is on the wire
+        return push(commands)
+
+    server.push = push_then_cancel
+    with pytest.raises(SyncCancelled):
+        SyncEngine(db=db, transport=server, chunk_size=2, cancel=cancel).run()
+    with db.read() as s:
+        cmds = s.scalars(select(OutboxCommand).order_by(OutboxCommand.id)).all()
+        # the first chunk: the first two saves; nothing else was marked or sent
+        assert [(c.kind.split(".")[1], c.state, c.attempts) for c in cmds] == [
+            ("save_draft", "done", 1), ("submit", "pending", 0),
+            ("save_draft", "done", 1), ("submit", "pending", 0),
+            ("save_draft", "pending", 0), ("submit", "pending", 0)]
+    assert len(server.apps) == 2
