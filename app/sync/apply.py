@@ -81,6 +81,8 @@ class Touched:
         self.outbox = False
         self.in_flight: set[str] | None = None
         self.known_indicators: set[str] | None = None
+        # (entity, id) -> the local row or None, loaded for a whole page (see _preload)
+        self.rows: dict[tuple[str, str], Any] | None = None
 
 
 def _dt(value: Any) -> datetime | None:
@@ -182,11 +184,12 @@ def apply_application(s: Session, data: dict[str, Any], touched: Touched) -> Non
     touched.applications.add(app_id)
     if data.get("indicator_id"):
         _ensure_indicator(s, data["indicator_id"], data, touched)
-    app = s.get(PaymentApplication, app_id)
+    app = _local_row(s, PaymentApplication, "application", app_id, touched)
     if app is None:
         app = PaymentApplication(id=app_id, fiscal_year=int(data.get("fiscal_year") or 0),
                                  created_at=_dt(data.get("created_at")) or utcnow())
         s.add(app)
+        _remember(touched, "application", app_id, app)
         _overwrite(s, app, data)
         return
     if _in_flight(s, app_id, touched):
@@ -209,7 +212,7 @@ def apply_application(s: Session, data: dict[str, Any], touched: Touched) -> Non
 
 
 def delete_application(s: Session, app_id: str, touched: Touched) -> None:
-    app = s.get(PaymentApplication, app_id)
+    app = _local_row(s, PaymentApplication, "application", app_id, touched)
     if app is None:
         return
     touched.applications.add(app_id)
@@ -354,6 +357,9 @@ def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> N
                   if c["op"] != "delete" and c.get("data") and c["data"].get("indicator_id")}
         touched.known_indicators = set(s.scalars(
             select(Indicator.id).where(Indicator.id.in_(wanted)))) if wanted else set()
+        # the ones not found are new here: no Session.get (a SELECT each) to learn that again
+        touched.rows = {("application", i): None for i in ids}
+        touched.rows.update((("application", a.id), a) for a in loaded)
         try:
             with s.no_autoflush:
                 for c in app_changes:
@@ -363,13 +369,60 @@ def apply_page(s: Session, changes: list[dict[str, Any]], touched: Touched) -> N
                 if c["op"] == "delete":
                     delete_application(s, str(c["id"]), touched)
         finally:
-            touched.in_flight = touched.known_indicators = None
+            touched.in_flight = touched.known_indicators = touched.rows = None
             del loaded
-    for (entity, ident), c in last.items():
-        if entity == "indicator" and c["op"] == "delete":
-            delete_indicator(s, ident, touched)
-        elif entity not in ("indicator", "application"):
-            apply_change(s, c, touched)
+    touched.rows = _preload(s, [key for key in last if key[0] in _PRELOADED])
+    try:
+        for (entity, ident), c in last.items():
+            if entity == "indicator" and c["op"] == "delete":
+                delete_indicator(s, ident, touched)
+            elif entity in _PRELOADED:
+                # their rows are preloaded and nothing they do queries the database, so a
+                # flush per change would only cost time: the commit writes them in batches
+                with s.no_autoflush:
+                    apply_change(s, c, touched)
+            elif entity not in ("indicator", "application"):
+                apply_change(s, c, touched)  # units, code tables…: may query, keep autoflush
+    finally:
+        touched.rows = None
+
+
+def _preloaded_models() -> dict[str, type]:
+    from app.models import ApprovalTask, MonitoringWarning
+
+    return {"approval_task": ApprovalTask, "warning": MonitoringWarning}
+
+
+_PRELOADED = ("approval_task", "warning")
+_PRELOAD_CHUNK = 500  # ids per IN (…) query, well under SQLite's bound-variable limit
+
+
+def _preload(s: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The local rows a page's tasks and warnings refer to, in one query per entity type and
+    few hundred ids, instead of one ``Session.get`` each; absent ones map to None. The dict
+    also keeps them referenced while the page is applied (the identity map is weak)."""
+    rows: dict[tuple[str, str], Any] = dict.fromkeys(keys)
+    models = _preloaded_models()
+    for entity, model in models.items():
+        ids = [ident for e, ident in keys if e == entity]
+        for b in range(0, len(ids), _PRELOAD_CHUNK):
+            for obj in s.scalars(select(model).where(model.id.in_(ids[b:b + _PRELOAD_CHUNK]))):
+                rows[(entity, obj.id)] = obj
+    return rows
+
+
+def _local_row(s: Session, model: type, entity: str, ident: str,
+               touched: Touched | None) -> Any:
+    """The local row for (entity, ident): from the page's preload when it covers it."""
+    rows = touched.rows if touched is not None else None
+    if rows is not None and (entity, ident) in rows:
+        return rows[(entity, ident)]
+    return s.get(model, ident)
+
+
+def _remember(touched: Touched | None, entity: str, ident: str, obj: Any) -> None:
+    if touched is not None and touched.rows is not None:
+        touched.rows[(entity, ident)] = obj
 
 
 def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
@@ -385,22 +438,26 @@ def apply_change(s: Session, change: dict[str, Any], touched: Touched) -> None:
         else:
             apply_application(s, change["data"], touched)
     elif entity == "approval_task" and op != "delete":
-        apply_approval_task(s, change["data"])
+        apply_approval_task(s, change["data"], touched)
     elif entity == "approval_task":
         from app.models import ApprovalTask
 
-        task = s.get(ApprovalTask, str(change["id"]))
+        ident = str(change["id"])
+        task = _local_row(s, ApprovalTask, entity, ident, touched)
         if task is not None:
             s.delete(task)
+            _remember(touched, entity, ident, None)
     elif entity == "warning":
         if op == "delete":
             from app.models import MonitoringWarning
 
-            row = s.get(MonitoringWarning, str(change["id"]))
+            ident = str(change["id"])
+            row = _local_row(s, MonitoringWarning, entity, ident, touched)
             if row is not None:
                 s.delete(row)
+                _remember(touched, entity, ident, None)
         else:
-            apply_warning(s, change["data"], int(change.get("seq") or 0))
+            apply_warning(s, change["data"], int(change.get("seq") or 0), touched)
     elif entity == "unit" and op != "delete" and change.get("data"):
         _apply_unit(s, change["data"], int(change["seq"]))
     elif entity == "code_tables" and op != "delete" and change.get("data"):
@@ -448,15 +505,18 @@ def _decision_result(s: Session, cmd: OutboxCommand, result: dict[str, Any]) -> 
 _SEVERITY_BY_LEVEL = {1: "red", 2: "yellow", 3: "blue"}
 
 
-def apply_warning(s: Session, data: dict[str, Any], seq: int) -> None:
+def apply_warning(s: Session, data: dict[str, Any], seq: int,
+                  touched: Touched | None = None) -> None:
     """Mirror a server 三级预警 record (the server owns warnings and their disposition)."""
     from app.models import MonitoringWarning
     from app.sync.warnings import carry_local, local_state
 
-    row = s.get(MonitoringWarning, str(data["id"]))
+    ident = str(data["id"])
+    row = _local_row(s, MonitoringWarning, "warning", ident, touched)
     if row is None:
-        row = MonitoringWarning(id=str(data["id"]), rule_code=str(data.get("rule_id") or ""))
+        row = MonitoringWarning(id=ident, rule_code=str(data.get("rule_id") or ""))
         s.add(row)
+        _remember(touched, "warning", ident, row)
     kept = local_state(row)  # an unsent / refused disposition typed here (app.services.warnings)
     row.rule_code = str(data.get("rule_id") or row.rule_code)
     row.rule_name = str(data.get("rule_name") or row.rule_name or "")
@@ -474,15 +534,17 @@ def apply_warning(s: Session, data: dict[str, Any], seq: int) -> None:
     carry_local(row, kept)
 
 
-def apply_approval_task(s: Session, data: dict[str, Any]) -> None:
+def apply_approval_task(s: Session, data: dict[str, Any], touched: Touched | None = None) -> None:
     """Provisional mapping of an ``approval_task`` change (the server feed does not carry
     tasks yet): fields are taken when present."""
     from app.models import ApprovalTask
 
-    task = s.get(ApprovalTask, str(data["id"]))
+    ident = str(data["id"])
+    task = _local_row(s, ApprovalTask, "approval_task", ident, touched)
     if task is None:
-        task = ApprovalTask(id=str(data["id"]), application_id=str(data.get("application_id")))
+        task = ApprovalTask(id=ident, application_id=str(data.get("application_id")))
         s.add(task)
+        _remember(touched, "approval_task", ident, task)
     for key in ("step", "step_name", "role", "status", "application_version", "summary"):
         if key in data and data[key] is not None:
             setattr(task, key, data[key])

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app.db import Database
 from app.models import Attachment, Indicator, OutboxCommand, PaymentApplication, SyncState, utcnow
@@ -305,17 +305,20 @@ class SyncEngine:
         except Exception:  # pragma: no cover - e.g. a read-only data dir
             log.warning("could not record the server's client-version advice", exc_info=True)
 
-    def _next_chunk(self, s: Any) -> list[OutboxCommand]:
+    def _next_chunk(self, s: Any) -> list[Any]:
         """The oldest unsent commands, at most one per record: a record's next command is
         sent only after the answer to its previous one (a refused save must never be
         followed by a submit of the older server copy). Records whose earlier command is
-        held back (no answer yet, or a kind the protocol cannot carry) are skipped."""
-        chosen: list[OutboxCommand] = []
+        held back (no answer yet, or a kind the protocol cannot carry) are skipped.
+        Returns rows of (id, entity_type, entity_id, kind): the choice needs no ORM object
+        and no payload (the candidates read are up to four times the chunk)."""
+        chosen: list[Any] = []
         seen: set[tuple[str, str]] = set()
         after = 0
         while len(chosen) < self.chunk_size:
-            rows = s.scalars(
-                select(OutboxCommand)
+            rows = s.execute(
+                select(OutboxCommand.id, OutboxCommand.entity_type, OutboxCommand.entity_id,
+                       OutboxCommand.kind)
                 .where(OutboxCommand.state.in_(("pending", "sending")), OutboxCommand.id > after)
                 .order_by(OutboxCommand.id)
                 .limit(self.chunk_size * 4)
@@ -334,7 +337,8 @@ class SyncEngine:
                 if SERVER_COMMANDS is not None and cmd.kind not in SERVER_COMMANDS:
                     # queued offline for a command this protocol version cannot carry yet
                     # (e.g. approval decisions): it, and what follows it, waits here
-                    cmd.last_error = f"服务器同步协议尚不支持 {cmd.kind}，暂存本机等待发送。"
+                    s.get(OutboxCommand, cmd.id).last_error = (
+                        f"服务器同步协议尚不支持 {cmd.kind}，暂存本机等待发送。")
                     self._deferred.add(cmd.id)
                     self._blocked.add(key)
                     continue
@@ -351,53 +355,71 @@ class SyncEngine:
                 OutboxCommand.state.in_(("pending", "sending")))) or 0
         done = 0
         self._emit("push", 0, total)
-        while True:
-            self._check_cancel()
-            with self.db.transaction() as s:
-                chunk = self._next_chunk(s)
-                if not chunk:
-                    break
-                for cmd in chunk:
-                    cmd.state = "sending"
-                    cmd.attempts += 1
-                batch = [
-                    {"idempotency_key": c.idempotency_key, "type": c.kind,
-                     "entity_id": c.entity_id, "payload": c.payload}
-                    for c in chunk
-                ]
-                ids = [c.id for c in chunk]
+        self._check_cancel()
+        with self.db.transaction() as s:
+            ids, batch = self._take_chunk(s)
+        while ids:
             self._upload_command_files(batch)
             answer = self._call("push", self.transport.push, batch)
             by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
-            with self.db.transaction() as s, s.no_autoflush:
-                # the chunk's commands and applications in two queries (then s.get() is an
-                # identity-map lookup), and no flush per command: each record appears at most
-                # once per chunk, so no query below needs this loop's earlier changes
-                cmds = s.scalars(select(OutboxCommand).where(OutboxCommand.id.in_(ids))).all()
-                app_ids = [c.entity_id for c in cmds if c.entity_type == "application"]
-                # (kept referenced: the identity map holds objects weakly)
-                apps = s.scalars(select(PaymentApplication)
-                                 .where(PaymentApplication.id.in_(app_ids))).all() if app_ids else []
-                for cmd_id in ids:
-                    cmd = s.get(OutboxCommand, cmd_id)
-                    result = by_key.get(cmd.idempotency_key) if cmd else None
-                    if cmd is None or result is None:
-                        self._deferred.add(cmd_id)  # no answer: stays 'sending', resent later
-                        if cmd is not None:
-                            self._blocked.add((cmd.entity_type, cmd.entity_id))
-                        continue
-                    state = apply_push_result(s, cmd, result, self._touched,
-                                              server_seq=answer.get("server_seq"))
-                    if state == "done":
-                        self._counts["pushed"] += 1
-                    elif state == "refused":
-                        self._counts["refused"] += 1
-                    else:
-                        self._deferred.add(cmd_id)
-                        self._blocked.add((cmd.entity_type, cmd.entity_id))
-                del cmds, apps
-            done += len(ids)
+            with self.db.transaction() as s:
+                with s.no_autoflush:
+                    self._record_answers(s, ids, by_key, answer.get("server_seq"))
+                done += len(ids)
+                # the next chunk is chosen and marked 'sending' in the same commit as these
+                # answers (one transaction and one fsync per chunk, not two), from the states
+                # just recorded (hence the flush). A cancel stops before marking it.
+                s.flush()
+                ids, batch = ([], []) if self.cancel.is_set() else self._take_chunk(s)
             self._emit("push", done, max(total, done))
+        self._check_cancel()
+
+    def _take_chunk(self, s: Any) -> tuple[list[int], list[dict[str, Any]]]:
+        """Choose the next chunk, mark it 'sending' (one statement) and read what is sent."""
+        chunk = self._next_chunk(s)
+        if not chunk:
+            return [], []
+        ids = [c.id for c in chunk]
+        s.execute(update(OutboxCommand).where(OutboxCommand.id.in_(ids)).values(
+            state="sending", attempts=OutboxCommand.attempts + 1, updated_at=utcnow(),
+        ).execution_options(synchronize_session=False))
+        body = {r.id: r for r in s.execute(
+            select(OutboxCommand.id, OutboxCommand.idempotency_key, OutboxCommand.payload)
+            .where(OutboxCommand.id.in_(ids)))}
+        return ids, [
+            {"idempotency_key": body[c.id].idempotency_key, "type": c.kind,
+             "entity_id": c.entity_id, "payload": body[c.id].payload}
+            for c in chunk
+        ]
+
+    def _record_answers(self, s: Any, ids: list[int], by_key: dict[str, dict[str, Any]],
+                        server_seq: int | None) -> None:
+        """The server's answers to one chunk. The chunk's commands and applications come in
+        two queries (then s.get() is an identity-map lookup), and nothing is flushed per
+        command: each record appears at most once per chunk, so no query here needs this
+        loop's earlier changes."""
+        cmds = s.scalars(select(OutboxCommand).where(OutboxCommand.id.in_(ids))).all()
+        app_ids = [c.entity_id for c in cmds if c.entity_type == "application"]
+        # (kept referenced: the identity map holds objects weakly)
+        apps = s.scalars(select(PaymentApplication)
+                         .where(PaymentApplication.id.in_(app_ids))).all() if app_ids else []
+        for cmd_id in ids:
+            cmd = s.get(OutboxCommand, cmd_id)
+            result = by_key.get(cmd.idempotency_key) if cmd else None
+            if cmd is None or result is None:
+                self._deferred.add(cmd_id)  # no answer: stays 'sending', resent later
+                if cmd is not None:
+                    self._blocked.add((cmd.entity_type, cmd.entity_id))
+                continue
+            state = apply_push_result(s, cmd, result, self._touched, server_seq=server_seq)
+            if state == "done":
+                self._counts["pushed"] += 1
+            elif state == "refused":
+                self._counts["refused"] += 1
+            else:
+                self._deferred.add(cmd_id)
+                self._blocked.add((cmd.entity_type, cmd.entity_id))
+        del cmds, apps
 
     def _upload_command_files(self, batch: list[dict[str, Any]]) -> None:
         """Files a warning disposition or an ``application.attach`` refers to go up before the
