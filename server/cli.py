@@ -203,6 +203,26 @@ def cmd_monitor_run(_args) -> int:
     return 0
 
 
+def cmd_refdata_publish(_args) -> int:
+    """Publish the classification tables and each 区划's dictionaries now (a server start does
+    it too): after an override file or a code table changed, clients receive them at their
+    next sync without restarting the server."""
+    from server.services import codes, dictionary_versions
+    _, engine, session = _session()
+    try:
+        if not _require_migrated(engine):
+            return 2
+        years = codes.publish(session)
+        regions = dictionary_versions.publish(session)  # a broken override file is logged
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    print(f"已发布：分类代码表 {', '.join(map(str, years)) or '无变化'}；"
+          f"字典 {', '.join(regions) or '无变化'}。客户端下次同步时收到。")
+    return 0
+
+
 def _cli_principal(session, username: str | None):
     """The CLI acts as a named treasury/admin user (``--user``) or as the system operator
     ``cli:<login>`` with every unit in scope; audit events say which."""
@@ -430,6 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
     mo = sub.add_parser("monitor", help="动态监控（三级预警）")
     msub = mo.add_subparsers(dest="monitor_command", required=True)
     msub.add_parser("run", help="定时触发：对所有在途支付申请运行预警规则").set_defaults(fn=cmd_monitor_run)
+    rd = sub.add_parser("refdata", help="参考数据：分类代码表与各区划字典")
+    rdsub = rd.add_subparsers(dest="refdata_command", required=True)
+    rdsub.add_parser("publish", help="立即发布有变化的代码表和字典（客户端下次同步收到；服务启动时也会发布）"
+                     ).set_defaults(fn=cmd_refdata_publish)
     pm = sub.add_parser("payments", help="支付执行：代理银行支付文件、回单导入")
     psub = pm.add_subparsers(dest="payments_command", required=True)
     pe = psub.add_parser("export", help="导出待发送的支付凭证为代理银行支付文件（记录批次，已导出的不再导出）")

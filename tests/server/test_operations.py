@@ -237,3 +237,40 @@ def test_demo_passwords_never_contain_the_username() -> None:
     from server.seed import _password
     for _ in range(2000):
         assert password_problem(_password("gk"), username="gk") is None
+
+
+def test_refdata_publish_sends_changes_without_a_restart(cli_env, capsys, tmp_path, monkeypatch):
+    """`jincai-server refdata publish`: what changed gets a new sequence number (clients get it
+    at their next sync); a second run finds nothing to publish."""
+    import json
+    import shutil
+
+    from fiscal.dictionaries import dictionaries
+    from fiscal.resources import resources_dir
+
+    assert cli.main(["migrate"]) == 0
+    assert cli.main(["seed-demo"]) == 0
+    capsys.readouterr()
+    assert cli.main(["refdata", "publish"]) == 0
+    first = capsys.readouterr().out
+    assert "分类代码表 无变化" not in first  # a CLI-only installation had not published them yet
+    assert cli.main(["refdata", "publish"]) == 0
+    assert capsys.readouterr().out.count("无变化") == 2
+    target = tmp_path / "resources"
+    shutil.copytree(resources_dir(), target)
+    monkeypatch.setenv("JINCAI_RESOURCES", str(target))
+    resources_dir.cache_clear()
+    dictionaries.cache_clear()
+    try:
+        override = target / "dictionaries" / "regions" / "330700.json"
+        data = json.loads(override.read_text(encoding="utf-8"))
+        data.setdefault("thresholds", {})["cash_settlement_start_fen"] = 60_000
+        override.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        assert cli.main(["refdata", "publish"]) == 0
+        out = capsys.readouterr().out
+        assert "分类代码表 无变化" in out and "330700" in out
+    finally:
+        monkeypatch.delenv("JINCAI_RESOURCES")
+        resources_dir.cache_clear()
+        dictionaries.cache_clear()
+    assert cli.main(["audit", "verify"]) == 0
