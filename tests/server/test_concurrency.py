@@ -200,3 +200,38 @@ def test_same_push_sent_four_times_at_once(live):
     ind = httpx.get(f"{live['base']}/api/v1/indicators/RACE-4", headers=live["tokens"]["acc"]).json()
     assert ind["reserved_fen"] == 12 * 10_00
     _books_are_clean(live)
+
+
+def test_concurrent_pushes_never_overspend(live):
+    """Four clients push drafts and submissions for one indicator at once, with room for 50 of
+    the 80 (push groups run without savepoints until a refusal, then redo with them): exactly
+    50 are submitted, the 30 others are refused for the balance and stay drafts, books clean."""
+    n_clients, per = 4, 20
+    _indicator(live, "RACE-P", 50 * 1_00)
+    batches = []
+    for k in range(n_clients):
+        ids = [new_id() for _ in range(per)]
+        cmds = [{"idempotency_key": f"rp{k}-{a}-s", "type": "application.save_draft",
+                 "entity_id": a, "payload": draft("RACE-P", 1_00)} for a in ids]
+        cmds += [{"idempotency_key": f"rp{k}-{a}-u", "type": "application.submit", "entity_id": a}
+                 for a in ids]
+        batches.append((ids, cmds))
+
+    async def go():
+        async with httpx.AsyncClient(base_url=live["base"], timeout=120, headers={
+                **live["tokens"]["acc"], "X-Jincai-Protocol": "1"}) as c:
+            return await asyncio.gather(*(c.post("/api/v1/sync/push", json={"commands": cmds})
+                                          for _, cmds in batches))
+    rs = asyncio.run(go())
+    assert all(r.status_code == 200 for r in rs), [r.text[:300] for r in rs]
+    submits = [x for r in rs for x in r.json()["results"][per:]]
+    outcome = Counter(x["code"] or x["status"] for x in submits)
+    assert outcome == {"ok": 50, "insufficient_balance": n_clients * per - 50}, outcome
+    assert all(x["status"] == "ok" for r in rs for x in r.json()["results"][:per])
+    with httpx.Client(base_url=live["base"], headers=live["tokens"]["acc"]) as c:
+        ind = c.get("/api/v1/indicators/RACE-P").json()
+        states = Counter(c.get(f"/api/v1/applications/{a}").json()["status"]
+                         for ids, _ in batches for a in ids)
+    assert states == {"submitted": 50, "draft": n_clients * per - 50}
+    assert ind["available_fen"] == 0 and ind["reserved_fen"] == 50 * 1_00
+    _books_are_clean(live)
