@@ -14,7 +14,7 @@ def _newer_than(version: str) -> str:
 
 
 def test_status_bar_and_about_show_the_newer_client(qtbot, ctx, monkeypatch):
-    import app.services.updates as updates
+    from app.services import updates
     from app.ui.shell import build_main_window
 
     current = "1.2.3"  # a released build (a source checkout never nags)
