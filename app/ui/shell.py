@@ -270,7 +270,22 @@ class DeskWindow(MainWindow):
             ("Alt+A / Alt+R / Alt+J", self.tr("审批：同意 / 退回 / 拒绝")),
             ("F5", self.tr("同步")),
             ("Ctrl+Q", self.tr("退出")),
+            (self.tr("空格"), self.tr("凭证采集：拍摄")),
         )
+        try:
+            from app.ui.warnings_view import ACTIONS as WARNING_KEYS
+        except ImportError:
+            WARNING_KEYS = ()
+        if WARNING_KEYS:
+            names = {"mark_normal": self.tr("认定正常"), "request_verify": self.tr("需要核实"),
+                     "mark_violation": self.tr("认定违规"), "accept_rectification": self.tr("确认整改"),
+                     "answer_fixed": self.tr("已整改"), "answer_ok": self.tr("核实无误"),
+                     "explain": self.tr("书面说明")}
+            rows += ((" / ".join(k for _, k in WARNING_KEYS),
+                      self.tr("预警处置：") + " / ".join(names.get(a, a) for a, _ in WARNING_KEYS)),)
+        payments = getattr(self, "payments", None)  # the treasury's 支付 page, when shown
+        for act in getattr(payments, "actions_by_key", {}).values():
+            rows += ((act.shortcut().toString(), self.tr("支付：") + act.text().rstrip("…")),)
         return "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>"
                                    for k, v in rows) + "</table>"
 

@@ -1006,65 +1006,80 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>DeskWindow</name>
     <message>
-        <location filename="../../app/ui/shell.py" line="160"/>
+        <location filename="../../app/ui/shell.py" line="165"/>
         <source>&lt;h3&gt;Excel 导入&lt;/h3&gt;</source>
         <translation>&lt;h3&gt;Excel import&lt;/h3&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="261"/>
+        <location filename="../../app/ui/shell.py" line="283"/>
+        <source>书面说明</source>
+        <translation>Written explanation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="266"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="257"/>
+        <location filename="../../app/ui/shell.py" line="273"/>
+        <source>凭证采集：拍摄</source>
+        <translation>Capture: take a picture</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="262"/>
         <source>切换到各功能页</source>
         <translation>Switch between the working areas</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="259"/>
+        <location filename="../../app/ui/shell.py" line="264"/>
         <source>双击</source>
         <translation>double-click</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="184"/>
-        <location filename="../../app/ui/shell.py" line="266"/>
+        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="271"/>
         <source>同步</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="187"/>
+        <location filename="../../app/ui/shell.py" line="192"/>
         <source>同步冲突…</source>
         <translation>Sync conflicts…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="309"/>
+        <location filename="../../app/ui/shell.py" line="329"/>
         <source>处理中…</source>
         <translation>Working…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="265"/>
+        <location filename="../../app/ui/shell.py" line="270"/>
         <source>审批：同意 / 退回 / 拒绝</source>
         <translation>Review: approve / return / reject</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="305"/>
-        <location filename="../../app/ui/shell.py" line="311"/>
+        <location filename="../../app/ui/shell.py" line="325"/>
+        <location filename="../../app/ui/shell.py" line="331"/>
         <source>就绪</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="202"/>
-        <location filename="../../app/ui/shell.py" line="275"/>
+        <location filename="../../app/ui/shell.py" line="282"/>
+        <source>已整改</source>
+        <translation>Rectified</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="207"/>
+        <location filename="../../app/ui/shell.py" line="295"/>
         <source>快捷键</source>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="258"/>
+        <location filename="../../app/ui/shell.py" line="263"/>
         <source>指标页：筛选框</source>
         <translation>Indicators: the filter box</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="262"/>
+        <location filename="../../app/ui/shell.py" line="267"/>
         <source>提交（离线时排队，联网后发送）</source>
         <translation>Submit (queued when offline, sent when online)</translation>
     </message>
@@ -1079,65 +1094,105 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Payment vouchers, bank files, write-backs, refunds, corrections and reconciliation</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="189"/>
+        <location filename="../../app/ui/shell.py" line="288"/>
+        <source>支付：</source>
+        <translation>Payments: </translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="194"/>
         <source>收款人地址簿…</source>
         <translation>Payee address book…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="178"/>
+        <location filename="../../app/ui/shell.py" line="183"/>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="180"/>
+        <location filename="../../app/ui/shell.py" line="185"/>
         <source>新建支付申请</source>
         <translation>New payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="263"/>
+        <location filename="../../app/ui/shell.py" line="268"/>
         <source>新建申请</source>
         <translation>New application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="253"/>
+        <location filename="../../app/ui/shell.py" line="282"/>
+        <source>核实无误</source>
+        <translation>Verified correct</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="258"/>
         <source>注销</source>
         <translation>Sign out</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="191"/>
+        <location filename="../../app/ui/shell.py" line="196"/>
         <source>注销（切换用户）</source>
         <translation>Sign out (switch user)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="264"/>
+        <location filename="../../app/ui/shell.py" line="269"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="259"/>
+        <location filename="../../app/ui/shell.py" line="264"/>
         <source>用所选指标新建支付申请</source>
         <translation>New payment application on the selected indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="260"/>
+        <location filename="../../app/ui/shell.py" line="265"/>
         <source>申请表：搜索指标</source>
         <translation>Form: search indicators</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="198"/>
+        <location filename="../../app/ui/shell.py" line="281"/>
+        <source>确认整改</source>
+        <translation>Confirm rectification</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="273"/>
+        <source>空格</source>
+        <translation>Space</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="203"/>
         <source>视图(&amp;V)</source>
         <translation>&amp;View</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="220"/>
+        <location filename="../../app/ui/shell.py" line="280"/>
+        <source>认定正常</source>
+        <translation>Ruled normal</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="281"/>
+        <source>认定违规</source>
+        <translation>Ruled a violation</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="225"/>
         <source>读取字典</source>
         <translation>Loading dictionaries</translation>
     </message>
     <message>
-        <location filename="../../app/ui/shell.py" line="193"/>
-        <location filename="../../app/ui/shell.py" line="267"/>
+        <location filename="../../app/ui/shell.py" line="198"/>
+        <location filename="../../app/ui/shell.py" line="272"/>
         <source>退出</source>
         <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="280"/>
+        <source>需要核实</source>
+        <translation>Verification requested</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/shell.py" line="285"/>
+        <source>预警处置：</source>
+        <translation>Warning steps: </translation>
     </message>
     <message>
         <location filename="../../app/ui/shell.py" line="119"/>
@@ -1148,47 +1203,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ExcelPanel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="601"/>
+        <location filename="../../app/ui/import_wizard.py" line="608"/>
         <source>&lt;h2&gt;导入导出&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Import / export&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="654"/>
+        <location filename="../../app/ui/import_wizard.py" line="661"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="611"/>
+        <location filename="../../app/ui/import_wizard.py" line="618"/>
         <source>下载模板…</source>
         <translation>Download template…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="653"/>
+        <location filename="../../app/ui/import_wizard.py" line="660"/>
         <source>保存模板</source>
         <translation>Save template</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="602"/>
+        <location filename="../../app/ui/import_wizard.py" line="609"/>
         <source>先下载模板填写（或使用财政下发的表格），再导入。导入前逐行校验，有错误的单元格会在副本中标出。</source>
         <translation>Download the template and fill it in (or use the finance bureau's sheet), then import. Every row is checked first; cells with errors are marked in a copy.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="614"/>
+        <location filename="../../app/ui/import_wizard.py" line="621"/>
         <source>导入…</source>
         <translation>Import…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="659"/>
+        <location filename="../../app/ui/import_wizard.py" line="666"/>
         <source>已生成模板：</source>
         <translation>Template written:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="662"/>
+        <location filename="../../app/ui/import_wizard.py" line="669"/>
         <source>无法生成模板：</source>
         <translation>Cannot write the template:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="647"/>
+        <location filename="../../app/ui/import_wizard.py" line="654"/>
         <source>正在生成模板…</source>
         <translation>Writing template…</translation>
     </message>
@@ -1196,72 +1251,72 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>ImportWizard</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="342"/>
+        <location filename="../../app/ui/import_wizard.py" line="343"/>
         <source>Excel 导入</source>
         <translation>Excel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="355"/>
+        <location filename="../../app/ui/import_wizard.py" line="356"/>
         <source>JSON-lines 暂存文件（尚未接入本地数据库）</source>
         <translation>JSON-lines staging file (not yet connected to the local database)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="367"/>
+        <location filename="../../app/ui/import_wizard.py" line="368"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="366"/>
+        <location filename="../../app/ui/import_wizard.py" line="367"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="369"/>
+        <location filename="../../app/ui/import_wizard.py" line="370"/>
         <source>关闭</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="522"/>
+        <location filename="../../app/ui/import_wizard.py" line="523"/>
         <source>可以修改文件后重新导入（“保存标注错误的副本”标出了每个错误单元格），或勾选“只导入正确的行”，跳过有错误的行。</source>
         <translation>Correct the file and import it again (“Save a copy with the errors marked” marks every wrong cell), or tick “Import only the valid rows” to skip the rows with errors.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="498"/>
+        <location filename="../../app/ui/import_wizard.py" line="499"/>
         <source>处理时出错，未导入任何数据：</source>
         <translation>An error occurred; nothing was imported:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="368"/>
+        <location filename="../../app/ui/import_wizard.py" line="369"/>
         <source>完成</source>
         <translation>Finish</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="546"/>
+        <location filename="../../app/ui/import_wizard.py" line="547"/>
         <source>工作表“{sheet}”，表头在第 {row} 行，金额单位：{unit}。</source>
         <translation>Sheet “{sheet}”, header on row {row}, amounts in {unit}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="358"/>
+        <location filename="../../app/ui/import_wizard.py" line="359"/>
         <source>服务器或本地数据库（按导入类型）</source>
         <translation>The server or the local database (by kind of import)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="356"/>
+        <location filename="../../app/ui/import_wizard.py" line="357"/>
         <source>本地数据库</source>
         <translation>Local database</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="454"/>
+        <location filename="../../app/ui/import_wizard.py" line="455"/>
         <source>正在导入…</source>
         <translation>Importing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="440"/>
+        <location filename="../../app/ui/import_wizard.py" line="441"/>
         <source>正在校验…</source>
         <translation>Checking…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="525"/>
+        <location filename="../../app/ui/import_wizard.py" line="526"/>
         <source>点击“下一步”开始导入。</source>
         <translation>Click “Next” to start the import.</translation>
     </message>
@@ -2502,12 +2557,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>RecordPreviewTableModel</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="181"/>
+        <location filename="../../app/ui/import_wizard.py" line="182"/>
         <source>否</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="181"/>
+        <location filename="../../app/ui/import_wizard.py" line="182"/>
         <source>是</source>
         <translation>Yes</translation>
     </message>
@@ -3504,52 +3559,52 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_FilePage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="225"/>
+        <location filename="../../app/ui/import_wizard.py" line="226"/>
         <source>Excel 工作簿 (*.xlsx *.xlsm *.xls *.ods);;所有文件 (*)</source>
         <translation>Excel workbooks (*.xlsx *.xlsm *.xls *.ods);;All files (*)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="206"/>
+        <location filename="../../app/ui/import_wizard.py" line="207"/>
         <source>只导入正确的行（默认：任何一行有错则全部不导入）</source>
         <translation>Import only the valid rows (default: nothing is imported if any row has an error)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="216"/>
+        <location filename="../../app/ui/import_wizard.py" line="217"/>
         <source>导入目标</source>
         <translation>Import target</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="213"/>
+        <location filename="../../app/ui/import_wizard.py" line="214"/>
         <source>数据类型</source>
         <translation>Data type</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="212"/>
+        <location filename="../../app/ui/import_wizard.py" line="213"/>
         <source>文件</source>
         <translation>File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="194"/>
+        <location filename="../../app/ui/import_wizard.py" line="195"/>
         <source>浏览…</source>
         <translation>Browse…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="224"/>
+        <location filename="../../app/ui/import_wizard.py" line="225"/>
         <source>选择 Excel 文件</source>
         <translation>Choose an Excel file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="190"/>
+        <location filename="../../app/ui/import_wizard.py" line="191"/>
         <source>选择文件</source>
         <translation>Choose file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="191"/>
+        <location filename="../../app/ui/import_wizard.py" line="192"/>
         <source>选择要导入的 Excel 工作簿（.xlsx、.xls、.ods）和数据类型。</source>
         <translation>Choose the Excel workbook (.xlsx, .xls, .ods) and the kind of data to import.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="214"/>
+        <location filename="../../app/ui/import_wizard.py" line="215"/>
         <source>预算年度</source>
         <translation>Fiscal year</translation>
     </message>
@@ -3557,12 +3612,12 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_ImportPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="298"/>
+        <location filename="../../app/ui/import_wizard.py" line="299"/>
         <source>取消导入</source>
         <translation>Cancel import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="292"/>
+        <location filename="../../app/ui/import_wizard.py" line="293"/>
         <source>导入</source>
         <translation>Import</translation>
     </message>
@@ -3570,47 +3625,47 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>_PreviewPage</name>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="283"/>
+        <location filename="../../app/ui/import_wizard.py" line="284"/>
         <source>Excel 工作簿 (*.xlsx)</source>
         <translation>Excel workbook (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="281"/>
+        <location filename="../../app/ui/import_wizard.py" line="282"/>
         <source>保存标注副本</source>
         <translation>Save annotated copy</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="243"/>
+        <location filename="../../app/ui/import_wizard.py" line="244"/>
         <source>保存标注错误的副本…</source>
         <translation>Save a copy with the errors marked…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="241"/>
+        <location filename="../../app/ui/import_wizard.py" line="242"/>
         <source>停止校验</source>
         <translation>Stop checking</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="247"/>
+        <location filename="../../app/ui/import_wizard.py" line="248"/>
         <source>只导入正确的行</source>
         <translation>Import only the valid rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="264"/>
+        <location filename="../../app/ui/import_wizard.py" line="265"/>
         <source>将导入的行</source>
         <translation>Rows to import</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="235"/>
+        <location filename="../../app/ui/import_wizard.py" line="236"/>
         <source>逐行校验，不写入任何数据。</source>
         <translation>Checks every row without writing anything.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="263"/>
+        <location filename="../../app/ui/import_wizard.py" line="264"/>
         <source>错误</source>
         <translation>Errors</translation>
     </message>
     <message>
-        <location filename="../../app/ui/import_wizard.py" line="234"/>
+        <location filename="../../app/ui/import_wizard.py" line="235"/>
         <source>预览与校验</source>
         <translation>Preview and check</translation>
     </message>

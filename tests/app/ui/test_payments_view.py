@@ -357,6 +357,8 @@ def test_only_treasury_and_bureau_get_the_screen(qtbot, runner, tmp_path, world)
     assert "payments" in gk.page_keys()
     gk.show_page("payments")
     assert isinstance(gk.page_widget("payments"), PaymentsView)
+    keys = gk.shortcuts_text()  # F1 lists the 支付 page's keys for those who have it
+    assert "Ctrl+E" in keys and "支付：导出银行文件" in keys and "支付：" not in acc.shortcuts_text()
     for w, db in ((acc, db1), (gk, db2)):
         w.close()
         runner.wait_idle(5000)

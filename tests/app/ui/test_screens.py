@@ -278,8 +278,9 @@ def test_excel_export_of_the_execution_report(ctx, tmp_path):
 
 def test_help_lists_keyboard_shortcuts(window):
     text = window.shortcuts_text()
-    for key in ("Ctrl+S", "Ctrl+Enter", "F4", "F5", "Alt+A"):
+    for key in ("Ctrl+S", "Ctrl+Enter", "F4", "F5", "Alt+A", "Alt+E"):
         assert key in text
+    assert "预警处置：" in text and "书面说明" in text and "凭证采集：拍摄" in text
 
 
 def test_stall_monitor_samples_the_event_loop(qtbot):
