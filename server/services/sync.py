@@ -270,9 +270,10 @@ def push(session: Session, *, principal: Principal, commands: list[PushCommand])
             if rec is not None:
                 results[i] = _replay(rec, cmd, rh)
             else:
-                if cmd.type == "application.submit":
-                    _lock_submissions(session, commands[i:i + GROUP_COMMANDS], known)
                 try:
+                    if cmd.type == "application.submit":  # (a deadlock here is redone too)
+                        ahead = GROUP_COMMANDS if grouping else 1  # one by one: each its own
+                        _lock_submissions(session, commands[i:i + ahead], known)
                     answer, row = _one(session, principal, cmd, rh, savepoint=savepoints)
                 except _RedoCarefully:
                     i = redo(one_by_one=False)

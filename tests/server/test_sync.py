@@ -274,6 +274,39 @@ def test_a_push_group_locks_its_submissions_together(seeded, monkeypatch):
     assert (ind["reserved_fen"], ind["available_fen"]) == (15_00, 85_00)
 
 
+def test_a_deadlock_while_locking_a_groups_submissions_redoes_the_group(seeded, monkeypatch):
+    """The group's submissions are locked together; a database failure there (a deadlock with
+    another client) is redone one transaction per command like any other: all submitted once."""
+    from sqlalchemy.exc import OperationalError
+
+    from server.services import applications as apps_svc
+    from server.services import sync as sync_svc
+
+    monkeypatch.setattr(sync_svc, "GROUP_SECONDS", 60.0)
+    seeded.api("bur_a").post("/api/v1/indicators/bulk", json={"items": [
+        indicator("SYN-DLK", "A1", 100_00)]}).raise_for_status()
+    acc = seeded.api("acc_a1")
+    ids = [new_id() for _ in range(3)]
+    for a in ids:
+        assert acc.put(f"/api/v1/applications/{a}", json=draft("SYN-DLK", 2_00)).status_code == 201
+    real, calls = apps_svc.lock_many, []
+
+    def flaky(session, app_ids):
+        calls.append(len(app_ids))
+        if len(calls) == 1:
+            raise OperationalError("SELECT … FOR UPDATE", {}, Exception("deadlock detected"))
+        return real(session, app_ids)
+
+    monkeypatch.setattr(apps_svc, "lock_many", flaky)
+    res = acc.post("/api/v1/sync/push", json={"commands": [
+        {"idempotency_key": f"dlk-{a}", "type": "application.submit", "entity_id": a}
+        for a in ids]}, headers=P).json()["results"]
+    assert [x["status"] for x in res] == ["ok"] * 3
+    assert calls == [3, 1, 1, 1]  # the group's lock failed; then each submission locks its own
+    ind = acc.get("/api/v1/indicators/SYN-DLK").json()
+    assert ind["reserved_fen"] == 6_00
+
+
 def test_push_group_redone_one_by_one_after_a_database_failure(seeded, monkeypatch):
     """A database error in the middle of a group (a deadlock, a busy file) rolls the whole group
     back and re-runs its commands each in its own transaction: nothing is lost or doubled."""
