@@ -152,3 +152,20 @@ def test_pushed_draft_with_bad_id_number_answers_the_field(w):
     assert res["status"] == "error" and res["http_status"] == 422 and res["code"] == "invalid_payload"
     assert "payee_id_number" in res["message"] and "校验位" in res["message"], res
     assert acc.get(f"/api/v1/applications/{app_id}").status_code == 404
+
+
+def test_scheduled_context_reads_the_staff_id_numbers_of_live_personal_payees(w):
+    """定时触发 (``jincai-server monitor run``) builds one context per unit from its live
+    payments: the staff id numbers among their personal payees are read too."""
+    from datetime import UTC, datetime
+
+    from server.models import Unit
+    from server.services import monitoring
+    _submit(w, 740_00, payee_id_number=STAFF_ID)
+    with w.session() as s:
+        a1 = s.query(Unit).filter_by(code="A1").one()
+        ctx = monitoring.context(s, None, now=datetime.now(UTC), unit_id=a1.id)
+        b1 = s.query(Unit).filter_by(code="B1").one()
+        other = monitoring.context(s, None, now=datetime.now(UTC), unit_id=b1.id)
+    assert ctx.staff_id_numbers == frozenset({STAFF_ID})
+    assert other.staff_id_numbers == frozenset()  # B1 has no live personal payee
