@@ -150,6 +150,11 @@ def resident_id_check_char(first17: str) -> str:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+def normalize_resident_id(code: str) -> str:
+    """A 身份证号 as stored: full-width folded, spaces removed, check character upper-case."""
+    return _clean(code)
+
+
 def is_valid_resident_id(code: str, *, today: date | None = None) -> bool:
     """GB 11643 18-digit 居民身份证号码: area, a real birth date not in the future, check digit."""
     text = _clean(code)

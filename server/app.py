@@ -22,7 +22,8 @@ _FIELD_NAMES = {"amount_fen": "金额（分）", "amount": "金额", "indicator_
                 "payee_account": "收款账号", "use_des": "用途", "unit_code": "单位代码",
                 "func_code": "功能分类", "dep_eco_code": "部门经济分类", "gov_eco_code": "政府经济分类",
                 "username": "用户名", "password": "密码", "device_id": "设备编号",
-                "fiscal_year": "预算年度", "settlement_mode": "结算方式"}
+                "fiscal_year": "预算年度", "settlement_mode": "结算方式",
+                "payee_id_number": "证件号码"}
 
 
 def _describe(err: dict) -> str:

@@ -233,6 +233,7 @@ class Application(Base):
     payee_account: Mapped[str] = mapped_column(String(40))
     payee_bank: Mapped[str | None] = mapped_column(String(120))
     payee_is_personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    payee_id_number: Mapped[str | None] = mapped_column(String(18))  # 身份证号, personal payees (0012)
     settlement_mode: Mapped[str | None] = mapped_column(String(20))
     use_des: Mapped[str] = mapped_column(String(300))
     contract_no: Mapped[str | None] = mapped_column(String(60))

@@ -61,6 +61,8 @@ class PaymentApplication(Base):
     # revision 0002: what the personal-payee and 公务卡 rules need to know
     payee_is_personal: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
     card_not_accepted: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    # revision 0007: 身份证号 of a personal payee (upper-case X), sent with the draft
+    payee_id_number: Mapped[str | None] = mapped_column(String(18))
     func_code: Mapped[str | None] = mapped_column(String(13))
     gov_eco_code: Mapped[str | None] = mapped_column(String(11))
     dep_eco_code: Mapped[str | None] = mapped_column(String(20))

@@ -76,6 +76,7 @@ class DraftInput:
     payee_account: str = ""
     payee_bank: str | None = None
     payee_is_personal: bool = False
+    payee_id_number: str | None = None  # 身份证号, only for a personal payee
     fiscal_year: int = field(default_factory=_current_year)
     region_code: str = ""
     unit_code: str = ""
@@ -141,7 +142,31 @@ def _clean(draft: DraftInput) -> dict[str, Any]:
         values["payee_account"] = _normalise_account(values["payee_account"])
     if values["indicator_id"] is not None:
         values["indicator_id"] = str(values["indicator_id"]).strip() or None
+    values["payee_id_number"] = clean_payee_id_number(
+        values.get("payee_id_number"), personal=bool(values["payee_is_personal"]))
     return values
+
+
+def clean_payee_id_number(text: str | None, *, personal: bool) -> str | None:
+    """The 证件号码 as stored and sent (blank → None, upper-case X), checked like the server's
+    wire schema does (fiscal.schemas.applications.ApplicationDraft): a valid 18-character
+    居民身份证号, and only for a personal payee. Bad input → :class:`InvalidField` naming
+    ``payee_id_number``."""
+    from fiscal.ids import is_valid_resident_id, normalize_resident_id
+
+    value = normalize_resident_id(text or "") or None
+    if value is None:
+        return None
+    if not personal:
+        raise InvalidField("收款人不是个人，不能填写证件号码：请删除证件号码，或勾选“个人收款人”。",
+                           field="payee_id_number")
+    if len(value) != 18:
+        raise InvalidField(f"证件号码应为18位居民身份证号，“{value}”是{len(value)}位。",
+                           field="payee_id_number")
+    if not is_valid_resident_id(value):
+        raise InvalidField(f"证件号码“{value}”不是有效的居民身份证号（出生日期或校验位不符），请核对。",
+                           field="payee_id_number")
+    return value
 
 
 def _attachment_view(a: Attachment) -> AttachmentView:
@@ -157,7 +182,7 @@ def to_view(app: PaymentApplication, *, with_attachments: bool = True) -> Applic
         unit_code=app.unit_code, indicator_id=app.indicator_id, amount=app.amount,
         use_des=app.use_des, payee_name=app.payee_name, payee_account=app.payee_account,
         payee_bank=app.payee_bank, payee_is_personal=app.payee_is_personal,
-        func_code=app.func_code, dep_eco_code=app.dep_eco_code, gov_eco_code=app.gov_eco_code,
+        payee_id_number=app.payee_id_number, func_code=app.func_code, dep_eco_code=app.dep_eco_code, gov_eco_code=app.gov_eco_code,
         pay_type_code=app.pay_type_code, settlement_mode=app.settlement_mode,
         contract_no=app.contract_no, card_not_accepted=app.card_not_accepted,
         local_status=app.local_status, server_status=app.server_status,
@@ -305,6 +330,7 @@ def _wire_draft(app: PaymentApplication) -> dict[str, Any]:
         "payee_account": app.payee_account,
         "payee_bank": app.payee_bank,
         "payee_is_personal": app.payee_is_personal,
+        "payee_id_number": app.payee_id_number if app.payee_is_personal else None,
         "settlement_mode": app.settlement_mode,
         "use_des": app.use_des,
         "contract_no": app.contract_no,
@@ -318,13 +344,17 @@ def _wire_draft(app: PaymentApplication) -> dict[str, Any]:
     from pydantic import ValidationError
 
     try:
-        return ApplicationDraft.model_validate(payload).model_dump(mode="json")
+        out = ApplicationDraft.model_validate(payload).model_dump(mode="json")
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise InvalidField(
             f"申请内容不符合上报格式：{where} {first.get('msg', '')}", field=where or None
         ) from None
+    if out.get("payee_id_number") is None:
+        # sent only when there is one: a server older than the field refuses unknown keys
+        out.pop("payee_id_number", None)
+    return out
 
 
 def queue_application(*, db: Database, application_id: str) -> QueueResult:
@@ -392,6 +422,7 @@ def queue_application(*, db: Database, application_id: str) -> QueueResult:
         _remember_payee(
             s, name=app.payee_name, account_no=app.payee_account, bank_name=app.payee_bank or "",
             kind="person" if app.payee_is_personal else "unit",
+            id_no=app.payee_id_number if app.payee_is_personal else None,
         )
         s.flush()
         view = to_view(app)

@@ -660,7 +660,7 @@ class LocalDraftSink(_LocalSink):
                                "unit_mismatch")])
             extra = {"import_key": record.key, "import_file": self.meta.get("file"),
                      "import_row": record.row}
-            for key, name in (("app_no", "unit_app_no"), ("id_no", "payee_id_no"),
+            for key, name in (("app_no", "unit_app_no"),
                               ("needs_payment_basis", "needs_payment_basis")):
                 if d.get(key):
                     extra[name] = d[key]
@@ -668,6 +668,7 @@ class LocalDraftSink(_LocalSink):
                 indicator_id=ind.id, amount=int(d["amount"]), use_des=str(d["use_des"]),
                 payee_name=str(d["payee_name"]), payee_account=str(d["payee_account"]),
                 payee_bank=d.get("payee_bank"), payee_is_personal=bool(d.get("id_no")),
+                payee_id_number=d.get("id_no") or None,
                 fiscal_year=ind.fiscal_year, region_code=ind.region_code or "", unit_code=unit,
                 func_code=d.get("func_code") or ind.func_code, dep_eco_code=d.get("dep_eco_code"),
                 gov_eco_code=d.get("gov_eco_code"), pay_type_code=d.get("pay_type"),

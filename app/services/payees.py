@@ -40,7 +40,7 @@ def search_payees(*, db: Database, text: str = "", limit: int = 20) -> list[Paye
 
 def _remember_payee(
     s: Session, *, name: str, account_no: str, bank_name: str = "", kind: str = "unit",
-    bank_code: str | None = None, source: str = "local",
+    bank_code: str | None = None, source: str = "local", id_no: str | None = None,
 ) -> Payee | None:
     name, account_no = name.strip(), account_no.strip()
     if not name or not account_no:
@@ -53,6 +53,8 @@ def _remember_payee(
     elif bank_name:
         payee.bank_name = bank_name
     payee.kind = kind
+    if id_no:  # the 身份证号 the application was sent with (already checked)
+        payee.id_no = id_no
     if source == "local":
         payee.use_count = (payee.use_count or 0) + 1
         payee.last_used_at = utcnow()

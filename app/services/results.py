@@ -105,6 +105,7 @@ class ApplicationView:
     updated_at: datetime
     queued_at: datetime | None
     attachments: tuple[AttachmentView, ...] = ()
+    payee_id_number: str | None = None  # 身份证号 of a personal payee
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ _APP_FIELDS = {
     "payee_account": "payee_account",
     "payee_bank": "payee_bank",
     "payee_is_personal": "payee_is_personal",
+    "payee_id_number": "payee_id_number",
     "settlement_mode": "settlement_mode",
     "use_des": "use_des",
     "contract_no": "contract_no",

@@ -23,9 +23,9 @@ from app.services.conflicts import ConflictView, list_conflicts, resolve_conflic
 from app.ui.context import UiContext
 from app.ui.formatting import local_time, money
 
-FIELD_ORDER = ("amount", "amount_fen", "payee_name", "payee_account", "payee_bank", "use_des",
-               "dep_eco_code", "settlement_mode", "contract_no", "status", "local_status",
-               "version", "deleted")
+FIELD_ORDER = ("amount", "amount_fen", "payee_name", "payee_account", "payee_bank", "payee_id_number",
+               "use_des", "dep_eco_code", "settlement_mode", "contract_no", "status",
+               "local_status", "version", "deleted")
 
 
 class ConflictsDialog(QDialog):

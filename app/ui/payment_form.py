@@ -54,7 +54,7 @@ from app.ui.formatting import code_label, fund_type_name, money, settlement_mode
 from app.ui.i18n import RetranslateMixin
 from app.ui.indicator_browser import IndicatorBrowserView, IndicatorTableModel
 from app.ui.message_i18n import translate_message
-from fiscal.ids import check_uscc, uscc_category
+from fiscal.ids import check_uscc, is_valid_resident_id, normalize_resident_id, uscc_category
 from fiscal.money import AmountError, parse_amount, to_daxie
 
 log = logging.getLogger(__name__)
@@ -270,6 +270,13 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self.payee_uscc.setMaxLength(18)
         self.payee_uscc.setPlaceholderText(self.tr("18 位统一社会信用代码（单位收款人）"))
         self.payee_personal = QCheckBox(self.tr("个人收款人"))
+        # 证件号码: the 身份证号 of a personal payee (sent with the application; the server's
+        # 劳务费 check compares it with the units' 人员信息)
+        self.payee_id_number = QLineEdit()
+        self.payee_id_number.setObjectName("payeeIdNumber")
+        self.payee_id_number.setMaxLength(22)  # 18 characters, room for pasted spaces
+        self.payee_id_number.setPlaceholderText(self.tr("18 位居民身份证号（个人收款人）"))
+        self.payee_id_number.setEnabled(False)
         self.amount_edit = QLineEdit()
         self.amount_edit.setObjectName("amountField")
         self.amount_edit.setPlaceholderText(self.tr("例如 12,345.67"))
@@ -300,13 +307,14 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self._field_row(grid, 2, "payee_account", self.tr("收款人账号"), self.payee_account)
         self._field_row(grid, 3, "payee_bank", self.tr("开户银行"), self.payee_bank)
         self._field_row(grid, 4, "payee_uscc", self.tr("统一社会信用代码"), self.payee_uscc)
-        self._field_row(grid, 5, "amount", self.tr("金额（元）(&A)"), self.amount_edit)
-        grid.addWidget(self.daxie_label, 6, 1, 1, 2)
-        self._field_row(grid, 7, "use_des", self.tr("用途(&U)"), self.use_des)
-        self._field_row(grid, 8, "settlement_mode", self.tr("结算方式"), self.settlement,
+        self._field_row(grid, 5, "payee_id_number", self.tr("证件号码"), self.payee_id_number)
+        self._field_row(grid, 6, "amount", self.tr("金额（元）(&A)"), self.amount_edit)
+        grid.addWidget(self.daxie_label, 7, 1, 1, 2)
+        self._field_row(grid, 8, "use_des", self.tr("用途(&U)"), self.use_des)
+        self._field_row(grid, 9, "settlement_mode", self.tr("结算方式"), self.settlement,
                         self.card_not_accepted)
-        self._field_row(grid, 9, "dep_eco_code", self.tr("经济科目"), self.eco_combo)
-        self._field_row(grid, 10, "contract_no", self.tr("采购合同编号"), self.contract_edit)
+        self._field_row(grid, 10, "dep_eco_code", self.tr("经济科目"), self.eco_combo)
+        self._field_row(grid, 11, "contract_no", self.tr("采购合同编号"), self.contract_edit)
 
         self.save_button = QPushButton(self.tr("保存草稿 (Ctrl+S)"))
         self.save_button.setObjectName("saveButton")
@@ -350,7 +358,8 @@ class PaymentFormView(RetranslateMixin, QWidget):
         outer.addWidget(self.budget_panel)
 
         order = [self.indicator_edit, self.indicator_button, self.payee_name, self.payee_personal,
-                 self.payee_account, self.payee_bank, self.payee_uscc, self.amount_edit,
+                 self.payee_account, self.payee_bank, self.payee_uscc, self.payee_id_number,
+                 self.amount_edit,
                  self.use_des, self.settlement, self.card_not_accepted, self.eco_combo,
                  self.contract_edit, self.attachments.list, self.attachments.role,
                  self.attachments.add_button, self.save_button, self.submit_button, self.new_button,
@@ -363,7 +372,8 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self.payee_name.textEdited.connect(self._on_payee_name_edited)
         self._completer.activated.connect(self._on_completer_activated)
         self.payee_uscc.textChanged.connect(self._on_payee_uscc_changed)
-        self.payee_personal.toggled.connect(self._on_any_field_changed)
+        self.payee_personal.toggled.connect(self._on_payee_personal_toggled)
+        self.payee_id_number.textChanged.connect(self._on_payee_id_number_changed)
         self.amount_edit.textChanged.connect(self._on_amount_text_changed)
         self.use_des.textChanged.connect(self._on_any_field_changed)
         self.settlement.currentIndexChanged.connect(self._on_any_field_changed)
@@ -411,13 +421,14 @@ class PaymentFormView(RetranslateMixin, QWidget):
         if label is None:
             self._set_message(text, error=True)
             return
+        label.setStyleSheet(ERROR_STYLE)  # a live check may have turned it grey or green
         label.setText(text)
 
     def start_new(self, indicator_id: str | None = None) -> None:
         self._application_id = None
         self._status = "draft"
         for w in (self.payee_name, self.payee_account, self.payee_bank, self.payee_uscc,
-                  self.amount_edit, self.use_des, self.contract_edit):
+                  self.payee_id_number, self.amount_edit, self.use_des, self.contract_edit):
             w.clear()
         self.payee_personal.setChecked(False)
         self.card_not_accepted.setChecked(False)
@@ -515,7 +526,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
     def _set_editable(self, editable: bool) -> None:
         self._editable = editable
         for w in (self.indicator_edit, self.payee_name, self.payee_account, self.payee_bank,
-                  self.payee_uscc, self.amount_edit, self.use_des):
+                  self.payee_uscc, self.payee_id_number, self.amount_edit, self.use_des):
             w.setReadOnly(not editable)
         for w in (self.indicator_button, self.payee_personal, self.settlement, self.eco_combo,
                   self.card_not_accepted, self.save_button, self.submit_button):
@@ -527,6 +538,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         """The form as the service's input (amount 0 when it does not parse)."""
         row = self._indicator
         uscc = self.payee_uscc.text().strip().upper()
+        personal = self.payee_personal.isChecked()
         return DraftInput(
             indicator_id=row.id if row else (self.indicator_edit.text().strip() or None),
             amount=self._amount_fen or 0,
@@ -534,7 +546,9 @@ class PaymentFormView(RetranslateMixin, QWidget):
             payee_name=self.payee_name.text(),
             payee_account=self.payee_account.text(),
             payee_bank=self.payee_bank.text() or None,
-            payee_is_personal=self.payee_personal.isChecked(),
+            payee_is_personal=personal,
+            # only a personal payee has one (the field is disabled otherwise)
+            payee_id_number=(self.payee_id_number.text() or None) if personal else None,
             fiscal_year=row.fiscal_year if row else DraftInput().fiscal_year,
             unit_code=row.unit_code if row else "",
             func_code=row.func_code if row else None,
@@ -562,6 +576,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self.payee_account.setText(app.payee_account)
         self.payee_bank.setText(app.payee_bank or "")
         self.payee_personal.setChecked(app.payee_is_personal)
+        self.payee_id_number.setText(app.payee_id_number or "")
         self.amount_edit.setText(money(app.amount) if app.amount else "")
         self.use_des.setText(app.use_des)
         index = self.settlement.findData(app.settlement_mode)
@@ -638,6 +653,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         self.payee_account.setText(payee.account_no)
         self.payee_bank.setText(payee.bank_name)
         self.payee_personal.setChecked(payee.kind == "person")
+        self.payee_id_number.setText((payee.id_no or "") if payee.kind == "person" else "")
         uscc = (payee.extra or {}).get("uscc")
         if uscc:
             self.payee_uscc.setText(uscc)
@@ -662,6 +678,37 @@ class PaymentFormView(RetranslateMixin, QWidget):
             err.setStyleSheet(ERROR_STYLE)
             err.setText(translate_message(result.message) if result.message
                         else self.tr("统一社会信用代码不正确"))
+
+    def _on_payee_personal_toggled(self, personal: bool) -> None:
+        self.payee_id_number.setEnabled(personal)
+        self._on_payee_id_number_changed(self.payee_id_number.text())
+        self._schedule_preview()
+
+    def payee_id_number_problem(self) -> str | None:
+        """What is wrong with the 证件号码 as typed (None: fine, empty, or not used because
+        the payee is not a person) — the check the service and the server make as well."""
+        text = normalize_resident_id(self.payee_id_number.text())
+        if not text or not self.payee_personal.isChecked():
+            return None
+        if len(text) != 18:
+            return self.tr("证件号码应为18位居民身份证号，现在是 {0} 位").format(len(text))
+        if not is_valid_resident_id(text):
+            return self.tr("证件号码不是有效的居民身份证号（出生日期或校验位不符），请核对")
+        return None
+
+    def _on_payee_id_number_changed(self, text: str) -> None:
+        err = self._errors["payee_id_number"]
+        text = normalize_resident_id(text)
+        if not text or not self.payee_personal.isChecked():
+            err.setText("")
+            return
+        if len(text) < 18:
+            err.setStyleSheet("color: #7f8c8d;")
+            err.setText(self.tr("还差 {0} 位").format(18 - len(text)))
+            return
+        problem = self.payee_id_number_problem()
+        err.setStyleSheet(ERROR_STYLE if problem else OK_STYLE)
+        err.setText(problem or "✔ " + self.tr("校验通过"))
 
     def _on_amount_text_changed(self, text: str) -> None:
         err = self._errors["amount"]
@@ -722,13 +769,19 @@ class PaymentFormView(RetranslateMixin, QWidget):
         if self._amount_fen is None:
             self.amount_edit.setFocus()
             return False
+        problem = self.payee_id_number_problem()
+        if problem:
+            self._set_error("payee_id_number", problem)
+            self._set_message(self.tr("请先改正证件号码：{0}。").format(problem), error=True)
+            self.payee_id_number.setFocus()
+            return False
         return True
 
     def save(self) -> None:
         if not self._editable or not self._local_checks():
             return
         db, draft, app_id = self.ctx.db, self.draft(), self._application_id
-        self._clear_errors(*[k for k in self._errors if k not in ("payee_uscc", "amount")])
+        self._clear_errors(*[k for k in self._errors if k not in _LIVE_CHECKED])
         self.sig_busy.emit(True)
         self.ctx.runner.mutation(
             lambda c: save_draft(db=db, draft=draft, application_id=app_id),
@@ -786,7 +839,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         if not self._editable or not self._local_checks():
             return
         db, draft, app_id = self.ctx.db, self.draft(), self._application_id
-        self._clear_errors(*[k for k in self._errors if k not in ("payee_uscc", "amount")])
+        self._clear_errors(*[k for k in self._errors if k not in _LIVE_CHECKED])
         holder: dict[str, str] = {}
 
         def work(c: Any) -> Any:
@@ -845,6 +898,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         widget = {"indicator_id": self.indicator_edit, "amount": self.amount_edit,
                   "use_des": self.use_des, "payee_name": self.payee_name,
                   "payee_account": self.payee_account, "contract_no": self.contract_edit,
+                  "payee_id_number": self.payee_id_number,
                   "dep_eco_code": self.eco_combo}.get(key or "")
         if widget is not None:
             widget.setFocus()
@@ -861,5 +915,7 @@ class PaymentFormView(RetranslateMixin, QWidget):
         PrintApplicationDialog.run(self.ctx, self._application_id, self)
 
 
+# fields whose message is the live check's, kept when a save clears the others
+_LIVE_CHECKED = ("payee_uscc", "payee_id_number", "amount")
 _FIELD_ALIASES = {"amount_fen": "amount", "indicator": "indicator_id", "attachments": "amount",
                   "func_code": "indicator_id", "settlement": "settlement_mode"}

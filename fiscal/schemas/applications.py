@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
 from fiscal.schemas.common import PositiveFen, PublicModel, WireModel
 
@@ -30,6 +30,9 @@ class ApplicationDraft(WireModel):
     payee_account: str = Field(min_length=1, max_length=40)
     payee_bank: str | None = Field(default=None, max_length=120)
     payee_is_personal: StrictBool = False
+    payee_id_number: str | None = Field(
+        default=None, max_length=40,
+        description="收款人证件号码（18 位居民身份证号，末位 X 大写）；只用于个人收款人，可不填")
     settlement_mode: str | None = Field(default=None, max_length=20)
     use_des: str = Field(min_length=1, max_length=300)
     contract_no: str | None = Field(default=None, max_length=60)
@@ -53,6 +56,27 @@ class ApplicationDraft(WireModel):
             except AmountError as exc:
                 raise ValueError(f"金额 {raw!r} 无效：{exc.message}") from None
         return data
+
+    @field_validator("payee_id_number", mode="after")
+    @classmethod
+    def _payee_id_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Blank = absent (older clients send nothing); otherwise a valid 身份证号 of a personal
+        payee, stored upper-case without spaces. Declared after ``payee_is_personal`` so that
+        its value is known here and the error names this field."""
+        from fiscal.ids import is_valid_resident_id, normalize_resident_id
+        text = normalize_resident_id(value or "")
+        if not text:
+            return None
+        if not info.data.get("payee_is_personal", False):
+            raise ValueError("收款人不是个人（payee_is_personal 为 false），不能填写证件号码 "
+                             "payee_id_number；请删除证件号码，或把收款人标为个人")
+        if not is_valid_resident_id(text):
+            if len(text) != 18:
+                raise ValueError(f"证件号码 payee_id_number 应为 18 位居民身份证号，“{text}”是 "
+                                 f"{len(text)} 位")
+            raise ValueError(f"证件号码 payee_id_number “{text}”不是有效的居民身份证号"
+                             "（出生日期或校验位不符），请核对")
+        return text
 
 
 class AttachmentLink(WireModel):
@@ -97,6 +121,7 @@ class ApplicationPublic(PublicModel):
     payee_account: str
     payee_bank: str | None = None
     payee_is_personal: bool
+    payee_id_number: str | None = None
     settlement_mode: str | None = None
     use_des: str
     contract_no: str | None = None

@@ -1832,9 +1832,14 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="816"/>
+        <location filename="../../app/ui/payment_form.py" line="869"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="278"/>
+        <source>18 位居民身份证号（个人收款人）</source>
+        <translation>18-digit resident ID number (personal payees)</translation>
     </message>
     <message>
         <location filename="../../app/ui/payment_form.py" line="271"/>
@@ -1842,27 +1847,27 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="575"/>
+        <location filename="../../app/ui/payment_form.py" line="590"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="428"/>
+        <location filename="../../app/ui/payment_form.py" line="439"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="573"/>
+        <location filename="../../app/ui/payment_form.py" line="588"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="487"/>
+        <location filename="../../app/ui/payment_form.py" line="498"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="834"/>
+        <location filename="../../app/ui/payment_form.py" line="887"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
@@ -1872,67 +1877,67 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="275"/>
+        <location filename="../../app/ui/payment_form.py" line="282"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="736"/>
+        <location filename="../../app/ui/payment_form.py" line="789"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="311"/>
+        <location filename="../../app/ui/payment_form.py" line="319"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="593"/>
+        <location filename="../../app/ui/payment_form.py" line="608"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="683"/>
+        <location filename="../../app/ui/payment_form.py" line="730"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="292"/>
+        <location filename="../../app/ui/payment_form.py" line="299"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="301"/>
+        <location filename="../../app/ui/payment_form.py" line="308"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="813"/>
+        <location filename="../../app/ui/payment_form.py" line="866"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="317"/>
+        <location filename="../../app/ui/payment_form.py" line="325"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="296"/>
+        <location filename="../../app/ui/payment_form.py" line="303"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="506"/>
+        <location filename="../../app/ui/payment_form.py" line="517"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="313"/>
+        <location filename="../../app/ui/payment_form.py" line="321"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="805"/>
+        <location filename="../../app/ui/payment_form.py" line="858"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
@@ -1942,102 +1947,123 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="811"/>
+        <location filename="../../app/ui/payment_form.py" line="864"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="298"/>
+        <location filename="../../app/ui/payment_form.py" line="305"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="300"/>
+        <location filename="../../app/ui/payment_form.py" line="307"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="492"/>
+        <location filename="../../app/ui/payment_form.py" line="503"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="316"/>
+        <location filename="../../app/ui/payment_form.py" line="324"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="578"/>
+        <location filename="../../app/ui/payment_form.py" line="593"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="620"/>
+        <location filename="../../app/ui/payment_form.py" line="635"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="660"/>
+        <location filename="../../app/ui/payment_form.py" line="676"/>
+        <location filename="../../app/ui/payment_form.py" line="711"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="777"/>
+        <location filename="../../app/ui/payment_form.py" line="830"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="313"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="308"/>
+        <location filename="../../app/ui/payment_form.py" line="316"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="306"/>
+        <location filename="../../app/ui/payment_form.py" line="314"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="302"/>
+        <location filename="../../app/ui/payment_form.py" line="309"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="664"/>
+        <location filename="../../app/ui/payment_form.py" line="680"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="782"/>
+        <location filename="../../app/ui/payment_form.py" line="835"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="859"/>
+        <location filename="../../app/ui/payment_form.py" line="310"/>
+        <source>证件号码</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="696"/>
+        <source>证件号码不是有效的居民身份证号（出生日期或校验位不符），请核对</source>
+        <translation>The ID number is not a valid resident ID number (wrong birth date or check digit); please check it</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="694"/>
+        <source>证件号码应为18位居民身份证号，现在是 {0} 位</source>
+        <translation>The ID number must be an 18-character resident ID number; it has {0} now</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="913"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="827"/>
+        <location filename="../../app/ui/payment_form.py" line="775"/>
+        <source>请先改正证件号码：{0}。</source>
+        <translation>Correct the ID number first: {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/payment_form.py" line="880"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="466"/>
+        <location filename="../../app/ui/payment_form.py" line="477"/>
         <source>读取字典</source>
         <translation>Loading dictionaries</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="458"/>
+        <location filename="../../app/ui/payment_form.py" line="469"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="553"/>
+        <location filename="../../app/ui/payment_form.py" line="567"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
@@ -2052,7 +2078,8 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="655"/>
+        <location filename="../../app/ui/payment_form.py" line="671"/>
+        <location filename="../../app/ui/payment_form.py" line="707"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
@@ -2062,42 +2089,42 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="309"/>
+        <location filename="../../app/ui/payment_form.py" line="317"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="682"/>
+        <location filename="../../app/ui/payment_form.py" line="729"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="311"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="770"/>
+        <location filename="../../app/ui/payment_form.py" line="823"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="505"/>
+        <location filename="../../app/ui/payment_form.py" line="516"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="492"/>
+        <location filename="../../app/ui/payment_form.py" line="503"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="711"/>
+        <location filename="../../app/ui/payment_form.py" line="758"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="499"/>
+        <location filename="../../app/ui/payment_form.py" line="510"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>

@@ -31,8 +31,8 @@ from server.services.org import Principal
 
 WRITER_ROLES = ("accountant",)
 EDITABLE = ("indicator_id", "amount", "fiscal_year", "func_code", "dep_eco_code", "gov_eco_code",
-            "payee_name", "payee_account", "payee_bank", "payee_is_personal", "settlement_mode",
-            "use_des", "contract_no", "card_not_accepted")
+            "payee_name", "payee_account", "payee_bank", "payee_is_personal", "payee_id_number",
+            "settlement_mode", "use_des", "contract_no", "card_not_accepted")
 STATUS_NAMES = {"draft": "草稿", "submitted": "已提交", "voided": "已作废", "paid": "已支付"}
 
 
@@ -44,8 +44,8 @@ def public(app: Application) -> dict:
         "func_code": app.func_code, "dep_eco_code": app.dep_eco_code,
         "gov_eco_code": app.gov_eco_code, "payee_name": app.payee_name,
         "payee_account": app.payee_account, "payee_bank": app.payee_bank,
-        "payee_is_personal": app.payee_is_personal, "settlement_mode": app.settlement_mode,
-        "use_des": app.use_des, "contract_no": app.contract_no,
+        "payee_is_personal": app.payee_is_personal, "payee_id_number": app.payee_id_number,
+        "settlement_mode": app.settlement_mode, "use_des": app.use_des, "contract_no": app.contract_no,
         "card_not_accepted": app.card_not_accepted, "submitted_at": app.submitted_at,
         "created_at": app.created_at, "updated_at": app.updated_at, "seq": app.seq,
         "attachments": [{"sha256": a.sha256, "role": a.role, "media_type": a.blob.media_type,
@@ -175,6 +175,8 @@ def save_draft(session: Session, *, principal: Principal, app_id: uuid.UUID,
         "gov_eco_code": data.gov_eco_code or None, "payee_name": data.payee_name,
         "payee_account": data.payee_account, "payee_bank": data.payee_bank,
         "payee_is_personal": data.payee_is_personal,
+        # validated by the schema: a checked 身份证号 of a personal payee, or None
+        "payee_id_number": data.payee_id_number if data.payee_is_personal else None,
         "settlement_mode": extra["settlement_mode"], "use_des": data.use_des,
         "contract_no": data.contract_no or None, "card_not_accepted": data.card_not_accepted,
     }

@@ -59,7 +59,9 @@ def payment_facts(app: Application, ind: Indicator | None,
     return fw.PaymentFacts(
         id=str(app.id), region_code=app.region_code, unit_code=app.unit.code, amount_fen=app.amount,
         payee_name=app.payee_name, payee_account=app.payee_account,
-        payee_is_personal=app.payee_is_personal, use_des=app.use_des or "",
+        payee_is_personal=app.payee_is_personal,
+        payee_id_number=app.payee_id_number if app.payee_is_personal else None,
+        use_des=app.use_des or "",
         dep_eco_code=app.dep_eco_code or (ind.dep_eco_code if ind else None),
         fund_type=ind.fund_type_code if ind else None, spending_kind=kind,
         special_fund=bool(ind is not None and ind.pro_code), cash=cash, official_card=card,
@@ -168,6 +170,17 @@ def _staff_names(session: Session, payee_names: set[str]) -> frozenset[str]:
         return frozenset()
     return frozenset(session.execute(select(StaffMember.name).where(
         StaffMember.active.is_(True), StaffMember.name.in_(names))).scalars())
+
+
+def _staff_id_numbers(session: Session, id_numbers: set[str]) -> frozenset[str]:
+    """The payees' 身份证号 that belong to an active person in any budget unit's 人员信息 —
+    the same scope as :func:`_staff_names` (domain.md §6: 违规兼职取酬 is a payee who is staff
+    of *a* budget unit). One indexed query, and none without an id number to look for."""
+    ids = {i.strip().upper() for i in id_numbers if i and i.strip()}
+    if not ids:
+        return frozenset()
+    return frozenset(session.execute(select(StaffMember.id_number).where(
+        StaffMember.active.is_(True), StaffMember.id_number.in_(ids))).scalars())
 
 
 @dataclass(frozen=True)
@@ -287,12 +300,13 @@ def context(session: Session, app: Application | None, *, now: datetime,
     # loading it as entities (unit join + attachments) made each submit O(history) in Python.
     q = (select(Application.id, Application.unit_id, Unit.code.label("unit_code"),
                 Application.payee_name, Application.payee_account, Application.payee_is_personal,
-                Application.amount, Application.submitted_at, Application.created_at,
+                Application.payee_id_number, Application.amount, Application.submitted_at, Application.created_at,
                 Application.settlement_mode)
          .join(Unit, Unit.id == Application.unit_id)
          .where(Application.status.in_(LIVE_STATUSES), Application.submitted_at >= since))
     recent: list[fw.PastPayment] | fw.PaymentHistory = []
     live_payees: set[str] = set()
+    live_ids: set[str] = set()  # 身份证号 of the personal payees
     if app is not None:
         # the unit's own history only: every history rule asks for the same unit's payments,
         # so other units' payments to the same payee would be fetched and never read. The rules
@@ -305,6 +319,8 @@ def context(session: Session, app: Application | None, *, now: datetime,
             recent.append(_past(r))
             if r.unit_id == unit_id and r.payee_is_personal:
                 live_payees.add(r.payee_name)
+                if r.payee_id_number:
+                    live_ids.add(r.payee_id_number)
     contract = None
     if app is not None and app.contract_no:
         c = session.execute(select(Contract).where(Contract.unit_id == app.unit_id,
@@ -330,7 +346,7 @@ def context(session: Session, app: Application | None, *, now: datetime,
             execution = fw.ExecutionStats(int(budget), int(paid))
     unit = app.unit if app is not None else (session.get(Unit, unit_id) if unit_id is not None else None)
     below = bool(unit.below_county) if unit is not None else False
-    accounts = last = sangong = staff = None
+    accounts = last = sangong = staff = staff_ids = None
     if unit is not None:
         exclude = app.id if app is not None else None
         accounts = _accounts(session, unit)
@@ -341,11 +357,15 @@ def context(session: Session, app: Application | None, *, now: datetime,
         sangong = _sangong(session, unit, year, unit.region_code, exclude, eco)
         if app is not None:
             live_payees = {app.payee_name} if app.payee_is_personal else set()
+            live_ids = {app.payee_id_number} if app.payee_is_personal and app.payee_id_number \
+                else set()
         staff = _staff_names(session, live_payees)
+        staff_ids = _staff_id_numbers(session, live_ids)
     return fw.MonitorContext(now=now, recent_payments=recent if isinstance(recent, fw.PaymentHistory)
                              else tuple(recent), contract=contract,
                              unit_below_county=below, execution=execution, accounts=accounts,
-                             account_last_activity=last, sangong=sangong, staff_names=staff)
+                             account_last_activity=last, sangong=sangong, staff_names=staff,
+                             staff_id_numbers=staff_ids)
 
 
 def _store(session: Session, hits: list[tuple[fw.WarningHit, int | None, uuid.UUID | None]]

@@ -168,3 +168,31 @@ def test_invoice_key():
     assert invoice_key("011001605111", "80100798") == "011001605111:80100798"
     with pytest.raises(IdError):
         invoice_key(None, "80100798")
+
+
+def test_application_draft_payee_id_number() -> None:
+    """The wire schema's 证件号码: absent or blank = none (older clients), full-width and
+    lower-case folded, a bad number or one for a non-personal payee refused at the field."""
+    import pydantic
+
+    from fiscal.ids import resident_id_check_char
+    from fiscal.schemas.applications import ApplicationDraft
+
+    first17 = next(f for f in (f"3307021985010100{i}" for i in range(10))
+                   if resident_id_check_char(f) == "X")
+    base = {"indicator_id": "I1", "amount_fen": 100, "payee_name": "钱多多",
+            "payee_account": "6228480000000077001", "use_des": "劳务费", "payee_is_personal": True}
+    assert ApplicationDraft.model_validate(base).payee_id_number is None
+    assert ApplicationDraft.model_validate({**base, "payee_id_number": " "}).payee_id_number is None
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in first17) + "ｘ"  # full-width digits and x
+    assert ApplicationDraft.model_validate({**base, "payee_id_number": wide}).payee_id_number \
+        == first17 + "X"
+    for bad, words in ((first17 + "1", "校验位"), (first17, "18 位"),
+                       ("ABCDEFGHIJKLMNOPQR", "校验位")):
+        with pytest.raises(pydantic.ValidationError, match=words) as err:
+            ApplicationDraft.model_validate({**base, "payee_id_number": bad})
+        assert err.value.errors()[0]["loc"] == ("payee_id_number",)
+    with pytest.raises(pydantic.ValidationError, match="不是个人") as err:
+        ApplicationDraft.model_validate({**base, "payee_is_personal": False,
+                                         "payee_id_number": first17 + "X"})
+    assert err.value.errors()[0]["loc"] == ("payee_id_number",)

@@ -150,6 +150,7 @@ def test_migration_from_first_revision_keeps_data(data_dir: Path) -> None:
             assert (app.amount, app.use_des, app.payee_name) == (12345, "办公用品", "某某文具店")
             assert app.payee_is_personal is False  # column added by 0002 with its default
             assert s.get(PaymentApplication, "a-2").payee_is_personal is True  # 0002 data step
+            assert app.payee_id_number is None  # 0007: older applications have none
             assert app.created_at == datetime(2026, 11, 1, 8, tzinfo=UTC)
             assert [a.sha256 for a in app.attachments] == ["ab" * 32]
             ind = s.get(Indicator, "I1")

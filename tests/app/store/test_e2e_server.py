@@ -123,3 +123,48 @@ def test_old_protocol_gets_upgrade_message(db, memory_keyring, world, monkeypatc
         _engine(db, world).run()
     assert "升级" in err.value.message
     assert "升级" in sync_status(db=db)["last_error"]
+
+
+def test_personal_payee_id_number_travels_to_the_server_and_back(db, memory_keyring, world,
+                                                                  tmp_path) -> None:
+    """A draft with a personal payee's 身份证号 goes through the real sync engine, is stored
+    by the server (upper-case X), and comes back in the pull feed — on this machine and on a
+    second one that never saw the draft."""
+    from app.db import open_database
+    from fiscal.ids import resident_id_check_char
+    from tests.server.conftest import PASSWORD
+
+    id_x = next(f + "X" for f in (f"3307021985010100{i}" for i in range(10))
+                if resident_id_check_char(f) == "X")
+    sign_in(db=db, server_url=URL, username="acc_a1", password=PASSWORD, device_id="dev-e2e",
+            client=world.client)
+    _engine(db, world).run()
+    draft = DraftInput(indicator_id="E2E-1", amount=12_000, use_des="支付评审劳务费",
+                       payee_name="钱多多", payee_account="6228480000000077001",
+                       payee_is_personal=True, payee_id_number=id_x.lower(),
+                       dep_eco_code="30299", fiscal_year=2026)
+    app_id = save_draft(db=db, draft=draft).application.id
+    assert get_application(db=db, application_id=app_id).payee_id_number == id_x
+    queue_application(db=db, application_id=app_id)
+    report = _engine(db, world).run()
+    assert (report.pushed, report.refused, report.sanity_ok) == (2, 0, True), report
+
+    server = world.api("acc_a1").get(f"/api/v1/applications/{app_id}").json()
+    assert server["payee_id_number"] == id_x and server["payee_is_personal"] is True
+    mine = get_application(db=db, application_id=app_id)
+    assert (mine.local_status, mine.payee_id_number, mine.dirty) == ("submitted", id_x, False)
+
+    other = open_database(tmp_path / "second" / "jincai.sqlite3")
+    try:
+        sign_in(db=other, server_url=URL, username="acc_a1", password=PASSWORD,
+                device_id="dev-e2e-2", client=world.client)
+        transport = HttpTransport(server_url=URL, username="acc_a1", device_id="dev-e2e-2",
+                                  client=world.client)
+        report = SyncEngine(db=other, transport=transport,
+                            backoff=BackoffPolicy(attempts=2, base_s=0), page_size=2).run()
+        assert report.sanity_ok is True
+        pulled = get_application(db=other, application_id=app_id)
+        assert (pulled.payee_id_number, pulled.payee_name, pulled.local_status) == (
+            id_x, "钱多多", "submitted")
+    finally:
+        other.close()

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from app.models import Indicator, OutboxCommand, PaymentApplication, SyncState
+from app.models import Indicator, OutboxCommand, Payee, PaymentApplication, SyncState
 from app.services import (
     BudgetExceeded,
     DraftInput,
@@ -192,3 +192,47 @@ def test_returned_application_keeps_base_version(seeded) -> None:
     with seeded.read() as s:
         cmd = s.scalar(select(OutboxCommand).where(OutboxCommand.idempotency_key == res.commands[0]))
         assert cmd.payload["expected_version"] == 7
+
+
+
+def _id_number(first17: str) -> str:
+    from fiscal.ids import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+GOOD_ID = _id_number("11010119900307001")
+BAD_CHECK_ID = GOOD_ID[:17] + ("0" if GOOD_ID[17] != "0" else "1")
+
+
+@pytest.mark.parametrize(("kw", "words"), [
+    ({"payee_is_personal": True, "payee_id_number": BAD_CHECK_ID}, "校验位"),
+    ({"payee_is_personal": True, "payee_id_number": GOOD_ID[:17]}, "18位"),
+    ({"payee_is_personal": False, "payee_id_number": GOOD_ID}, "收款人不是个人"),
+])
+def test_payee_id_number_checked_at_the_field_and_nothing_changes(seeded, kw, words) -> None:
+    v = save_draft(db=seeded, draft=form(payee_is_personal=True, payee_id_number=GOOD_ID)).application
+    with pytest.raises(InvalidField, match=words) as err:
+        save_draft(db=seeded, application_id=v.id, draft=form(**kw))
+    assert err.value.field == "payee_id_number" and "证件号码" in err.value.message
+    after = get_application(db=seeded, application_id=v.id)
+    assert (after.payee_id_number, after.updated_at) == (GOOD_ID, v.updated_at)
+
+
+def test_payee_id_number_sent_with_the_draft_only_when_there_is_one(seeded) -> None:
+    a = save_draft(db=seeded, draft=form(payee_is_personal=True,
+                                         payee_id_number=f" {GOOD_ID.lower()} ")).application
+    assert a.payee_id_number == GOOD_ID.upper()
+    b = save_draft(db=seeded, draft=form(amount=1_000, payee_is_personal=True,
+                                         payee_id_number="  ")).application
+    assert b.payee_id_number is None
+    for app_id in (a.id, b.id):
+        queue_application(db=seeded, application_id=app_id)
+    with seeded.read() as s:
+        payloads = {c.entity_id: c.payload for c in s.scalars(select(OutboxCommand).where(
+            OutboxCommand.kind == "application.save_draft"))}
+        remembered = s.scalar(select(Payee).where(Payee.name == "北京某某文具有限公司"))
+        assert remembered.id_no == GOOD_ID.upper() and remembered.kind == "person"
+    assert payloads[a.id]["payee_id_number"] == GOOD_ID.upper()
+    # absent, not null: a server older than the field refuses unknown keys
+    assert "payee_id_number" not in payloads[b.id]

@@ -159,3 +159,59 @@ def test_attachments_save_the_draft_then_show_a_thumbnail(qtbot, form, db, tmp_p
     assert att.role == "invoice" and att.file_name == "发票.png" and att.path
     assert not form.attachments.list.item(0).icon().isNull()
     assert "附件已添加" in form.message_text()
+
+
+def _resident_id(first17: str) -> str:
+    from fiscal.ids import resident_id_check_char
+
+    return first17 + resident_id_check_char(first17)
+
+
+def test_payee_id_number_from_the_address_book_checked_saved_and_shown_again(qtbot, form, db):
+    from app.services.applications import get_application
+    from app.services.payees import save_payee
+
+    good = _resident_id("33070219850101005")
+    bad = good[:17] + ("0" if good[-1] != "0" else "1")
+    save_payee(db=db, name="钱多多", account_no="6228480000000077001", bank_name="农业银行金华分行",
+               kind="person", id_no=good)
+    row = _usable_indicator(db)
+    _load_indicator(qtbot, form, row)
+    # a payee that is not a person has no 证件号码
+    assert not form.payee_id_number.isEnabled()
+
+    qtbot.keyClicks(form.payee_name, "622848000000007")  # account prefix (ASCII only)
+    qtbot.waitUntil(lambda: "钱多多" in form._payees, timeout=5000)
+    assert form.apply_payee("钱多多")
+    assert form.payee_personal.isChecked() and form.payee_id_number.isEnabled()
+    assert form.payee_id_number.text() == good
+    assert form.error_text("payee_id_number").startswith("✔")
+
+    # a wrong check digit: said at the field as typed, and saving is refused before any work
+    form.payee_id_number.setText(bad)
+    assert "校验位" in form.error_text("payee_id_number")
+    form.amount_edit.setText("800.00")
+    form.use_des.setText("支付评审劳务费")
+    form.save()
+    assert form.application_id() is None
+    assert "证件号码" in form.message_text() and "校验位" in form.error_text("payee_id_number")
+    assert form.focusWidget() is form.payee_id_number
+    form.payee_id_number.setText(good[:10])
+    assert "还差 8 位" in form.error_text("payee_id_number")
+
+    # a valid one (typed lower-case) is saved upper-case and shown when the draft is opened again
+    form.payee_id_number.setText(good.lower())
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        form.save()
+    app_id = saved.args[0]
+    assert get_application(db=db, application_id=app_id).payee_id_number == good.upper()
+    form.start_new()
+    assert form.payee_id_number.text() == "" and not form.payee_id_number.isEnabled()
+    form.load_application(app_id)
+    qtbot.waitUntil(lambda: form.application_id() == app_id, timeout=5000)
+    assert form.payee_id_number.text() == good.upper() and form.payee_id_number.isEnabled()
+
+    # no longer a person: the number stays in the box but is neither editable nor sent
+    form.payee_personal.setChecked(False)
+    assert not form.payee_id_number.isEnabled() and form.error_text("payee_id_number") == ""
+    assert form.draft().payee_id_number is None
