@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
 
 from app.services.applications import (
     DraftInput,
+    clean_payee_id_number,
     get_application,
     queue_application,
     save_draft,
 )
-from app.services.errors import BudgetExceeded, IncompleteApplication, ServiceError
+from app.services.errors import BudgetExceeded, IncompleteApplication, InvalidField, ServiceError
 from app.services.payees import search_payees
 from app.services.results import ApplicationView, Changes, PayeeView
 from app.services.ui_queries import (
@@ -54,7 +55,7 @@ from app.ui.formatting import code_label, fund_type_name, money, settlement_mode
 from app.ui.i18n import RetranslateMixin
 from app.ui.indicator_browser import IndicatorBrowserView, IndicatorTableModel
 from app.ui.message_i18n import translate_message
-from fiscal.ids import check_uscc, is_valid_resident_id, normalize_resident_id, uscc_category
+from fiscal.ids import check_uscc, normalize_resident_id, uscc_category
 from fiscal.money import AmountError, parse_amount, to_daxie
 
 log = logging.getLogger(__name__)
@@ -686,14 +687,14 @@ class PaymentFormView(RetranslateMixin, QWidget):
 
     def payee_id_number_problem(self) -> str | None:
         """What is wrong with the 证件号码 as typed (None: fine, empty, or not used because
-        the payee is not a person) — the check the service and the server make as well."""
-        text = normalize_resident_id(self.payee_id_number.text())
-        if not text or not self.payee_personal.isChecked():
+        the payee is not a person): the service's own check (clean_payee_id_number), which
+        mirrors the server's, in the UI language."""
+        if not self.payee_personal.isChecked():
             return None
-        if len(text) != 18:
-            return self.tr("证件号码应为18位居民身份证号，现在是 {0} 位").format(len(text))
-        if not is_valid_resident_id(text):
-            return self.tr("证件号码不是有效的居民身份证号（出生日期或校验位不符），请核对")
+        try:
+            clean_payee_id_number(self.payee_id_number.text(), personal=True)
+        except InvalidField as exc:
+            return translate_message(exc.message).rstrip("。.")
         return None
 
     def _on_payee_id_number_changed(self, text: str) -> None:

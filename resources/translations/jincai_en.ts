@@ -545,67 +545,67 @@
 <context>
     <name>BudgetPanel</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="133"/>
+        <location filename="../../app/ui/payment_form.py" line="134"/>
         <source>&lt;b&gt;规则检查&lt;/b&gt;</source>
         <translation>&lt;b&gt;Rule check&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="108"/>
+        <location filename="../../app/ui/payment_form.py" line="109"/>
         <source>= 剩余可用</source>
         <translation>= Remaining</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="168"/>
+        <location filename="../../app/ui/payment_form.py" line="169"/>
         <source>{0} − {1} − {2}</source>
         <translation>{0} − {1} − {2}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="106"/>
+        <location filename="../../app/ui/payment_form.py" line="107"/>
         <source>− 冻结</source>
         <translation>− Frozen</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="106"/>
+        <location filename="../../app/ui/payment_form.py" line="107"/>
         <source>− 在途</source>
         <translation>− In transit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="105"/>
+        <location filename="../../app/ui/payment_form.py" line="106"/>
         <source>− 已支付</source>
         <translation>− Paid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="107"/>
+        <location filename="../../app/ui/payment_form.py" line="108"/>
         <source>− 本机未确认申请</source>
         <translation>− Unconfirmed on this computer</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="107"/>
+        <location filename="../../app/ui/payment_form.py" line="108"/>
         <source>− 本次申请</source>
         <translation>− This application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="143"/>
+        <location filename="../../app/ui/payment_form.py" line="144"/>
         <source>尚未选择指标。</source>
         <translation>No indicator selected.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="105"/>
+        <location filename="../../app/ui/payment_form.py" line="106"/>
         <source>指标金额</source>
         <translation>Indicator amount</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="176"/>
+        <location filename="../../app/ui/payment_form.py" line="177"/>
         <source>未发现会被拒绝的规则（以服务器审核为准）。</source>
         <translation>No rule would refuse it (the server's review is final).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="144"/>
+        <location filename="../../app/ui/payment_form.py" line="145"/>
         <source>选择指标并填写金额后显示。</source>
         <translation>Shown once an indicator and an amount are entered.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="101"/>
+        <location filename="../../app/ui/payment_form.py" line="102"/>
         <source>预算情况</source>
         <translation>Budget</translation>
     </message>
@@ -1362,17 +1362,17 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>IndicatorPickerDialog</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="79"/>
+        <location filename="../../app/ui/payment_form.py" line="80"/>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="78"/>
+        <location filename="../../app/ui/payment_form.py" line="79"/>
         <source>选择</source>
         <translation>Select</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="71"/>
+        <location filename="../../app/ui/payment_form.py" line="72"/>
         <source>选择指标</source>
         <translation>Choose indicator</translation>
     </message>
@@ -1832,299 +1832,289 @@ Use “Open files…”, drop files here, or “Watch folder” to pick up image
 <context>
     <name>PaymentFormView</name>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="869"/>
+        <location filename="../../app/ui/payment_form.py" line="870"/>
         <source> 提示：{0}</source>
         <translation> Note: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="278"/>
+        <location filename="../../app/ui/payment_form.py" line="279"/>
         <source>18 位居民身份证号（个人收款人）</source>
         <translation>18-digit resident ID number (personal payees)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="271"/>
+        <location filename="../../app/ui/payment_form.py" line="272"/>
         <source>18 位统一社会信用代码（单位收款人）</source>
         <translation>18-character unified social credit code (organisations)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="590"/>
+        <location filename="../../app/ui/payment_form.py" line="591"/>
         <source>&lt;h2&gt;支付申请 {0}&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Payment application {0}&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="439"/>
+        <location filename="../../app/ui/payment_form.py" line="440"/>
         <source>&lt;h2&gt;新建支付申请&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="588"/>
+        <location filename="../../app/ui/payment_form.py" line="589"/>
         <source>&lt;h2&gt;新建支付申请（复制）&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;New payment application (copy)&lt;/h2&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="498"/>
+        <location filename="../../app/ui/payment_form.py" line="499"/>
         <source>不可执行指标</source>
         <translation>Not executable</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="887"/>
+        <location filename="../../app/ui/payment_form.py" line="888"/>
         <source>不能提交：{0}</source>
         <translation>Cannot submit: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="272"/>
+        <location filename="../../app/ui/payment_form.py" line="273"/>
         <source>个人收款人</source>
         <translation>Individual payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="282"/>
+        <location filename="../../app/ui/payment_form.py" line="283"/>
         <source>例如 12,345.67</source>
         <translation>e.g. 12,345.67</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="789"/>
+        <location filename="../../app/ui/payment_form.py" line="790"/>
         <source>保存草稿</source>
         <translation>Save draft</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="319"/>
+        <location filename="../../app/ui/payment_form.py" line="320"/>
         <source>保存草稿 (Ctrl+S)</source>
         <translation>Save draft (Ctrl+S)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="608"/>
+        <location filename="../../app/ui/payment_form.py" line="609"/>
         <source>复制支付申请</source>
         <translation>Copy payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="730"/>
+        <location filename="../../app/ui/payment_form.py" line="731"/>
         <source>大写：人民币{0}</source>
         <translation>In words (Chinese): 人民币{0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="299"/>
+        <location filename="../../app/ui/payment_form.py" line="300"/>
         <source>对方不受理公务卡</source>
         <translation>Payee does not accept official cards</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="308"/>
+        <location filename="../../app/ui/payment_form.py" line="309"/>
         <source>开户银行</source>
         <translation>Bank</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="866"/>
+        <location filename="../../app/ui/payment_form.py" line="867"/>
         <source>当前离线：支付申请已排队，联网同步后自动发送。</source>
         <translation>Offline: the application is queued and will be sent at the next sync.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="325"/>
+        <location filename="../../app/ui/payment_form.py" line="326"/>
         <source>打印/PDF…</source>
         <translation>Print/PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="303"/>
+        <location filename="../../app/ui/payment_form.py" line="304"/>
         <source>指标(&amp;I)</source>
         <translation>&amp;Indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="517"/>
+        <location filename="../../app/ui/payment_form.py" line="518"/>
         <source>指标未细化经济科目，请选择具体科目</source>
         <translation>The indicator has no economic class: choose a specific one</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="321"/>
+        <location filename="../../app/ui/payment_form.py" line="322"/>
         <source>提交 (Ctrl+Enter)</source>
         <translation>Submit (Ctrl+Enter)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="858"/>
+        <location filename="../../app/ui/payment_form.py" line="859"/>
         <source>提交支付申请</source>
         <translation>Submit payment application</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="255"/>
+        <location filename="../../app/ui/payment_form.py" line="256"/>
         <source>搜索指标（F4）</source>
         <translation>Search indicators (F4)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="864"/>
+        <location filename="../../app/ui/payment_form.py" line="865"/>
         <source>支付申请已排队，正在发送到服务器。</source>
         <translation>The application is queued and being sent to the server.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="305"/>
+        <location filename="../../app/ui/payment_form.py" line="306"/>
         <source>收款人全称(&amp;P)</source>
         <translation>&amp;Payee name</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="307"/>
+        <location filename="../../app/ui/payment_form.py" line="308"/>
         <source>收款人账号</source>
         <translation>Payee account</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="503"/>
+        <location filename="../../app/ui/payment_form.py" line="504"/>
         <source>政府采购指标：必填</source>
         <translation>Government procurement indicator: required</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="324"/>
+        <location filename="../../app/ui/payment_form.py" line="325"/>
         <source>新建 (Ctrl+N)</source>
         <translation>New (Ctrl+N)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="593"/>
+        <location filename="../../app/ui/payment_form.py" line="594"/>
         <source>服务器意见：{0}</source>
         <translation>Server's message: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="635"/>
+        <location filename="../../app/ui/payment_form.py" line="636"/>
         <source>查找收款人</source>
         <translation>Find payee</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="676"/>
-        <location filename="../../app/ui/payment_form.py" line="711"/>
+        <location filename="../../app/ui/payment_form.py" line="677"/>
+        <location filename="../../app/ui/payment_form.py" line="712"/>
         <source>校验通过</source>
         <translation>Valid</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="830"/>
+        <location filename="../../app/ui/payment_form.py" line="831"/>
         <source>添加附件</source>
         <translation>Add attachment</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="313"/>
+        <location filename="../../app/ui/payment_form.py" line="314"/>
         <source>用途(&amp;U)</source>
         <translation>P&amp;urpose</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="316"/>
+        <location filename="../../app/ui/payment_form.py" line="317"/>
         <source>经济科目</source>
         <translation>Economic class</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="314"/>
+        <location filename="../../app/ui/payment_form.py" line="315"/>
         <source>结算方式</source>
         <translation>Settlement</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="309"/>
+        <location filename="../../app/ui/payment_form.py" line="310"/>
         <source>统一社会信用代码</source>
         <translation>Unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="680"/>
+        <location filename="../../app/ui/payment_form.py" line="681"/>
         <source>统一社会信用代码不正确</source>
         <translation>Invalid unified social credit code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="835"/>
+        <location filename="../../app/ui/payment_form.py" line="836"/>
         <source>草稿已保存（{0}）。</source>
         <translation>Draft saved ({0}).</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="310"/>
+        <location filename="../../app/ui/payment_form.py" line="311"/>
         <source>证件号码</source>
         <translation>ID number</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="696"/>
-        <source>证件号码不是有效的居民身份证号（出生日期或校验位不符），请核对</source>
-        <translation>The ID number is not a valid resident ID number (wrong birth date or check digit); please check it</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/payment_form.py" line="694"/>
-        <source>证件号码应为18位居民身份证号，现在是 {0} 位</source>
-        <translation>The ID number must be an 18-character resident ID number; it has {0} now</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/payment_form.py" line="913"/>
+        <location filename="../../app/ui/payment_form.py" line="914"/>
         <source>请先保存草稿，再打印。</source>
         <translation>Save the draft before printing.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="775"/>
+        <location filename="../../app/ui/payment_form.py" line="776"/>
         <source>请先改正证件号码：{0}。</source>
         <translation>Correct the ID number first: {0}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="880"/>
+        <location filename="../../app/ui/payment_form.py" line="881"/>
         <source>请填写{0}</source>
         <translation>Please fill in: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="477"/>
+        <location filename="../../app/ui/payment_form.py" line="478"/>
         <source>读取字典</source>
         <translation>Loading dictionaries</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="469"/>
+        <location filename="../../app/ui/payment_form.py" line="470"/>
         <source>读取指标</source>
         <translation>Reading indicator</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="567"/>
+        <location filename="../../app/ui/payment_form.py" line="568"/>
         <source>读取支付申请</source>
         <translation>Reading payment applications</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="258"/>
+        <location filename="../../app/ui/payment_form.py" line="259"/>
         <source>输入名称或账号，从收款人地址簿选择</source>
         <translation>Type a name or account number to pick from the address book</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="253"/>
+        <location filename="../../app/ui/payment_form.py" line="254"/>
         <source>输入指标编号，或按 F4 搜索</source>
         <translation>Type an indicator number, or press F4 to search</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="671"/>
-        <location filename="../../app/ui/payment_form.py" line="707"/>
+        <location filename="../../app/ui/payment_form.py" line="672"/>
+        <location filename="../../app/ui/payment_form.py" line="708"/>
         <source>还差 {0} 位</source>
         <translation>{0} more characters</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="254"/>
+        <location filename="../../app/ui/payment_form.py" line="255"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="317"/>
+        <location filename="../../app/ui/payment_form.py" line="318"/>
         <source>采购合同编号</source>
         <translation>Procurement contract no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="729"/>
+        <location filename="../../app/ui/payment_form.py" line="730"/>
         <source>金额必须大于 0</source>
         <translation>The amount must be greater than 0</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="311"/>
+        <location filename="../../app/ui/payment_form.py" line="312"/>
         <source>金额（元）(&amp;A)</source>
         <translation>&amp;Amount (yuan)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="823"/>
+        <location filename="../../app/ui/payment_form.py" line="824"/>
         <source>附件已添加。</source>
         <translation>Attachment added.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="516"/>
+        <location filename="../../app/ui/payment_form.py" line="517"/>
         <source>限于指标的经济科目 {0} 及其下级</source>
         <translation>Limited to the indicator's economic class {0} and below</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="503"/>
+        <location filename="../../app/ui/payment_form.py" line="504"/>
         <source>非政府采购，无需填写</source>
         <translation>Not a procurement indicator: not needed</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="758"/>
+        <location filename="../../app/ui/payment_form.py" line="759"/>
         <source>预算检查</source>
         <translation>Budget check</translation>
     </message>
     <message>
-        <location filename="../../app/ui/payment_form.py" line="510"/>
+        <location filename="../../app/ui/payment_form.py" line="511"/>
         <source>（请选择经济科目）</source>
         <translation>(choose an economic class)</translation>
     </message>
