@@ -169,6 +169,17 @@ def is_valid_resident_id(code: str, *, today: date | None = None) -> bool:
     return text[17] == resident_id_check_char(text[:17])
 
 
+def check_resident_id(code: str, *, today: date | None = None) -> IdCheck:
+    """:func:`is_valid_resident_id` with the reason, in Chinese: the length (``format``) or
+    the birth date / check digit (``checksum``); messages name the number as cleaned."""
+    text = _clean(code)
+    if len(text) != 18:
+        return IdCheck(False, "format", f"身份证号应为18位，“{text}”是{len(text)}位")
+    if not is_valid_resident_id(text, today=today):
+        return IdCheck(False, "checksum", f"身份证号“{text}”不正确（出生日期或校验位错误）")
+    return IdCheck(True)
+
+
 # --------------------------------------------------------------------------------------------
 # Bank accounts
 # --------------------------------------------------------------------------------------------

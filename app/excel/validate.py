@@ -275,10 +275,9 @@ def conv_resident_id(field: Field) -> Callable:
         if isinstance(value, float):
             raise CellError("身份证号被 Excel 存成了数字，末3位已丢失。请把本列设为“文本”格式后重新输入", "id_as_number")
         text = clean_code(value).upper()
-        if not ids.is_valid_resident_id(text):
-            if len(text) != 18:
-                raise CellError(f"身份证号应为18位，“{text}”是{len(text)}位", "bad_id")
-            raise CellError(f"身份证号“{text}”不正确（出生日期或校验位错误）", "bad_id")
+        check = ids.check_resident_id(text)
+        if not check.ok:
+            raise CellError(check.message, "bad_id")
         return text
     return convert
 

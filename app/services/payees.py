@@ -8,7 +8,7 @@ from app.db import Database
 from app.models import Payee, utcnow
 from app.services.errors import InvalidField, NotFound
 from app.services.results import Changes, PayeeSaved, PayeeView
-from fiscal.ids import is_valid_resident_id
+from fiscal.ids import check_resident_id
 
 PHONE_MAX, REMARK_MAX = 40, 300  # the columns' sizes (app.models.Payee)
 
@@ -68,10 +68,9 @@ def clean_details(*, id_no: str | None, phone: str | None,
     id_no = (id_no or "").strip().replace(" ", "").upper() or None
     phone = (phone or "").strip() or None
     remark = (remark or "").strip() or None
-    if id_no is not None and not is_valid_resident_id(id_no):
-        if len(id_no) != 18:
-            raise InvalidField(f"身份证号应为18位，“{id_no}”是{len(id_no)}位。", field="id_no")
-        raise InvalidField(f"身份证号“{id_no}”不正确（出生日期或校验位错误），请核对。",
+    check = check_resident_id(id_no) if id_no is not None else None
+    if check is not None and not check.ok:
+        raise InvalidField(check.message + ("，请核对。" if check.code == "checksum" else "。"),
                            field="id_no")
     if phone is not None and len(phone) > PHONE_MAX:
         raise InvalidField(f"联系电话不能超过{PHONE_MAX}个字符（现为{len(phone)}个）。", field="phone")

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from fiscal.ids import (
     USCC_CHARSET,
     IdError,
+    check_resident_id,
     check_uscc,
     invoice_key,
     is_valid_bank_account,
@@ -196,3 +197,13 @@ def test_application_draft_payee_id_number() -> None:
         ApplicationDraft.model_validate({**base, "payee_is_personal": False,
                                          "payee_id_number": first17 + "X"})
     assert err.value.errors()[0]["loc"] == ("payee_id_number",)
+
+
+def test_check_resident_id_says_why():
+    assert check_resident_id("11010519491231002x").ok  # lower-case x folded
+    short = check_resident_id("1101051949123100")
+    assert (short.ok, short.code) == (False, "format") and "是16位" in short.message
+    bad = check_resident_id("110105194912310021")
+    assert (bad.ok, bad.code) == (False, "checksum") and "校验位" in bad.message
+    future = check_resident_id("110105" + "2999" + "0101" + "0010", today=date(2026, 1, 1))
+    assert (future.ok, future.code) == (False, "checksum")  # born in the future
